@@ -1,0 +1,41 @@
+"""Questionnaires as data.
+
+A questionnaire is a YAML file (format: docs/questionnaire-format.md) validated
+into immutable, typed objects::
+
+    from questionnaires import load
+    q = load("ccg-360")                 # bundled, or load("path/to/file.yaml")
+    for section in q.sections_for("gp_practice"):
+        for item in section.items_for("gp_practice"):
+            ...
+"""
+
+from .loader import QuestionnaireError, bundled_names, load, parse, read_source
+from .model import (
+    ID_PATTERN,
+    Domain,
+    Item,
+    LocalQuestionBlock,
+    Questionnaire,
+    Scale,
+    ScaleOption,
+    Section,
+    StakeholderGroup,
+)
+
+__all__ = [
+    "ID_PATTERN",
+    "Domain",
+    "Item",
+    "LocalQuestionBlock",
+    "Questionnaire",
+    "QuestionnaireError",
+    "Scale",
+    "ScaleOption",
+    "Section",
+    "StakeholderGroup",
+    "bundled_names",
+    "load",
+    "parse",
+    "read_source",
+]
