@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the whole suite on SQLite, then the database tests again on a real PostgreSQL server
+# that this script starts (and stops) in a temporary folder. Needs the PostgreSQL server binaries
+# (Debian: postgresql); installs them with apt-get when missing and running as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+if [ -z "$(pg_bin)" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "PostgreSQL server binaries not found: install the 'postgresql' package" >&2; exit 1
+  fi
+fi
+PGBIN="$(pg_bin)"
+PGDIR="$(mktemp -d)"
+PGPORT="${PGPORT:-54329}"
+as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -c "$*"; else bash -c "$*"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres "$PGDIR"
+stop_pg() { as_pg "$PGBIN/pg_ctl -D $PGDIR/data -m immediate stop" >/dev/null 2>&1 || true; rm -rf "$PGDIR"; }
+trap stop_pg EXIT
+as_pg "$PGBIN/initdb -D $PGDIR/data -A trust -U postgres" >/dev/null
+as_pg "$PGBIN/pg_ctl -D $PGDIR/data -o '-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200' -l $PGDIR/log -w start" >/dev/null
+
+echo "== tests on SQLite"
+$BIN/pytest "$@"
+echo "== database tests on PostgreSQL"
+TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres" $BIN/pytest -m db "$@"

@@ -1,0 +1,414 @@
+"""The ``assure360`` command: every step of a round from the command line.
+
+Commands are thin: they parse options, call one service, commit, and report. Errors a person
+can fix end the command with a message and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+import questionnaires
+from survey.config import ConfigError
+from survey.errors import Assure360Error
+from survey.extensions import db
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fails_cleanly(command: F) -> F:
+    """Turn errors a person can act on into a message and exit status 1, rolling back."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (Assure360Error, questionnaires.QuestionnaireError) as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _round(round_id: int) -> Any:
+    from survey.rounds import get_round
+
+    return get_round(round_id)
+
+
+# -- questionnaires ---------------------------------------------------------------------------
+
+
+@click.group("questionnaire")
+def questionnaire_group() -> None:
+    """Check and list questionnaires."""
+
+
+@questionnaire_group.command("list")
+def questionnaire_list() -> None:
+    """List the bundled questionnaires."""
+    for name in questionnaires.bundled_names():
+        loaded = questionnaires.load(name)
+        click.echo(f"{name}  v{loaded.version}  {len(loaded.items)} items  {loaded.title}")
+
+
+@questionnaire_group.command("check")
+@click.argument("name_or_path")
+def questionnaire_check(name_or_path: str) -> None:
+    """Validate a questionnaire (a bundled name or a YAML file) and summarise it."""
+    try:
+        loaded = questionnaires.load(name_or_path)
+    except questionnaires.QuestionnaireError as error:
+        raise click.ClickException(str(error)) from None
+    scale_items = [item for item in loaded.items if item.kind == "scale"]
+    click.echo(f"{loaded.id} v{loaded.version}: {loaded.title}")
+    click.echo(
+        f"  {len(loaded.sections)} sections, {len(loaded.domains)} domains, "
+        f"{len(scale_items)} scale items, {len(loaded.items) - len(scale_items)} open-text items, "
+        f"{len(loaded.stakeholder_groups)} stakeholder groups"
+    )
+    click.echo("OK")
+
+
+# -- organisations ------------------------------------------------------------------------------
+
+
+@click.group("organisations")
+def organisations_group() -> None:
+    """Load and list assessed organisations."""
+
+
+@organisations_group.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+@_fails_cleanly
+def organisations_import(path: str) -> None:
+    """Create or update organisations from a CSV/XLSX with columns code, name, kind (ccg or
+    direct), region and optionally area. All or nothing."""
+    from survey.organisations import import_organisations
+
+    result = import_organisations(_read(path), Path(path).name)
+    db.session.commit()
+    click.echo(f"{result.created} organisation(s) created, {result.updated} updated")
+
+
+@organisations_group.command("list")
+@with_appcontext
+def organisations_list() -> None:
+    """List organisations by region."""
+    from survey.models import Organisation
+
+    for org in db.session.scalars(select(Organisation).order_by(Organisation.region, Organisation.code)):
+        click.echo(f"{org.code:<8} {org.kind.value:<7} {org.region:<24} {org.name}")
+
+
+# -- rounds -------------------------------------------------------------------------------------
+
+
+@click.group("round")
+def round_group() -> None:
+    """Create survey rounds and move them through fieldwork."""
+
+
+def _date(_ctx: Any, _param: Any, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-01-15") from None
+
+
+@round_group.command("create")
+@click.option("--year", type=int, required=True, help="Survey year, e.g. 2026.")
+@click.option("--questionnaire", "questionnaire_name", required=True, help="Bundled name or YAML path.")
+@click.option("--opens", callback=_date, required=True, help="First day of fieldwork (YYYY-MM-DD).")
+@click.option("--closes", callback=_date, required=True, help="Last day of fieldwork (YYYY-MM-DD).")
+@click.option("--title", help="Title shown to stakeholders (default: questionnaire title and year).")
+@click.option("--threshold", type=click.IntRange(min=1), default=None, help="Smallest group shown.")
+@click.option("--comment-threshold", type=click.IntRange(min=1), default=None, help="Smallest group whose comments are shown.")
+@with_appcontext
+@_fails_cleanly
+def round_create(
+    year: int,
+    questionnaire_name: str,
+    opens: date,
+    closes: date,
+    title: str | None,
+    threshold: int | None,
+    comment_threshold: int | None,
+) -> None:
+    """Create a draft round; prints its id."""
+    from survey.rounds import create_round
+
+    survey_round = create_round(
+        year=year,
+        questionnaire=questionnaire_name,
+        opens_on=opens,
+        closes_on=closes,
+        title=title,
+        suppression_threshold=threshold or current_app.config["SUPPRESSION_THRESHOLD"],
+        comment_threshold=comment_threshold or current_app.config["COMMENT_THRESHOLD"],
+    )
+    db.session.commit()
+    click.echo(f"created round {survey_round.id}: {survey_round.title} ({survey_round.status.value})")
+
+
+@round_group.command("open")
+@click.argument("round_id", type=int)
+@with_appcontext
+@_fails_cleanly
+def round_open(round_id: int) -> None:
+    """Open a draft round for fieldwork."""
+    from survey.models.round import RoundStateError
+    from survey.rounds import open_round
+
+    try:
+        open_round(_round(round_id))
+    except RoundStateError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"round {round_id} is open")
+
+
+@round_group.command("close")
+@click.argument("round_id", type=int)
+@with_appcontext
+@_fails_cleanly
+def round_close(round_id: int) -> None:
+    """Close a round: links stop working and unsubmitted drafts are deleted."""
+    from survey.models.round import RoundStateError
+    from survey.rounds import close_round
+
+    try:
+        close_round(_round(round_id))
+    except RoundStateError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"round {round_id} is closed")
+
+
+@round_group.command("list")
+@with_appcontext
+def round_list() -> None:
+    """List rounds with their invitation and response counts."""
+    from survey.models import Invitation, Response, SurveyRound
+
+    for survey_round in db.session.scalars(select(SurveyRound).order_by(SurveyRound.year)):
+        invited = db.session.scalar(select(func.count()).where(Invitation.round_id == survey_round.id))
+        responses = db.session.scalar(select(func.count()).where(Response.round_id == survey_round.id))
+        click.echo(
+            f"{survey_round.id:>3}  {survey_round.year}  {survey_round.status.value:<6}  "
+            f"{survey_round.opens_on} to {survey_round.closes_on}  "
+            f"{invited} invitations, {responses} responses  {survey_round.title}"
+        )
+
+
+# -- stakeholders and invitations --------------------------------------------------------------
+
+
+@click.group("stakeholders")
+def stakeholders_group() -> None:
+    """Load stakeholder lists."""
+
+
+@stakeholders_group.command("import")
+@click.argument("round_id", type=int)
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Load without asking after the preview.")
+@click.option("--dry-run", is_flag=True, help="Show the preview and problems only.")
+@with_appcontext
+@_fails_cleanly
+def stakeholders_import(round_id: int, path: str, yes: bool, dry_run: bool) -> None:
+    """Check a CSV/XLSX of stakeholders (columns email, name, group, assesses, and optionally
+    employer), preview it, then load it all or nothing. 'assesses' holds one or more
+    organisation codes separated by ';'."""
+    from survey.stakeholders import apply_stakeholder_import, plan_stakeholder_import
+
+    survey_round = _round(round_id)
+    plan = plan_stakeholder_import(survey_round, _read(path), Path(path).name)
+    click.echo(
+        f"{path}: {len(plan.rows)} good row(s): {plan.new_stakeholders} new stakeholder(s), "
+        f"{plan.updated_stakeholders} updated, {plan.new_invitations} new invitation(s)"
+    )
+    for group, count in sorted(plan.by_group.items()):
+        click.echo(f"  {group}: {count}")
+    if not plan.ok:
+        for problem in plan.problems:
+            click.echo(f"  {problem}", err=True)
+        raise click.ClickException(f"{len(plan.problems)} problem(s) in {path}; nothing was loaded")
+    if dry_run:
+        click.echo("dry run: nothing was loaded")
+        return
+    if not yes and not click.confirm("Load these stakeholders?", default=True):
+        click.echo("nothing was loaded")
+        return
+    apply_stakeholder_import(survey_round, plan)
+    db.session.commit()
+    click.echo("loaded")
+
+
+@click.group("invitations")
+def invitations_group() -> None:
+    """Issue survey links by email."""
+
+
+@invitations_group.command("issue")
+@click.argument("round_id", type=int)
+@click.option("--organisation", "codes", multiple=True, help="Only invitations about this organisation code (repeatable).")
+@click.option("--queue-only", is_flag=True, help="Queue the emails without sending them now.")
+@with_appcontext
+@_fails_cleanly
+def invitations_issue(round_id: int, codes: tuple[str, ...], queue_only: bool) -> None:
+    """Make links for pending invitations and email them, one email per stakeholder."""
+    from survey.invitations import issue_invitations
+    from survey.mail import deliver_due
+    from survey.organisations import organisation_by_code
+
+    survey_round = _round(round_id)
+    ids = {organisation_by_code(code).id for code in codes} if codes else None
+    report = issue_invitations(survey_round, ids)
+    db.session.commit()
+    click.echo(f"{report.invitations} invitation(s) in {report.emails} email(s) queued")
+    if not queue_only and report.emails:
+        delivered = deliver_due(current_app.config)
+        click.echo(_delivery_summary(delivered))
+
+
+def _delivery_summary(report: Any) -> str:
+    where = (
+        f" (written to {current_app.config['MAIL_OUTBOX_DIR']})"
+        if current_app.config["MAIL_BACKEND"] == "file"
+        else ""
+    )
+    return (
+        f"{report.sent} sent{where}, {report.deferred} to retry, {report.undeliverable} undeliverable, "
+        f"{report.ambiguous} need checking, {report.failed} failed"
+    )
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """Send the email outbox."""
+
+
+@mail_group.command("send")
+@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many.")
+@with_appcontext
+def mail_send(limit: int | None) -> None:
+    """Send the queued emails that are due, once."""
+    from survey.mail import deliver_due
+    from survey.mail.sender import recover_interrupted
+
+    flagged = recover_interrupted()
+    if flagged:
+        click.echo(f"{flagged} message(s) interrupted mid-send are flagged for checking")
+    click.echo(_delivery_summary(deliver_due(current_app.config, limit=limit)))
+
+
+# -- results ------------------------------------------------------------------------------------
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export results."""
+
+
+@export_group.command("responses")
+@click.argument("round_id", type=int)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@with_appcontext
+@_fails_cleanly
+def export_responses(round_id: int, output: str | None) -> None:
+    """Export the round's anonymous responses as CSV (one row per response)."""
+    from survey import audit
+    from survey.responses import export_responses_csv
+    from survey.rounds import questionnaire_for
+
+    survey_round = _round(round_id)
+    item_ids = [item.id for item in questionnaire_for(survey_round).items]
+    data = export_responses_csv(survey_round, item_ids)
+    audit.record("export.responses", target=f"round:{round_id}")
+    db.session.commit()
+    if output:
+        Path(output).write_bytes(data)
+        click.echo(f"wrote {output}")
+    else:
+        sys.stdout.buffer.write(data)
+
+
+# -- demo ---------------------------------------------------------------------------------------
+
+
+@click.command("demo")
+@click.option("--seed", type=int, default=2026, help="Random seed for the demo data.")
+@click.option("--reset", is_flag=True, help="Delete the existing demo database first.")
+@with_appcontext
+def demo_command(seed: int, reset: bool) -> None:
+    """Create the database and seed a realistic demo: two years of rounds and responses."""
+    from survey.demo import seed_demo
+
+    if reset:
+        _reset_sqlite()
+    from flask_migrate import upgrade
+
+    upgrade()
+    result = seed_demo(seed=seed, today=datetime.now().date())
+    db.session.commit()
+    click.echo(result.summary())
+
+
+def _reset_sqlite() -> None:
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise click.ClickException("--reset only deletes a SQLite database; drop others yourself")
+    db.engine.dispose()
+    for suffix in ("", "-wal", "-shm"):
+        Path(url.database + suffix).unlink(missing_ok=True)
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups on the application's CLI."""
+    for group in (
+        questionnaire_group,
+        organisations_group,
+        round_group,
+        stakeholders_group,
+        invitations_group,
+        mail_group,
+        export_group,
+    ):
+        app.cli.add_command(group)
+    app.cli.add_command(demo_command)
+
+
+def _create_app() -> Flask:
+    from survey import create_app
+
+    try:
+        return create_app()
+    except ConfigError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Assure360: run a 360-degree stakeholder survey round."""

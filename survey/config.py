@@ -1,0 +1,106 @@
+"""Configuration from environment variables (and an optional ``.env``), checked at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the application; the message says which setting and why."""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in _TRUE
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs written the usual ways."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(instance_path: str) -> dict[str, Any]:
+    """Settings read from the process environment, with defaults that need nothing installed."""
+    instance = Path(instance_path)
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "DEBUG": _env_bool("FLASK_DEBUG"),
+        "DEMO": _env_bool("ASSURE360_DEMO"),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'assure360.sqlite'}"
+        ),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "file"),
+        "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", str(instance / "outbox")),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _env_int("MAIL_PORT", 25),
+        "MAIL_USE_STARTTLS": _env_bool("MAIL_USE_STARTTLS"),
+        "MAIL_USE_SSL": _env_bool("MAIL_USE_SSL"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Assure360 survey team <survey@assure360.invalid>"),
+        "MAIL_REPLY_TO": os.environ.get("MAIL_REPLY_TO"),
+        "SURVEY_CONTACT": os.environ.get(
+            "SURVEY_CONTACT", "the survey team at survey@assure360.invalid"
+        ),
+        "SUPPRESSION_THRESHOLD": _env_int("SUPPRESSION_THRESHOLD", 5),
+        "COMMENT_THRESHOLD": _env_int("COMMENT_THRESHOLD", 10),
+    }
+
+
+def validate(settings: Mapping[str, Any]) -> None:
+    """Refuse settings the application cannot run safely with."""
+    relaxed = settings.get("DEBUG") or settings.get("DEMO") or settings.get("TESTING")
+    if not settings.get("SECRET_KEY") and not relaxed:
+        raise ConfigError(
+            "SECRET_KEY is not set. Survey links are signed with it, so it must be a long random "
+            "value kept the same across restarts: set SECRET_KEY in the environment or in .env "
+            "(for example: python -c 'import secrets; print(secrets.token_hex(32))'). "
+            "Only the demo (ASSURE360_DEMO=1) and debug mode run without one."
+        )
+    if settings["MAIL_BACKEND"] not in {"file", "smtp"}:
+        raise ConfigError(f"MAIL_BACKEND must be 'file' or 'smtp', got {settings['MAIL_BACKEND']!r}")
+    if settings.get("MAIL_USE_SSL") and settings.get("MAIL_USE_STARTTLS"):
+        raise ConfigError("MAIL_USE_SSL and MAIL_USE_STARTTLS cannot both be on")
+    for name in ("SUPPRESSION_THRESHOLD", "COMMENT_THRESHOLD"):
+        if int(settings[name]) < 1:
+            raise ConfigError(f"{name} must be at least 1, got {settings[name]!r}")
+    if int(settings["COMMENT_THRESHOLD"]) < int(settings["SUPPRESSION_THRESHOLD"]):
+        raise ConfigError(
+            f"COMMENT_THRESHOLD ({settings['COMMENT_THRESHOLD']}) must not be below "
+            f"SUPPRESSION_THRESHOLD ({settings['SUPPRESSION_THRESHOLD']})"
+        )
+
+
+def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Environment settings, then ``overrides``, normalised and validated."""
+    settings = from_environment(instance_path)
+    settings.update(overrides or {})
+    settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])
+    if not settings.get("SECRET_KEY") and (settings.get("DEBUG") or settings.get("DEMO")):
+        # A fixed, public key: sessions and links are forgeable with it, which only a local demo
+        # or a debugging session can accept (and links survive restarts between seed and serve).
+        settings["SECRET_KEY"] = "assure360-demo-key-not-secret"
+    validate(settings)
+    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    settings.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    return settings

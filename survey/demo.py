@@ -1,0 +1,175 @@
+"""A realistic demo: commissioners of both kinds, their stakeholders, and two years of answers.
+
+Everything goes through the same services as real use (organisations, rounds, stakeholder
+import, invitations), except that the demo's stakeholders "answer" by storing responses
+directly, with scores drawn around each organisation's own level so that differences and
+trends show.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from survey.extensions import db
+from survey.invitations import issue_invitations
+from survey.mail import deliver_due
+from survey.models import Answer, Invitation, InvitationStatus, Organisation, Response, Stakeholder, SurveyRound
+from survey.organisations import import_organisations
+from survey.rounds import create_round, questionnaire_for
+from survey.stakeholders import apply_stakeholder_import, plan_stakeholder_import
+
+REGIONS = ["North East and Yorkshire", "Midlands", "London", "South West"]
+PLACES = [
+    "Airedale", "Bassetlaw", "Calderdale", "Darlington", "Erewash", "Fenland", "Gateshead",
+    "Halton", "Ipswich", "Kirklees", "Lambeth", "Mendip", "Newham", "Oldham", "Rushcliffe",
+    "Sefton", "Tameside", "Uttlesford", "Wakefield", "Wychavon", "Bromley", "Torbay",
+]
+DIRECT_TEAMS = [
+    "Specialised commissioning", "Health and justice commissioning", "Primary care commissioning",
+    "Screening and immunisation", "Armed forces commissioning", "Dental commissioning",
+]
+#: share of each kind of stakeholder among a commissioner's list, as in the real survey
+GROUP_WEIGHTS = {
+    "gp_practice": 0.45, "health_wellbeing_board": 0.05, "local_authority": 0.1, "healthwatch": 0.05,
+    "patient_groups": 0.05, "nhs_provider": 0.12, "other_commissioner": 0.06, "nhs_england": 0.04,
+    "regulator": 0.03, "vcse": 0.05,
+}
+FIRST = ["Alex", "Sam", "Priya", "Tom", "Aisha", "Chris", "Jo", "Mohammed", "Grace", "Owen", "Ruth", "Ben"]
+LAST = ["Patel", "Smith", "Jones", "Khan", "Taylor", "Brown", "Evans", "Ahmed", "Wilson", "Hughes"]
+
+
+@dataclass
+class DemoResult:
+    organisations: int = 0
+    stakeholders: int = 0
+    responses: dict[int, int] = field(default_factory=dict)
+    unused_link: str | None = None
+
+    def summary(self) -> str:
+        lines = [f"Demo ready: {self.organisations} organisations, {self.stakeholders} stakeholders"]
+        for year, count in sorted(self.responses.items()):
+            lines.append(f"  {year} round: {count} responses")
+        if self.unused_link:
+            lines.append(f"An unused survey link (open it to answer as a stakeholder):\n  {self.unused_link}")
+        return "\n".join(lines)
+
+
+def _organisations_csv() -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["code", "name", "kind", "region", "area"])
+    for index, place in enumerate(PLACES):
+        region = REGIONS[index % len(REGIONS)]
+        writer.writerow([f"0{index + 10}X", f"NHS {place} Integrated Care Board", "ccg", region, f"{region} area {index % 2 + 1}"])
+    for index, team in enumerate(DIRECT_TEAMS):
+        region = REGIONS[index % len(REGIONS)]
+        writer.writerow([f"DC{index + 1:02d}", f"NHS England {region}: {team}", "direct", region, ""])
+    return out.getvalue().encode()
+
+
+def _stakeholders_csv(rng: random.Random, organisations: list[Organisation], groups: list[str]) -> bytes:
+    """20-60 stakeholders per organisation; some local authority and provider people rate two
+    or three neighbouring commissioners, as they do in real rounds."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Email", "Name", "Employer", "Group", "Assesses"])
+    weights = [GROUP_WEIGHTS.get(group, 0.03) for group in groups]
+    number = 0
+    by_region: dict[str, list[Organisation]] = {}
+    for org in organisations:
+        by_region.setdefault(org.region, []).append(org)
+    for org in organisations:
+        for _ in range(rng.randint(20, 60)):
+            number += 1
+            group = rng.choices(groups, weights)[0]
+            assesses = [org.code]
+            if group in ("local_authority", "nhs_provider") and rng.random() < 0.3:
+                neighbours = [o.code for o in by_region[org.region] if o.kind == org.kind and o.code != org.code]
+                assesses += rng.sample(neighbours, min(len(neighbours), rng.randint(1, 2)))
+            name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            writer.writerow(
+                [f"stakeholder{number}@example.org", name, f"{group.replace('_', ' ').title()} {number}", group, ";".join(assesses)]
+            )
+    return out.getvalue().encode()
+
+
+def _answer_all(rng: random.Random, survey_round: SurveyRound, invitations: list[Invitation], level: dict[int, float]) -> int:
+    questionnaire = questionnaire_for(survey_round)
+    comments = ["Clear about its priorities and easy to reach.", "Decisions could be explained earlier.", "Good joint working on urgent care this year."]
+    responses, answers = [], []
+    for invitation in invitations:
+        response = Response(round_id=survey_round.id, organisation_id=invitation.organisation_id, stakeholder_group=invitation.stakeholder.group)
+        responses.append(response)
+        for item in questionnaire.items:
+            if not item.shown_to(invitation.stakeholder.group):
+                continue
+            if item.kind == "text":
+                if rng.random() < 0.3:
+                    answers.append((response, item.id, None, False, rng.choice(comments)))
+                continue
+            if rng.random() < 0.08:
+                answers.append((response, item.id, None, True, None))
+                continue
+            top = questionnaire.scale_for(item).max_score
+            score = round(rng.gauss(level[invitation.organisation_id], 0.9))
+            answers.append((response, item.id, max(1, min(top, score)), False, None))
+    db.session.add_all(responses)
+    db.session.flush()
+    db.session.execute(
+        Answer.__table__.insert(),
+        [{"response_id": r.id, "item_id": i, "score": s, "dont_know": d, "text": t} for r, i, s, d, t in answers],
+    )
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.id.in_([i.id for i in invitations]))
+        .values(status=InvitationStatus.COMPLETED)
+    )
+    return len(responses)
+
+
+def seed_demo(*, seed: int, today: date) -> DemoResult:
+    """Seed last year's closed round and this year's open round, with responses for most."""
+    rng = random.Random(seed)
+    if db.session.scalar(select(SurveyRound.id).limit(1)) is not None:
+        from survey.errors import InputError
+
+        raise InputError("the database already has rounds; run the demo with --reset to start again")
+    import_organisations(_organisations_csv(), "demo organisations")
+    organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.code)))
+    result = DemoResult(organisations=len(organisations))
+    level = {org.id: rng.uniform(3.2, 4.3) for org in organisations}
+    for year, opens, closes in (
+        (today.year - 1, today - timedelta(days=380), today - timedelta(days=340)),
+        (today.year, today - timedelta(days=14), today + timedelta(days=28)),
+    ):
+        for kind, name in (("ccg", "ccg-360"), ("direct", "direct-commissioning-360")):
+            survey_round = create_round(year=year, questionnaire=name, opens_on=opens, closes_on=closes)
+            survey_round.open()
+            members = [org for org in organisations if org.kind.value == kind]
+            groups = [group.id for group in questionnaire_for(survey_round).stakeholder_groups]
+            plan = plan_stakeholder_import(survey_round, _stakeholders_csv(rng, members, groups), "demo stakeholders")
+            apply_stakeholder_import(survey_round, plan)
+            result.stakeholders += plan.new_stakeholders
+            # Only this year's stakeholders get emails; last year's round is history.
+            links = issue_invitations(survey_round).links if year == today.year else {}
+            invitations = list(
+                db.session.scalars(select(Invitation).join(Stakeholder).where(Invitation.round_id == survey_round.id))
+            )
+            answering = [inv for inv in invitations if rng.random() < 0.75]
+            result.responses[year] = result.responses.get(year, 0) + _answer_all(rng, survey_round, answering, level)
+            if year == today.year and kind == "ccg":
+                unused = next(inv for inv in invitations if inv not in answering)
+                result.unused_link = links[unused.id]
+            if year < today.year:
+                survey_round.close()
+        level = {org_id: value + rng.uniform(-0.3, 0.3) for org_id, value in level.items()}
+    db.session.commit()
+    deliver_due(current_app.config)
+    return result

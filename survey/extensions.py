@@ -1,0 +1,85 @@
+"""Extensions, created unbound here and bound to an application in ``init_app``."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
+
+# Stable constraint names on SQLite and PostgreSQL, so migrations can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(directory=MIGRATIONS_DIR, render_as_batch=True)
+csrf = CSRFProtect()
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """Make SQLite behave under concurrent requests.
+
+    WAL lets readers work beside one writer; the busy timeout makes a writer wait for the lock
+    instead of failing with "database is locked"; and driver-level autocommit hands transaction
+    control to SQLAlchemy's ``begin`` event below, so writes can start with BEGIN IMMEDIATE.
+    """
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(conn: Any) -> None:
+    """Open SQLite transactions ourselves; a writer asks for the write lock up front.
+
+    A deferred transaction that reads and then writes fails at once (SQLITE_BUSY_SNAPSHOT) when
+    another writer committed in between; BEGIN IMMEDIATE waits for the lock instead.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    mode = "IMMEDIATE" if conn.get_execution_options().get("sqlite_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def begin_write() -> None:
+    """Start a transaction that will write, taking SQLite's write lock up front.
+
+    Call it before the transaction's first query. A transaction still open at that point can
+    only have read (callers commit their writes): it is ended so the new one starts cleanly.
+    """
+    if db.session().in_transaction():
+        db.session.rollback()
+    db.session.connection(execution_options={"sqlite_write": True})
+
+
+def init_app(app: Flask) -> None:
+    """Bind the database, migrations and CSRF protection to ``app``."""
+    db.init_app(app)
+    migrate.init_app(app, db)
+    csrf.init_app(app)

@@ -1,0 +1,29 @@
+"""The data model, one module per aggregate; importing this package registers every table."""
+
+from survey.models.audit import AuditEvent
+from survey.models.local_question import LocalQuestion
+from survey.models.organisation import Organisation, OrganisationKind
+from survey.models.outbox import OutboxMessage, OutboxStatus
+from survey.models.response import Answer, PartialAnswers, Response
+from survey.models.round import RoundStatus, SurveyRound
+from survey.models.stakeholder import Invitation, InvitationStatus, Stakeholder
+from survey.models.user import Role, User
+
+__all__ = [
+    "Answer",
+    "AuditEvent",
+    "Invitation",
+    "InvitationStatus",
+    "LocalQuestion",
+    "Organisation",
+    "OrganisationKind",
+    "OutboxMessage",
+    "OutboxStatus",
+    "PartialAnswers",
+    "Response",
+    "Role",
+    "RoundStatus",
+    "Stakeholder",
+    "SurveyRound",
+    "User",
+]

@@ -1,0 +1,75 @@
+"""Survey rounds: one year's fieldwork with one version of a questionnaire."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from survey.extensions import db
+from survey.models.types import UTCDateTime, enum_column, utcnow
+
+
+class RoundStatus(enum.StrEnum):
+    #: being set up: stakeholders can be loaded, nobody can answer yet
+    DRAFT = "draft"
+    #: fieldwork: links work between the opening and closing dates
+    OPEN = "open"
+    #: fieldwork over: links are dead, results are final
+    CLOSED = "closed"
+
+
+class RoundStateError(ValueError):
+    """A round was asked to move to a state it cannot reach from where it is."""
+
+
+class SurveyRound(db.Model):
+    __tablename__ = "survey_round"
+    __table_args__ = (
+        UniqueConstraint("year", "questionnaire_id", name="uq_survey_round_year_questionnaire"),
+        CheckConstraint("closes_on >= opens_on", name="closes_after_opening"),
+        CheckConstraint("suppression_threshold >= 1", name="suppression_threshold_positive"),
+        CheckConstraint(
+            "comment_threshold >= suppression_threshold", name="comment_threshold_not_below"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the survey year (fieldwork year), used to find last year's round for trends
+    year: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    #: bundled questionnaire name or file id, and the version the round was created with
+    questionnaire_id: Mapped[str] = mapped_column(String(100))
+    questionnaire_version: Mapped[int]
+    #: the questionnaire file as it was when the round was created, so the round never changes
+    #: under its respondents or its results when the bundled file is edited later
+    questionnaire_definition: Mapped[str] = mapped_column(Text)
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[RoundStatus] = mapped_column(
+        enum_column(RoundStatus, "round_status"), default=RoundStatus.DRAFT
+    )
+    #: the smallest group whose results are shown
+    suppression_threshold: Mapped[int] = mapped_column(default=5)
+    #: the smallest group whose open comments are shown
+    comment_threshold: Mapped[int] = mapped_column(default=10)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def open(self) -> None:
+        if self.status is not RoundStatus.DRAFT:
+            raise RoundStateError(f"round {self.year} is {self.status.value}; only a draft opens")
+        self.status = RoundStatus.OPEN
+
+    def close(self) -> None:
+        if self.status is not RoundStatus.OPEN:
+            raise RoundStateError(f"round {self.year} is {self.status.value}; only an open round closes")
+        self.status = RoundStatus.CLOSED
+
+    def accepts_answers(self, today: date) -> bool:
+        """Whether stakeholders can answer today: open, and within the fieldwork dates."""
+        return self.status is RoundStatus.OPEN and self.opens_on <= today <= self.closes_on
+
+    def __repr__(self) -> str:
+        return f"<SurveyRound {self.year} {self.questionnaire_id} {self.status.value}>"

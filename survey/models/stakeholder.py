@@ -1,0 +1,95 @@
+"""Stakeholders (the identity side) and their invitations to assess organisations.
+
+Everything here is personal data and is purged after the retention period. Nothing in
+``survey.models.response`` points back here: answers are stored apart, with no key, token,
+email or timestamp that could tie them to an invitation.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.extensions import db
+from survey.models.organisation import Organisation
+from survey.models.round import SurveyRound
+from survey.models.types import UTCDateTime, enum_column, utcnow
+
+
+class Stakeholder(db.Model):
+    __tablename__ = "stakeholder"
+    __table_args__ = (UniqueConstraint("round_id", "email", name="uq_stakeholder_round_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id", ondelete="CASCADE"))
+    #: normalised by email-validator; one stakeholder per address per round
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200))
+    #: the stakeholder's own organisation (a practice, council, trust ...)
+    employer: Mapped[str] = mapped_column(String(200), default="")
+    #: stakeholder group id from the round's questionnaire
+    group: Mapped[str] = mapped_column(String(64))
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undeliverable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    survey_round: Mapped[SurveyRound] = relationship()
+    invitations: Mapped[list[Invitation]] = relationship(
+        back_populates="stakeholder", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Stakeholder {self.id} {self.group}>"
+
+
+class InvitationStatus(enum.StrEnum):
+    #: loaded from the stakeholder list; no link made or sent yet
+    PENDING = "pending"
+    #: a link was made and emailed; not used yet
+    ISSUED = "issued"
+    #: the stakeholder started answering (some answers saved)
+    STARTED = "started"
+    #: a response was submitted; the link now only says so
+    COMPLETED = "completed"
+    #: withdrawn by the survey team; the link is dead
+    REVOKED = "revoked"
+
+
+class Invitation(db.Model):
+    """One stakeholder asked about one organisation in one round, with a link of its own.
+
+    Completion is recorded as a status with no time: a completion time could be lined up with
+    the order in which anonymous responses were stored.
+    """
+
+    __tablename__ = "invitation"
+    __table_args__ = (
+        UniqueConstraint(
+            "round_id", "stakeholder_id", "organisation_id", name="uq_invitation_assessment"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id", ondelete="CASCADE"))
+    stakeholder_id: Mapped[int] = mapped_column(ForeignKey("stakeholder.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    #: SHA-256 of the link token (NULL until issued); the token itself is never stored
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[InvitationStatus] = mapped_column(
+        enum_column(InvitationStatus, "invitation_status"), default=InvitationStatus.PENDING
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when the link was last (re)issued; earlier links stop working then
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the stakeholder first saved an answer (a POST: link scanners only GET)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    survey_round: Mapped[SurveyRound] = relationship()
+    stakeholder: Mapped[Stakeholder] = relationship(back_populates="invitations")
+    organisation: Mapped[Organisation] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.id} {self.status.value}>"

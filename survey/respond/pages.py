@@ -1,0 +1,102 @@
+"""The pages one stakeholder sees: their group's items, section by section, and local questions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from questionnaires import Questionnaire
+from survey.extensions import db
+from survey.models import Invitation, LocalQuestion
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    hint: str | None
+    kind: str  # "scale" or "text"
+    #: (score, label) most positive first; empty for text
+    options: tuple[tuple[int, str], ...]
+    dont_know_label: str
+    max_length: int
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind == "text"
+
+    def describe(self, value: dict[str, object] | None) -> str:
+        """How a saved answer reads on the check-your-answers page."""
+        if not value:
+            return "Not answered"
+        if value.get("dont_know"):
+            return self.dont_know_label
+        if "score" in value:
+            return dict(self.options).get(int(value["score"]), str(value["score"]))  # type: ignore[arg-type]
+        text = str(value.get("text", "")).strip()
+        return text or "No comment"
+
+
+@dataclass(frozen=True)
+class Page:
+    title: str
+    intro: str | None
+    questions: tuple[Question, ...]
+
+
+def _question(questionnaire: Questionnaire, item) -> Question:  # type: ignore[no-untyped-def]
+    if item.kind == "text":
+        return Question(item.id, item.text, item.hint, "text", (), "", item.max_length)
+    scale = questionnaire.scale_for(item)
+    return Question(
+        item.id,
+        item.text,
+        item.hint,
+        "scale",
+        tuple((option.score, option.label) for option in scale.options),
+        scale.dont_know_label,
+        0,
+    )
+
+
+def pages_for(questionnaire: Questionnaire, invitation: Invitation) -> list[Page]:
+    """The invitation's pages: each section with items for the stakeholder's group, with the
+    assessed organisation's local questions as a page of their own before open comments."""
+    group = invitation.stakeholder.group
+    pages = []
+    for section in questionnaire.sections_for(group):
+        pages.append(
+            Page(
+                section.title,
+                section.intro,
+                tuple(_question(questionnaire, item) for item in section.items_for(group)),
+            )
+        )
+    local = list(
+        db.session.scalars(
+            select(LocalQuestion)
+            .where(
+                LocalQuestion.round_id == invitation.round_id,
+                LocalQuestion.organisation_id == invitation.organisation_id,
+            )
+            .order_by(LocalQuestion.position, LocalQuestion.id)
+        )
+    )
+    if local:
+        block = questionnaire.local_questions
+        questions = tuple(
+            Question(
+                question.item_id,
+                question.text,
+                None,
+                "scale",
+                tuple((option.score, option.label) for option in questionnaire.scales[question.scale].options),
+                questionnaire.scales[question.scale].dont_know_label,
+                0,
+            )
+            for question in local
+        )
+        at = len(pages) - 1 if pages and all(q.is_text for q in pages[-1].questions) else len(pages)
+        pages.insert(at, Page(block.section_title, None, questions))
+    return pages

@@ -1,0 +1,148 @@
+"""Views of the respondent pages: parse the request, call one service, render or redirect.
+
+Only POSTs change anything: a link scanner that GETs every page stores nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from survey.errors import AlreadySubmitted, DeadLink, InputError
+from survey.extensions import begin_write, db
+from survey.invitations import find_by_link
+from survey.models import Invitation, InvitationStatus
+from survey.respond import bp
+from survey.respond.forms import form_for
+from survey.respond.pages import Page, pages_for
+from survey.responses import draft_for, save_answers, submit_response
+from survey.rounds import questionnaire_for
+
+View = str | WerkzeugResponse | tuple[str, int]
+
+
+@bp.before_request
+def _writes_take_the_lock_first() -> None:
+    if request.method == "POST":
+        begin_write()
+
+
+def _load(token: str) -> tuple[Invitation, list[Page]]:
+    """The link's invitation and its pages, or the dead-link page (404) for any bad link."""
+    try:
+        invitation = find_by_link(token, date.today())
+    except DeadLink:
+        abort(404)
+    return invitation, pages_for(questionnaire_for(invitation.survey_round), invitation)
+
+
+def _saved(invitation: Invitation) -> dict[str, dict[str, object]]:
+    draft = draft_for(invitation)
+    return dict(draft.answers) if draft is not None else {}
+
+
+def _complete_page(invitation: Invitation, status: int = 200) -> tuple[str, int]:
+    return render_template("respond/complete.html", invitation=invitation), status
+
+
+@bp.get("/<token>")
+def start(token: str) -> View:
+    """Start page: who is asking, how long it takes, and the confidentiality promise."""
+    invitation, pages = _load(token)
+    if invitation.status is InvitationStatus.COMPLETED:
+        return _complete_page(invitation)
+    draft = draft_for(invitation)
+    return render_template(
+        "respond/start.html",
+        invitation=invitation,
+        token=token,
+        questionnaire=questionnaire_for(invitation.survey_round),
+        resume_at=min(draft.resume_section, len(pages)) if draft else None,
+        threshold=invitation.survey_round.suppression_threshold,
+        comment_threshold=invitation.survey_round.comment_threshold,
+    )
+
+
+@bp.route("/<token>/<int:number>", methods=["GET", "POST"])
+def section(token: str, number: int) -> View:
+    """One section of questions; answers are saved whenever the page is posted."""
+    invitation, pages = _load(token)
+    if invitation.status is InvitationStatus.COMPLETED:
+        return _complete_page(invitation)
+    if not 1 <= number <= len(pages):
+        abort(404)
+    page = pages[number - 1]
+    form = form_for(page, _saved(invitation))
+    if request.method == "POST":
+        leaving = request.form.get("action") == "save"
+        valid = form.validate()
+        answers = form.answers(valid_only=not valid)
+        if answers or leaving:
+            save_answers(invitation, answers, resume_section=number if (leaving or not valid) else number + 1)
+            db.session.commit()
+        if leaving:
+            return redirect(url_for("respond.saved", token=token))
+        if valid:
+            target = number + 1
+            if target > len(pages):
+                return redirect(url_for("respond.check", token=token))
+            return redirect(url_for("respond.section", token=token, number=target))
+    return render_template(
+        "respond/section.html",
+        invitation=invitation,
+        token=token,
+        form=form,
+        page=page,
+        number=number,
+        total=len(pages),
+    ), (400 if form.errors else 200)
+
+
+@bp.get("/<token>/saved")
+def saved(token: str) -> View:
+    """Confirms that answers are saved and how to come back."""
+    invitation, _pages = _load(token)
+    if invitation.status is InvitationStatus.COMPLETED:
+        return _complete_page(invitation)
+    return render_template("respond/saved.html", invitation=invitation, token=token)
+
+
+def _first_unanswered(pages: list[Page], answers: dict[str, dict[str, object]]) -> int | None:
+    for number, page in enumerate(pages, start=1):
+        if any(not q.is_text and q.id not in answers for q in page.questions):
+            return number
+    return None
+
+
+@bp.route("/<token>/check", methods=["GET", "POST"])
+def check(token: str) -> View:
+    """Check your answers, then submit them (once: a second submit is told it is done)."""
+    invitation, pages = _load(token)
+    if invitation.status is InvitationStatus.COMPLETED:
+        return _complete_page(invitation)
+    answers = _saved(invitation)
+    missing = _first_unanswered(pages, answers)
+    if request.method == "POST":
+        if missing is not None:
+            return redirect(url_for("respond.section", token=token, number=missing))
+        try:
+            submit_response(invitation, [q.id for page in pages for q in page.questions])
+            db.session.commit()
+        except AlreadySubmitted:
+            db.session.rollback()
+            return _complete_page(invitation)
+        except InputError:
+            db.session.rollback()
+            return redirect(url_for("respond.section", token=token, number=1))
+        current_app.logger.info("response submitted for round %s", invitation.round_id)
+        return redirect(url_for("respond.start", token=token))
+    return render_template(
+        "respond/check.html",
+        invitation=invitation,
+        token=token,
+        pages=pages,
+        answers=answers,
+        missing=missing,
+    )

@@ -1,0 +1,103 @@
+"""Survey rounds: creating them, moving them through their states, and their questionnaire."""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+
+from sqlalchemy import select
+
+import questionnaires
+from questionnaires import Questionnaire, QuestionnaireError
+from survey import audit
+from survey.errors import InputError, NotFound
+from survey.extensions import db
+from survey.models import SurveyRound
+
+
+def create_round(
+    *,
+    year: int,
+    questionnaire: str,
+    opens_on: date,
+    closes_on: date,
+    title: str | None = None,
+    suppression_threshold: int = 5,
+    comment_threshold: int = 10,
+) -> SurveyRound:
+    """Create a draft round using a bundled questionnaire name or a questionnaire file."""
+    if closes_on < opens_on:
+        raise InputError(f"the round closes ({closes_on}) before it opens ({opens_on})")
+    if comment_threshold < suppression_threshold:
+        raise InputError(
+            f"the comment threshold ({comment_threshold}) must not be below the "
+            f"suppression threshold ({suppression_threshold})"
+        )
+    try:
+        loaded = questionnaires.load(questionnaire)
+        definition, _file, _source = questionnaires.read_source(questionnaire)
+    except QuestionnaireError as error:
+        raise InputError(str(error)) from None
+    duplicate = db.session.scalar(
+        select(SurveyRound).where(SurveyRound.year == year, SurveyRound.questionnaire_id == loaded.id)
+    )
+    if duplicate is not None:
+        raise InputError(f"there is already a {year} round of {loaded.id} (round {duplicate.id})")
+    survey_round = SurveyRound(
+        year=year,
+        title=title or f"{loaded.title} {year}",
+        questionnaire_id=loaded.id,
+        questionnaire_version=loaded.version,
+        questionnaire_definition=definition,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        suppression_threshold=suppression_threshold,
+        comment_threshold=comment_threshold,
+    )
+    db.session.add(survey_round)
+    db.session.flush()
+    audit.record("round.create", target=f"round:{survey_round.id}", year=year)
+    return survey_round
+
+
+@functools.lru_cache(maxsize=32)
+def _parse(definition: str, source: str) -> Questionnaire:
+    return questionnaires.parse(definition, file=source, source=source)
+
+
+def questionnaire_for(survey_round: SurveyRound) -> Questionnaire:
+    """The round's own copy of its questionnaire (parsed once per process)."""
+    return _parse(survey_round.questionnaire_definition, f"round {survey_round.id}")
+
+
+def get_round(round_id: int) -> SurveyRound:
+    survey_round = db.session.get(SurveyRound, round_id)
+    if survey_round is None:
+        raise NotFound(f"no survey round with id {round_id}")
+    return survey_round
+
+
+def previous_round(survey_round: SurveyRound) -> SurveyRound | None:
+    """Last year's round of the same questionnaire, for trends."""
+    return db.session.scalar(
+        select(SurveyRound).where(
+            SurveyRound.questionnaire_id == survey_round.questionnaire_id,
+            SurveyRound.year == survey_round.year - 1,
+        )
+    )
+
+
+def open_round(survey_round: SurveyRound) -> None:
+    survey_round.open()
+    db.session.flush()
+    audit.record("round.open", target=f"round:{survey_round.id}")
+
+
+def close_round(survey_round: SurveyRound) -> None:
+    """Close fieldwork: links die and unsubmitted drafts are deleted."""
+    from survey.responses import discard_drafts
+
+    survey_round.close()
+    discarded = discard_drafts(survey_round)
+    db.session.flush()
+    audit.record("round.close", target=f"round:{survey_round.id}", drafts_discarded=discarded)

@@ -1,0 +1,191 @@
+"""Stakeholder lists: checking an upload, previewing it, and loading it all or nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from survey import audit
+from survey.errors import InputError
+from survey.extensions import db
+from survey.models import Invitation, Organisation, Stakeholder, SurveyRound
+from survey.rounds import questionnaire_for
+from survey.tabular import Problem, read_table
+
+STAKEHOLDER_COLUMNS = ("email", "name", "group", "assesses")
+
+
+@dataclass(frozen=True)
+class StakeholderRow:
+    row: int
+    email: str
+    name: str
+    employer: str
+    group: str
+    assesses: tuple[str, ...]
+
+
+@dataclass
+class StakeholderImportPlan:
+    """What an upload would change, and every problem found in it."""
+
+    source: str
+    rows: list[StakeholderRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    new_stakeholders: int = 0
+    updated_stakeholders: int = 0
+    new_invitations: int = 0
+    by_group: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _assessed_codes(cell: str) -> tuple[str, ...]:
+    parts = cell.replace(",", ";").replace("|", ";").split(";")
+    return tuple(dict.fromkeys(part.strip().upper() for part in parts if part.strip()))
+
+
+def plan_stakeholder_import(survey_round: SurveyRound, data: bytes, source: str) -> StakeholderImportPlan:
+    """Check an upload against the round and say what loading it would do; stores nothing."""
+    questionnaire = questionnaire_for(survey_round)
+    groups = {group.id: group.id for group in questionnaire.stakeholder_groups}
+    groups.update({group.name.lower(): group.id for group in questionnaire.stakeholder_groups})
+    organisations = {org.code: org for org in db.session.scalars(select(Organisation))}
+    existing = {
+        s.email: s
+        for s in db.session.scalars(select(Stakeholder).where(Stakeholder.round_id == survey_round.id))
+    }
+    plan = StakeholderImportPlan(source=source)
+    first_seen: dict[tuple[str, str], int] = {}
+    group_of: dict[str, tuple[str, int]] = {}
+    for table_row in read_table(data, source, STAKEHOLDER_COLUMNS):
+        values, number = table_row.values, table_row.number
+        problems_before = len(plan.problems)
+        try:
+            email = validate_email(values["email"], check_deliverability=False).normalized
+        except EmailNotValidError as error:
+            plan.problems.append(Problem(number, "email", f"{values['email']!r}: {error}"))
+            email = values["email"]
+        if not values["name"]:
+            plan.problems.append(Problem(number, "name", "is empty"))
+        group = groups.get(values["group"]) or groups.get(values["group"].lower())
+        if group is None:
+            plan.problems.append(
+                Problem(
+                    number,
+                    "group",
+                    f"unknown stakeholder group {values['group']!r} "
+                    f"(known: {', '.join(g.id for g in questionnaire.stakeholder_groups)})",
+                )
+            )
+        codes = _assessed_codes(values["assesses"])
+        if not codes:
+            plan.problems.append(Problem(number, "assesses", "names no organisation"))
+        for code in codes:
+            if code not in organisations:
+                plan.problems.append(Problem(number, "assesses", f"unknown organisation code {code!r}"))
+            elif (email, code) in first_seen:
+                plan.problems.append(
+                    Problem(number, "assesses", f"{email} already assesses {code} on row {first_seen[(email, code)]}")
+                )
+            else:
+                first_seen[(email, code)] = number
+        if group is not None and email in group_of and group_of[email][0] != group:
+            plan.problems.append(
+                Problem(number, "group", f"{email} is in group {group_of[email][0]} on row {group_of[email][1]}")
+            )
+        if group is not None and email in existing and existing[email].group != group:
+            plan.problems.append(
+                Problem(number, "group", f"{email} is already loaded in group {existing[email].group}")
+            )
+        if len(plan.problems) == problems_before and group is not None:
+            group_of.setdefault(email, (group, number))
+            plan.rows.append(
+                StakeholderRow(number, email, values["name"], values.get("employer", ""), group, codes)
+            )
+    _count_changes(plan, survey_round, existing, organisations)
+    return plan
+
+
+def _count_changes(
+    plan: StakeholderImportPlan,
+    survey_round: SurveyRound,
+    existing: dict[str, Stakeholder],
+    organisations: dict[str, Organisation],
+) -> None:
+    invited = {
+        (stakeholder_id, organisation_id)
+        for stakeholder_id, organisation_id in db.session.execute(
+            select(Invitation.stakeholder_id, Invitation.organisation_id).where(
+                Invitation.round_id == survey_round.id
+            )
+        )
+    }
+    emails: set[str] = set()
+    for row in plan.rows:
+        if row.email not in emails:
+            emails.add(row.email)
+            plan.by_group[row.group] += 1
+            if row.email in existing:
+                plan.updated_stakeholders += 1
+            else:
+                plan.new_stakeholders += 1
+        stakeholder = existing.get(row.email)
+        for code in row.assesses:
+            if stakeholder is None or (stakeholder.id, organisations[code].id) not in invited:
+                plan.new_invitations += 1
+
+
+def apply_stakeholder_import(survey_round: SurveyRound, plan: StakeholderImportPlan) -> None:
+    """Load a checked plan: stakeholders and their (not yet sent) invitations, all or nothing."""
+    if not plan.ok:
+        raise InputError(
+            f"{plan.source}: {len(plan.problems)} problem(s), nothing was loaded: "
+            + "; ".join(str(problem) for problem in plan.problems[:20])
+        )
+    organisations = {org.code: org for org in db.session.scalars(select(Organisation))}
+    stakeholders = {
+        s.email: s
+        for s in db.session.scalars(select(Stakeholder).where(Stakeholder.round_id == survey_round.id))
+    }
+    invited = {
+        (stakeholder_id, organisation_id)
+        for stakeholder_id, organisation_id in db.session.execute(
+            select(Invitation.stakeholder_id, Invitation.organisation_id).where(
+                Invitation.round_id == survey_round.id
+            )
+        )
+    }
+    for row in plan.rows:
+        stakeholder = stakeholders.get(row.email)
+        if stakeholder is None:
+            stakeholder = Stakeholder(round_id=survey_round.id, email=row.email, group=row.group)
+            db.session.add(stakeholder)
+            stakeholders[row.email] = stakeholder
+        stakeholder.name = row.name
+        stakeholder.employer = row.employer
+        db.session.flush()
+        for code in row.assesses:
+            key = (stakeholder.id, organisations[code].id)
+            if key not in invited:
+                invited.add(key)
+                db.session.add(
+                    Invitation(
+                        round_id=survey_round.id,
+                        stakeholder_id=stakeholder.id,
+                        organisation_id=organisations[code].id,
+                    )
+                )
+    db.session.flush()
+    audit.record(
+        "stakeholders.import",
+        target=f"round:{survey_round.id}",
+        new_stakeholders=plan.new_stakeholders,
+        updated_stakeholders=plan.updated_stakeholders,
+        new_invitations=plan.new_invitations,
+    )

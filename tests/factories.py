@@ -1,0 +1,113 @@
+"""Factory fixtures: each returns a callable that makes one thing, with defaults for everything."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from survey.extensions import db
+from survey.invitations import issue_invitations
+from survey.models import (
+    Invitation,
+    Organisation,
+    OrganisationKind,
+    Stakeholder,
+    SurveyRound,
+)
+from survey.rounds import create_round
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def make_organisation(db: Any) -> Callable[..., Organisation]:
+    def make(**overrides: Any) -> Organisation:
+        number = next(_numbers)
+        values: dict[str, Any] = {
+            "code": f"T{number:03d}",
+            "name": f"NHS Testshire {number} Integrated Care Board",
+            "kind": OrganisationKind.CCG,
+            "region": "Midlands",
+            "area": None,
+        }
+        values.update(overrides)
+        organisation = Organisation(**values)
+        db.session.add(organisation)
+        db.session.commit()
+        return organisation
+
+    return make
+
+
+@pytest.fixture
+def make_round(db: Any) -> Callable[..., SurveyRound]:
+    def make(*, status: str = "open", **overrides: Any) -> SurveyRound:
+        today = date.today()
+        values: dict[str, Any] = {
+            "year": today.year + next(_numbers),
+            "questionnaire": "ccg-360",
+            "opens_on": today - timedelta(days=7),
+            "closes_on": today + timedelta(days=21),
+        }
+        values.update(overrides)
+        survey_round = create_round(**values)
+        if status in ("open", "closed"):
+            survey_round.open()
+        if status == "closed":
+            survey_round.close()
+        db.session.commit()
+        return survey_round
+
+    return make
+
+
+@dataclass
+class IssuedInvitation:
+    invitation: Invitation
+    #: the full link as emailed
+    link: str
+
+    @property
+    def path(self) -> str:
+        return self.link.removeprefix("http://localhost")
+
+
+@pytest.fixture
+def make_invitation(
+    db: Any, make_organisation: Callable[..., Organisation], make_round: Callable[..., SurveyRound]
+) -> Callable[..., IssuedInvitation]:
+    """An issued invitation (committed) with its link."""
+
+    def make(
+        *,
+        survey_round: SurveyRound | None = None,
+        organisation: Organisation | None = None,
+        group: str = "gp_practice",
+        email: str | None = None,
+    ) -> IssuedInvitation:
+        survey_round = survey_round or make_round()
+        organisation = organisation or make_organisation()
+        stakeholder = Stakeholder(
+            round_id=survey_round.id,
+            email=email or f"person{next(_numbers)}@example.org",
+            name="Test Person",
+            employer="Test Practice",
+            group=group,
+        )
+        db.session.add(stakeholder)
+        db.session.flush()
+        invitation = Invitation(
+            round_id=survey_round.id, stakeholder_id=stakeholder.id, organisation_id=organisation.id
+        )
+        db.session.add(invitation)
+        db.session.flush()
+        report = issue_invitations(survey_round, {organisation.id})
+        db.session.commit()
+        return IssuedInvitation(invitation, report.links[invitation.id])
+
+    return make
