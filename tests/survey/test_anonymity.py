@@ -1,0 +1,75 @@
+"""Anonymity by design: a stored response cannot be traced to an invitation or a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from survey.models import Answer, Invitation, Response
+from survey.responses import save_answers, submit_response
+from tests.factories import IssuedInvitation
+
+
+def test_response_tables_hold_nothing_that_leads_back_to_a_person(db: Any) -> None:
+    inspector = sa.inspect(db.engine)
+    response_columns = {column["name"] for column in inspector.get_columns("response")}
+    assert response_columns == {"id", "round_id", "organisation_id", "stakeholder_group"}
+    answer_columns = {column["name"] for column in inspector.get_columns("answer")}
+    assert answer_columns == {"response_id", "item_id", "score", "dont_know", "text"}
+    for table in ("response", "answer"):
+        referenced = {fk["referred_table"] for fk in inspector.get_foreign_keys(table)}
+        assert referenced <= {"survey_round", "organisation", "response"}, (table, referenced)
+        for column in inspector.get_columns(table):
+            assert not isinstance(column["type"], (sa.DateTime, sa.Date)), (table, column["name"])
+
+
+def test_a_submitted_response_carries_no_token_email_or_invitation(
+    db: Any, make_invitation: Any
+) -> None:
+    issued: IssuedInvitation = make_invitation(email="named.person@example.org")
+    invitation = db.session.get(Invitation, issued.invitation.id)
+    save_answers(invitation, {"overall_relationship": {"score": 5}}, resume_section=2)
+    submit_response(invitation, ["overall_relationship"])
+    db.session.commit()
+    [response] = db.session.scalars(sa.select(Response)).all()
+    stored = " ".join(
+        str(value)
+        for row in (
+            db.session.execute(sa.select(Response.__table__)).all()
+            + db.session.execute(sa.select(Answer.__table__)).all()
+        )
+        for value in row
+    )
+    token = issued.link.rsplit("/", 1)[1]
+    for secret in (token, token.split(".")[0], "named.person", invitation.token_hash):
+        assert secret not in stored
+    assert str(invitation.id) != response.id
+    assert len(response.id) == 36  # a random UUID: storage order says nothing about timing
+    assert invitation.status.value == "completed"
+
+
+def test_the_database_refuses_an_answer_that_is_both_a_score_and_dont_know(
+    db: Any, make_invitation: Any
+) -> None:
+    issued = make_invitation()
+    response = Response(round_id=issued.invitation.round_id, organisation_id=issued.invitation.organisation_id, stakeholder_group="gp_practice")
+    db.session.add(response)
+    db.session.flush()
+    db.session.add(Answer(response_id=response.id, item_id="x", score=4, dont_know=True))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_one_invitation_per_stakeholder_organisation_and_round(db: Any, make_invitation: Any) -> None:
+    issued = make_invitation()
+    first = issued.invitation
+    db.session.add(
+        Invitation(round_id=first.round_id, stakeholder_id=first.stakeholder_id, organisation_id=first.organisation_id)
+    )
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
