@@ -1,0 +1,36 @@
+"""Assure360 analysis engine: estimates, intervals, comparisons and disclosure control.
+
+Pure numpy/scipy; no I/O.  The high-level entry point is :func:`analyse_round`;
+the building blocks are importable from their modules and re-exported here.
+Methods, references and rules: ``docs/methods.md``.
+"""
+
+from ._results import ConfidenceInterval, MeanInterval, MultipleTestResult, WelchResult
+from .compare import benjamini_hochberg, newcombe_pvalue, welch_difference
+from .disclosure import MIN_THRESHOLD, comments_visible, suppress
+from .intervals import clopper_pearson, mean_interval, newcombe_difference, wilson
+from .reliability import cronbach_alpha, feldt_interval
+from .tables import ALL_STAKEHOLDERS, RoundResponses, RoundTable, analyse_round
+
+__all__ = [
+    "ALL_STAKEHOLDERS",
+    "MIN_THRESHOLD",
+    "ConfidenceInterval",
+    "MeanInterval",
+    "MultipleTestResult",
+    "RoundResponses",
+    "RoundTable",
+    "WelchResult",
+    "analyse_round",
+    "benjamini_hochberg",
+    "clopper_pearson",
+    "comments_visible",
+    "cronbach_alpha",
+    "feldt_interval",
+    "mean_interval",
+    "newcombe_difference",
+    "newcombe_pvalue",
+    "suppress",
+    "welch_difference",
+    "wilson",
+]

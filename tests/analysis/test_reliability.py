@@ -1,0 +1,97 @@
+"""Tests for analysis.reliability: Cronbach's alpha and Feldt's interval."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from analysis.reliability import cronbach_alpha, feldt_interval
+
+# 15 respondents x 3 items; alpha = 0.547752808988764, the value asserted in the
+# public test suite of the tci-stats package (anthropedia/tci-stats, test/__init__.py).
+TCI_DATA = [[3, 4, 5], [3, 4, 6], [2, 3, 4], [4, 4, 4], [5, 5, 5], [3, 3, 2], [5, 2, 3],
+            [4, 1, 2], [3, 4, 2], [4, 4, 3], [1, 2, 3], [3, 2, 1], [3, 5, 4], [3, 4, 3],
+            [4, 3, 4]]
+
+
+def test_cronbach_alpha_reproduces_published_test_value():
+    assert cronbach_alpha(TCI_DATA) == pytest.approx(0.547752808988764, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # Hand-checkable cases from the same tci-stats suite, whose small examples
+        # list each item's scores as a row (e.g. items (3,4,5) and (3,4,6):
+        # 2 * (1 - (1 + 7/3) / (19/3)) = 0.947368...).
+        ([[1, 2, 3], [1, 2, 3]], 1.0),
+        ([[3, 4, 5], [3, 4, 6]], 0.9473684211),
+        ([[1, 1, 1], [1, 2, 3], [1, 3, 5]], 0.6666666667),
+    ],
+)
+def test_cronbach_alpha_small_published_cases(data, expected):
+    # Transpose to our layout: respondents as rows.
+    assert cronbach_alpha(np.asarray(data, dtype=float).T) == pytest.approx(expected, abs=1e-9)
+
+
+def test_cronbach_alpha_uses_complete_cases():
+    data = np.asarray(TCI_DATA, dtype=float)
+    with_missing = np.vstack([data, [np.nan, 1.0, 5.0], [2.0, np.nan, np.nan]])
+    assert cronbach_alpha(with_missing) == pytest.approx(cronbach_alpha(data), abs=1e-12)
+
+
+def test_cronbach_alpha_nan_cases():
+    assert np.isnan(cronbach_alpha([[1.0, 2.0], [np.nan, 3.0]]))  # one complete case
+    assert np.isnan(cronbach_alpha([[2.0, 2.0], [2.0, 2.0]]))  # no variance
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [([1.0, 2.0], r"must be 2-D.*got shape \(2,\)"), ([[1.0], [2.0]], r"at least 2 items, got 1")],
+)
+def test_cronbach_alpha_rejects_bad_shapes(data, message):
+    with pytest.raises(ValueError, match=message):
+        cronbach_alpha(data)
+
+
+def test_feldt_interval_reproduces_reference_value():
+    # Feldt (1965) / Feldt, Woodruff & Salih (1987) F interval for alpha = .85,
+    # k = 7 items, n = 89: 0.7971-0.8932 (statistics.md section 9 item 6; Bonett's
+    # approximation in R statpsych::ci.cronbach prints 0.7971-0.8931).
+    low, high = feldt_interval(0.85, 89, 7)
+    assert (round(low, 4), round(high, 4)) == (0.7971, 0.8932)
+
+
+def test_feldt_interval_matches_direct_f_quantiles():
+    rng = np.random.default_rng(21)
+    for _ in range(500):
+        a = float(rng.uniform(-0.5, 0.99))
+        n = int(rng.integers(3, 500))
+        k = int(rng.integers(2, 30))
+        conf = float(rng.choice([0.9, 0.95, 0.99]))
+        g = 1 - conf
+        d1, d2 = n - 1, (n - 1) * (k - 1)
+        low, high = feldt_interval(a, n, k, conf)
+        assert low == pytest.approx(1 - (1 - a) * stats.f.ppf(1 - g / 2, d1, d2), abs=1e-10)
+        assert high == pytest.approx(1 - (1 - a) * stats.f.ppf(g / 2, d1, d2), abs=1e-10)
+        assert low < a < high
+
+
+def test_feldt_interval_nan_alpha():
+    low, high = feldt_interval(float("nan"), 20, 4)
+    assert np.isnan(low) and np.isnan(high)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((1.0, 20, 4), r"alpha must be < 1, got 1\.0"),
+        ((0.8, 1, 4), r"n_respondents must be an integer >= 2, got 1"),
+        ((0.8, 20, 1), r"n_items must be an integer >= 2, got 1"),
+        ((0.8, 20.5, 4), r"got 20\.5"),
+    ],
+)
+def test_feldt_interval_rejects_bad_arguments(args, message):
+    with pytest.raises(ValueError, match=message):
+        feldt_interval(*args)
