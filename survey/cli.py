@@ -326,6 +326,14 @@ def mail_send(limit: int | None) -> None:
 # -- results ------------------------------------------------------------------------------------
 
 
+def _write(data: bytes, output: str | None) -> None:
+    if output:
+        Path(output).write_bytes(data)
+        click.echo(f"wrote {output}")
+    else:
+        sys.stdout.buffer.write(data)
+
+
 @click.group("export")
 def export_group() -> None:
     """Export results."""
@@ -347,11 +355,25 @@ def export_responses(round_id: int, output: str | None) -> None:
     data = export_responses_csv(survey_round, item_ids)
     audit.record("export.responses", target=f"round:{round_id}")
     db.session.commit()
-    if output:
-        Path(output).write_bytes(data)
-        click.echo(f"wrote {output}")
-    else:
-        sys.stdout.buffer.write(data)
+    _write(data, output)
+
+
+@export_group.command("results")
+@click.argument("round_id", type=int)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@with_appcontext
+@_fails_cleanly
+def export_results(round_id: int, output: str | None) -> None:
+    """Export the round's aggregated results as CSV: every organisation x stakeholder group x
+    domain and item, with intervals, benchmark and trend; small groups suppressed."""
+    from survey import audit
+    from survey.exports import results_csv
+    from survey.round_arrays import analyse
+
+    data = results_csv(analyse(_round(round_id)))
+    audit.record("export.results", target=f"round:{round_id}")
+    db.session.commit()
+    _write(data, output)
 
 
 # -- demo ---------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ COMMANDS = [
     ("questionnaire", "list"), ("questionnaire", "check"), ("organisations", "import"),
     ("organisations", "list"), ("round", "create"), ("round", "open"), ("round", "close"),
     ("round", "list"), ("stakeholders", "import"), ("invitations", "issue"), ("mail", "send"),
-    ("export", "responses"), ("demo",),
+    ("export", "responses"), ("export", "results"), ("demo",),
 ]
 
 
