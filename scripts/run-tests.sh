@@ -24,6 +24,14 @@ trap stop_pg EXIT
 as_pg "$PGBIN/initdb -D $PGDIR/data -A trust -U postgres" >/dev/null
 as_pg "$PGBIN/pg_ctl -D $PGDIR/data -o '-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200' -l $PGDIR/log -w start" >/dev/null
 
+# The browser tests need Debian's Chromium and axe-core (pinned in tests/browser/package.json).
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -d tests/browser/node_modules/axe-core ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --silent)
+fi
+
 echo "== tests on SQLite"
 $BIN/pytest "$@"
 echo "== database tests on PostgreSQL"

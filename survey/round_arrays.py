@@ -69,6 +69,11 @@ def round_responses(survey_round: SurveyRound) -> RoundResponses:
     response_ids = np.array([row[0] for row in response_rows])
     organisation = np.array([org_index[row[1]] for row in response_rows], dtype=np.int64)
     group = np.array([group_labels.index(row[2]) for row in response_rows], dtype=np.int64)
+    # No one answers without being asked: where the invitation rows are gone (identities purged
+    # after retention, or responses loaded without their list) the responses are the floor.
+    answered = np.zeros_like(invited)
+    np.add.at(answered, (organisation, group), 1)
+    invited = np.maximum(invited, answered)
 
     scores = np.full((len(response_rows), len(items)), np.nan)
     dont_know = np.zeros(scores.shape, dtype=bool)

@@ -30,9 +30,14 @@ def _writes_take_the_lock_first() -> None:
 
 
 def _load(token: str) -> tuple[Invitation, list[Page]]:
-    """The link's invitation and its pages, or the dead-link page (404) for any bad link."""
+    """The link's invitation and its pages, or the dead-link page (404) for any bad link.
+
+    A POST locks the invitation's row (PostgreSQL; SQLite's write lock is already held), so two
+    requests on one link (a double click, two tabs) take turns: the second sees the first's draft
+    or its submitted status instead of racing it.
+    """
     try:
-        invitation = find_by_link(token, date.today())
+        invitation = find_by_link(token, date.today(), for_update=request.method == "POST")
     except DeadLink:
         abort(404)
     return invitation, pages_for(questionnaire_for(invitation.survey_round), invitation)
