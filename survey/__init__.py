@@ -45,11 +45,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from survey import cli, errors, extensions, security
+    from survey.auth import bp as auth_bp
+    from survey.home import bp as home_bp
     from survey.respond import bp as respond_bp
 
     extensions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(respond_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
     cli.init_app(app)
     return app

@@ -62,6 +62,15 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SURVEY_CONTACT": os.environ.get(
             "SURVEY_CONTACT", "the survey team at survey@assure360.invalid"
         ),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": not _env_bool("RATELIMIT_DISABLED"),
+        "SESSION_COOKIE_SECURE": not _env_bool("INSECURE_COOKIES"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": not _env_bool("INSECURE_COOKIES"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": _env_int("SESSION_MINUTES", 480) * 60,
         "SUPPRESSION_THRESHOLD": _env_int("SUPPRESSION_THRESHOLD", 5),
         "COMMENT_THRESHOLD": _env_int("COMMENT_THRESHOLD", 10),
     }
@@ -96,6 +105,9 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
     settings = from_environment(instance_path)
     settings.update(overrides or {})
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])
+    if (settings.get("DEMO") or settings.get("DEBUG")) and "SESSION_COOKIE_SECURE" not in (overrides or {}):
+        # The demo and debug servers speak plain http://127.0.0.1: a Secure cookie would never come back.
+        settings["SESSION_COOKIE_SECURE"] = settings["REMEMBER_COOKIE_SECURE"] = False
     if not settings.get("SECRET_KEY") and (settings.get("DEBUG") or settings.get("DEMO")):
         # A fixed, public key: sessions and links are forgeable with it, which only a local demo
         # or a debugging session can accept (and links survive restarts between seed and serve).

@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -33,6 +36,13 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=MIGRATIONS_DIR, render_as_batch=True)
 csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Sign in to see this page."
+login_manager.session_protection = "strong"
+#: limits are set per route; storage comes from RATELIMIT_STORAGE_URI (memory:// by default,
+#: redis:// or memcached:// when several workers must share the counts)
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 @event.listens_for(Engine, "connect")
@@ -83,3 +93,5 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
     csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)

@@ -47,6 +47,10 @@ def _settings(database_url: str, tmp: Path) -> dict[str, object]:
         "PUBLIC_BASE_URL": "http://localhost",
         "SERVER_NAME": "localhost",
         "WTF_CSRF_ENABLED": True,
+        # Tests speak plain HTTP to local servers; production keeps Secure cookies (tested).
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "RATELIMIT_ENABLED": False,
     }
 
 

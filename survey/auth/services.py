@@ -1,0 +1,127 @@
+"""Account services: creating accounts, one-time set-password links, checking passwords."""
+
+from __future__ import annotations
+
+import hashlib
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from survey import audit
+from survey.auth.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
+from survey.errors import InputError
+from survey.extensions import db
+from survey.mail import queue_email
+from survey.models import Organisation, Role, User
+
+_SET_PASSWORD_SALT = "assure360.set-password"
+#: a set-password link works for three days, and only until a password is set with it
+SET_PASSWORD_MAX_AGE = 3 * 24 * 3600
+#: where survey.auth.routes.set_password is mounted (links are built outside requests too)
+SET_PASSWORD_PATH = "/auth/set-password/"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SET_PASSWORD_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    # Changes whenever the password does, so a used link stops working.
+    return hashlib.sha256((user.password_hash or "unset").encode()).hexdigest()[:16]
+
+
+def set_password_link(user: User) -> str:
+    token = _serializer().dumps({"user": user.id, "fp": _password_fingerprint(user)})
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + SET_PASSWORD_PATH + token
+
+
+def user_for_set_password(token: str) -> User | None:
+    """The account a set-password link is for, or None if it is expired, used or forged."""
+    try:
+        data = _serializer().loads(token, max_age=SET_PASSWORD_MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.session.get(User, data.get("user"))
+    if user is None or not user.active or data.get("fp") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    organisation: Organisation | None = None,
+    region: str | None = None,
+    actor: User | None = None,
+    channel: str = "cli",
+) -> tuple[User, str]:
+    """Create an account and queue an email with its one-time set-password link.
+
+    Returns the account and the link. Commissioners and viewers need an organisation,
+    assessors a region.
+    """
+    try:
+        address = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise InputError(f"{email!r} is not an email address: {error}") from None
+    if role in (Role.COMMISSIONER, Role.VIEWER) and organisation is None:
+        raise InputError(f"a {role.value} account needs an organisation")
+    if role is Role.ASSESSOR and not region:
+        raise InputError("an assessor account needs a region")
+    if db.session.scalar(select(User).where(func.lower(User.email) == address.lower())):
+        raise InputError(f"there is already an account for {address}")
+    user = User(
+        email=address,
+        name=name,
+        role=role,
+        organisation_id=organisation.id if organisation and role in (Role.COMMISSIONER, Role.VIEWER) else None,
+        region=region if role is Role.ASSESSOR else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    link = set_password_link(user)
+    queue_email(
+        kind="account",
+        recipient=user.email,
+        subject="Set your Assure360 password",
+        template="set_password",
+        context={"user": user, "link": link, "contact": current_app.config["SURVEY_CONTACT"]},
+    )
+    audit.record(
+        "user.create",
+        target=f"user:{user.id}",
+        channel=channel,
+        user_id=actor.id if actor else None,
+        role=role.value,
+        organisation=organisation.code if organisation else None,
+        region=region,
+    )
+    return user, link
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise InputError(f"the password must be at least {MIN_LENGTH} characters")
+    user.password_hash = hash_password(password)
+    db.session.flush()
+    audit.record("user.set_password", target=f"user:{user.id}", channel="web", user_id=user.id)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account with this email and password, or None (same time either way)."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if not verify_password(user.password_hash if user else None, password):
+        audit.record("login.failed", channel="web", user_id=user.id if user else None)
+        return None
+    if user is None or not user.active:
+        return None
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    audit.record("login", target=f"user:{user.id}", channel="web", user_id=user.id)
+    return user
