@@ -22,6 +22,7 @@ import questionnaires
 from survey.config import ConfigError
 from survey.errors import Assure360Error
 from survey.extensions import db
+from survey.models import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -376,6 +377,47 @@ def export_results(round_id: int, output: str | None) -> None:
     _write(data, output)
 
 
+# -- accounts ---------------------------------------------------------------------------------
+
+
+@click.group("users")
+def users_group() -> None:
+    """Create and list accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
+@click.option("--organisation", "code", help="Organisation code (commissioner and viewer accounts).")
+@click.option("--region", help="Region (assessor accounts).")
+@with_appcontext
+@_fails_cleanly
+def users_create(email: str, name: str, role: str, code: str | None, region: str | None) -> None:
+    """Create an account and email it a one-time link to set its password."""
+    from survey.auth.services import create_user
+    from survey.mail import deliver_due
+    from survey.organisations import organisation_by_code
+
+    organisation = organisation_by_code(code) if code else None
+    user, link = create_user(email=email, name=name, role=Role(role), organisation=organisation, region=region)
+    db.session.commit()
+    deliver_due(current_app.config)
+    click.echo(f"created {user.role.value} account {user.email}; set-password link (also emailed):\n  {link}")
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list() -> None:
+    """List accounts with their role and scope."""
+    from survey.models import User
+
+    for user in db.session.scalars(select(User).order_by(User.role, User.email)):
+        scope = user.organisation.code if user.organisation else (user.region or "everything")
+        state = "active" if user.active else "disabled"
+        click.echo(f"{user.email:<40} {user.role.value:<12} {scope:<24} {state}")
+
+
 # -- demo ---------------------------------------------------------------------------------------
 
 
@@ -416,6 +458,7 @@ def init_app(app: Flask) -> None:
         invitations_group,
         mail_group,
         export_group,
+        users_group,
     ):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)

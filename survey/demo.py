@@ -17,10 +17,12 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from survey.auth.passwords import hash_password
+from survey.auth.services import create_user
 from survey.extensions import db
 from survey.invitations import issue_invitations
 from survey.mail import deliver_due
-from survey.models import Answer, Invitation, InvitationStatus, Organisation, Response, Stakeholder, SurveyRound
+from survey.models import Answer, Invitation, InvitationStatus, Organisation, Response, Role, Stakeholder, SurveyRound
 from survey.organisations import import_organisations
 from survey.rounds import create_round, questionnaire_for
 from survey.stakeholders import apply_stakeholder_import, plan_stakeholder_import
@@ -41,6 +43,8 @@ GROUP_WEIGHTS = {
     "patient_groups": 0.05, "nhs_provider": 0.12, "other_commissioner": 0.06, "nhs_england": 0.04,
     "regulator": 0.03, "vcse": 0.05,
 }
+#: the password of every demo account (the demo only: never for real data)
+DEMO_PASSWORD = "assure360-demo"
 FIRST = ["Alex", "Sam", "Priya", "Tom", "Aisha", "Chris", "Jo", "Mohammed", "Grace", "Owen", "Ruth", "Ben"]
 LAST = ["Patel", "Smith", "Jones", "Khan", "Taylor", "Brown", "Evans", "Ahmed", "Wilson", "Hughes"]
 
@@ -51,6 +55,7 @@ class DemoResult:
     stakeholders: int = 0
     responses: dict[int, int] = field(default_factory=dict)
     unused_link: str | None = None
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [f"Demo ready: {self.organisations} organisations, {self.stakeholders} stakeholders"]
@@ -58,6 +63,9 @@ class DemoResult:
             lines.append(f"  {year} round: {count} responses")
         if self.unused_link:
             lines.append(f"An unused survey link (open it to answer as a stakeholder):\n  {self.unused_link}")
+        if self.logins:
+            lines.append(f"Demo accounts (sign in at /auth/login, password {DEMO_PASSWORD!r}):")
+            lines.extend(f"  {email:<34} {role:<13} {scope}" for email, role, scope in self.logins)
         return "\n".join(lines)
 
 
@@ -170,6 +178,25 @@ def seed_demo(*, seed: int, today: date) -> DemoResult:
             if year < today.year:
                 survey_round.close()
         level = {org_id: value + rng.uniform(-0.3, 0.3) for org_id, value in level.items()}
+    result.logins = _demo_accounts(organisations)
     db.session.commit()
     deliver_due(current_app.config)
     return result
+
+
+def _demo_accounts(organisations: list[Organisation]) -> list[tuple[str, str, str]]:
+    """One account of each role, with a known password, so the demo can be explored."""
+    ccg = next(org for org in organisations if org.kind.value == "ccg")
+    accounts = [
+        ("manager@demo.example.org", "Morgan Manager", Role.MANAGER, None, None),
+        ("assessor@demo.example.org", "Avery Assessor", Role.ASSESSOR, None, ccg.region),
+        ("commissioner@demo.example.org", "Casey Commissioner", Role.COMMISSIONER, ccg, None),
+        ("viewer@demo.example.org", "Vic Viewer", Role.VIEWER, ccg, None),
+    ]
+    logins = []
+    for email, name, role, organisation, region in accounts:
+        user, _link = create_user(email=email, name=name, role=role, organisation=organisation, region=region)
+        user.password_hash = hash_password(DEMO_PASSWORD)
+        scope = organisation.name if organisation else (region or "all organisations")
+        logins.append((email, role.value, scope))
+    return logins

@@ -71,9 +71,10 @@ def _begin_sqlite(conn: Any) -> None:
     A deferred transaction that reads and then writes fails at once (SQLITE_BUSY_SNAPSHOT) when
     another writer committed in between; BEGIN IMMEDIATE waits for the lock instead.
     """
-    if conn.dialect.name != "sqlite":
-        return
-    mode = "IMMEDIATE" if conn.get_execution_options().get("sqlite_write") else "DEFERRED"
+    options = conn.get_execution_options()
+    if conn.dialect.name != "sqlite" or options.get("sqlite_autocommit"):
+        return  # autocommit: each statement is its own transaction (only the test suite's own session)
+    mode = "IMMEDIATE" if options.get("sqlite_write") else "DEFERRED"
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 

@@ -54,6 +54,13 @@ def _settings(database_url: str, tmp: Path) -> dict[str, object]:
     }
 
 
+_TEST_KEYS = (
+    "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "MAIL_BACKEND", "MAIL_OUTBOX_DIR",
+    "PUBLIC_BASE_URL", "SERVER_NAME", "WTF_CSRF_ENABLED", "SESSION_COOKIE_SECURE",
+    "REMEMBER_COOKIE_SECURE", "RATELIMIT_ENABLED",
+)
+
+
 def _upgrade(database_url: str, tmp: Path) -> None:
     from flask_migrate import upgrade
 
@@ -117,10 +124,22 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 @pytest.fixture
 def db(app: Flask) -> Iterator[object]:
-    """The database session, inside an application context."""
-    with app.app_context():
+    """The database session, for the test's own reads and writes.
+
+    It lives in the context of a second application on the same database, so the test client's
+    requests get fresh application contexts (their own session, ``g`` and CSRF token), as real
+    requests do. On SQLite its statements autocommit, so the test never holds a stale read
+    snapshot (or the write lock) while a request runs; PostgreSQL's READ COMMITTED needs no help.
+    """
+    settings = {key: app.config[key] for key in _TEST_KEYS}
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"execution_options": {"sqlite_autocommit": True}}
+    data_app = create_app(settings)
+    with data_app.app_context():
         yield _db
         _db.session.rollback()
+        _db.session.remove()
+        _db.engine.dispose()
 
 
 @pytest.fixture

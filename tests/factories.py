@@ -111,3 +111,46 @@ def make_invitation(
         return IssuedInvitation(invitation, report.links[invitation.id])
 
     return make
+
+
+#: the password every factory-made account has
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    """An active account with a password (committed). Pass role=, organisation= or region=."""
+    from survey.auth.passwords import hash_password
+    from survey.models import Role, User
+
+    def make(*, role: Any = "manager", organisation: Organisation | None = None, region: str | None = None, **overrides: Any) -> User:
+        role = Role(role)
+        user = User(
+            email=overrides.pop("email", f"user{next(_numbers)}@example.org"),
+            name=overrides.pop("name", "Test User"),
+            role=role,
+            organisation_id=organisation.id if organisation else None,
+            region=region or ("Midlands" if role is Role.ASSESSOR else None),
+            password_hash=hash_password(PASSWORD),
+            **overrides,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def sign_in(client: Any) -> Callable[[Any], None]:
+    """Sign ``user`` in on the test client through the real sign-in form."""
+    import re
+
+    def sign(user: Any) -> None:
+        page = client.get("/auth/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token
+        response = client.post("/auth/login", data={"csrf_token": token.group(1), "email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+    return sign

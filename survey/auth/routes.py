@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -43,7 +43,10 @@ def login() -> View:
         user = authenticate(form.email.data or "", form.password.data or "")
         db.session.commit()
         if user is not None:
-            session.clear()  # a fresh session at sign-in: nothing carried over from before
+            # A fresh session at sign-in: nothing carried over from before, not even the CSRF
+            # token cached for the old one.
+            session.clear()
+            g.pop("csrf_token", None)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         failed = True

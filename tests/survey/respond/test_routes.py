@@ -118,7 +118,7 @@ def test_reissued_link_kills_the_old_one_and_the_new_one_works(client, db, make_
     post_form(client, f"{issued.path}/1", {"overall_relationship": "5", "action": "save"})
     with app.test_request_context():
         new_link = reissue_link(_fresh(db, issued.invitation))
-    db.session.commit()
+        db.session.commit()
     new_path = new_link.removeprefix("http://localhost")
     assert new_path != issued.path
     _assert_dead(client, issued.path, reference)
