@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user, login_required
 
 from survey.access import visible_organisations
 from survey.extensions import db
 
 bp = Blueprint("home", __name__)
+
+#: the header's navigation for signed-in people: (endpoint, label, roles); an entry shows when
+#: its endpoint exists and the account has one of the roles
+NAVIGATION = (
+    ("home.index", "Your organisations", ("manager", "assessor", "commissioner", "viewer")),
+    ("results.national", "Compare organisations", ("manager", "assessor")),
+    ("manage.index", "Survey rounds", ("manager",)),
+)
+
+
+@bp.app_context_processor
+def _navigation() -> dict[str, object]:
+    if not current_user.is_authenticated:
+        return {"navigation": []}
+    endpoints = current_app.view_functions
+    return {
+        "navigation": [
+            (url_for(endpoint), label)
+            for endpoint, label, roles in NAVIGATION
+            if endpoint in endpoints and current_user.role.value in roles
+        ]
+    }
 
 
 @bp.get("/")
