@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, current_app, has_request_context, render_template, url_for
 from flask_login import current_user, login_required
 
 from survey.access import visible_organisations
@@ -21,8 +21,8 @@ NAVIGATION = (
 
 @bp.app_context_processor
 def _navigation() -> dict[str, object]:
-    if not current_user.is_authenticated:
-        return {"navigation": []}
+    if not has_request_context() or not current_user.is_authenticated:
+        return {"navigation": []}  # emails and the command line have no one signed in
     endpoints = current_app.view_functions
     return {
         "navigation": [
