@@ -1,0 +1,64 @@
+"""Security headers on every response, and no secrets in log lines."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from tests.survey.helpers import answer_everything, csrf_token
+
+
+def _pages(client: Any, issued: Any) -> list[Any]:
+    responses = [
+        client.get(issued.path),
+        client.get(f"{issued.path}/1"),
+        client.get("/s/not-a-link"),
+        client.get("/auth/login"),
+        client.get("/static/nhsuk/nhsuk-frontend.min.css"),
+        client.post(f"{issued.path}/1", data={}),
+    ]
+    for response in responses:
+        response.close()  # the static file's handle
+    return responses
+
+
+def test_every_response_carries_the_security_headers(client: Any, make_invitation: Any) -> None:
+    issued = make_invitation()
+    for response in _pages(client, issued):
+        headers = response.headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert "Strict-Transport-Security" not in headers  # plain HTTP here
+
+
+def test_survey_and_account_pages_are_never_cached(client: Any, make_invitation: Any) -> None:
+    issued = make_invitation()
+    for response in _pages(client, issued)[:4]:
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_hsts_when_served_over_https(client: Any) -> None:
+    response = client.get("/auth/login", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_no_token_email_or_comment_reaches_a_log_line(
+    client: Any, runner: Any, make_invitation: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    issued = make_invitation(email="secret.person@example.org")
+    comment = "A very particular remark about Dr Example"
+    answer_everything(client, issued.path, comment=comment)
+    check = client.get(f"{issued.path}/check")
+    client.post(f"{issued.path}/check", data={"csrf_token": csrf_token(check.get_data(as_text=True))})
+    runner.invoke(args=["mail", "send"])
+    token = issued.path.rsplit("/", 1)[1]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert logged  # the flow did log something: the check below is not vacuous
+    for secret in (token, token.split(".")[0], "secret.person", comment):
+        assert secret not in logged
