@@ -30,6 +30,16 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+
+
 def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for PostgreSQL URLs written the usual ways."""
     for prefix in ("postgres://", "postgresql://"):
@@ -59,6 +69,12 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Assure360 survey team <survey@assure360.invalid>"),
         "MAIL_REPLY_TO": os.environ.get("MAIL_REPLY_TO"),
+        "MAIL_RATE_PER_SECOND": _env_float("MAIL_RATE_PER_SECOND", 0.0),
+        "MAIL_BATCH_SIZE": _env_int("MAIL_BATCH_SIZE", 500),
+        # messages claimed per commit: 1 leaves at most ~2 ambiguous after a crash; more is faster
+        "MAIL_CLAIM_SIZE": _env_int("MAIL_CLAIM_SIZE", 1),
+        "MAIL_TIMEOUT": _env_float("MAIL_TIMEOUT", 30.0),
+        "MAIL_WORKER_POLL_SECONDS": _env_float("MAIL_WORKER_POLL_SECONDS", 5.0),
         "SURVEY_CONTACT": os.environ.get(
             "SURVEY_CONTACT", "the survey team at survey@assure360.invalid"
         ),
@@ -90,6 +106,8 @@ def validate(settings: Mapping[str, Any]) -> None:
         raise ConfigError(f"MAIL_BACKEND must be 'file' or 'smtp', got {settings['MAIL_BACKEND']!r}")
     if settings.get("MAIL_USE_SSL") and settings.get("MAIL_USE_STARTTLS"):
         raise ConfigError("MAIL_USE_SSL and MAIL_USE_STARTTLS cannot both be on")
+    if float(settings.get("MAIL_RATE_PER_SECOND") or 0) < 0:
+        raise ConfigError(f"MAIL_RATE_PER_SECOND must not be negative (0 = no limit), got {settings['MAIL_RATE_PER_SECOND']!r}")
     for name in ("SUPPRESSION_THRESHOLD", "COMMENT_THRESHOLD"):
         if int(settings[name]) < 1:
             raise ConfigError(f"{name} must be at least 1, got {settings[name]!r}")
@@ -113,6 +131,7 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         # or a debugging session can accept (and links survive restarts between seed and serve).
         settings["SECRET_KEY"] = "assure360-demo-key-not-secret"
     validate(settings)
-    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    # A connection the database dropped (a restart) is found and replaced before use.
+    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     settings.setdefault("WTF_CSRF_TIME_LIMIT", None)
     return settings

@@ -17,14 +17,49 @@ from survey.mail import queue_email
 from survey.models import Invitation, InvitationStatus, Stakeholder, SurveyRound
 from survey.models.types import utcnow
 from survey.rounds import questionnaire_for
-from survey.tokens import hash_from_link_token, new_link_token
+from survey.tokens import (
+    hash_from_link_token,
+    link_token_for,
+    new_link,
+    opt_out_token,
+    stakeholder_from_opt_out_token,
+)
 
 #: the URL prefix of the respondent pages; a link is PUBLIC_BASE_URL + SURVEY_PATH + token
 SURVEY_PATH = "/s/"
 
 
 def survey_link(token: str) -> str:
+    """The full survey URL for a link token."""
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + SURVEY_PATH + token
+
+
+def opt_out_link(stakeholder: Stakeholder) -> str:
+    """The stakeholder's one-click opt-out URL (also sent in the List-Unsubscribe header)."""
+    token = opt_out_token(current_app.config["SECRET_KEY"], stakeholder.id)
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + SURVEY_PATH + "opt-out/" + token
+
+
+def current_link(invitation: Invitation) -> str | None:
+    """The invitation's live link, rebuilt from its nonce; None if it has none (pending, revoked)."""
+    if invitation.token_nonce is None or invitation.status is InvitationStatus.REVOKED:
+        return None
+    made = link_token_for(current_app.config["SECRET_KEY"], invitation.token_nonce)
+    if made.token_hash != invitation.token_hash:
+        return None  # SECRET_KEY changed since the link was issued: only a re-issue helps
+    return survey_link(made.token)
+
+
+def email_context(survey_round: SurveyRound, stakeholder: Stakeholder, links: list[tuple[str, str]]) -> dict[str, object]:
+    """What the invitation and reminder templates show besides the links."""
+    return {
+        "stakeholder": stakeholder,
+        "survey_round": survey_round,
+        "links": links,
+        "minutes": questionnaire_for(survey_round).estimated_minutes,
+        "contact": current_app.config["SURVEY_CONTACT"],
+        "opt_out_link": opt_out_link(stakeholder),
+    }
 
 
 @dataclass
@@ -36,10 +71,11 @@ class IssueReport:
 
 
 def _new_link(invitation: Invitation) -> str:
-    token, token_hash = new_link_token(current_app.config["SECRET_KEY"])
-    invitation.token_hash = token_hash
+    made = new_link(current_app.config["SECRET_KEY"])
+    invitation.token_nonce = made.nonce
+    invitation.token_hash = made.token_hash
     invitation.issued_at = utcnow()
-    return survey_link(token)
+    return survey_link(made.token)
 
 
 def issue_invitations(survey_round: SurveyRound, organisation_ids: set[int] | None = None) -> IssueReport:
@@ -65,7 +101,6 @@ def issue_invitations(survey_round: SurveyRound, organisation_ids: set[int] | No
     by_stakeholder: dict[int, list[Invitation]] = defaultdict(list)
     for invitation in db.session.scalars(query):
         by_stakeholder[invitation.stakeholder_id].append(invitation)
-    questionnaire = questionnaire_for(survey_round)
     report = IssueReport()
     for invitations in by_stakeholder.values():
         stakeholder = invitations[0].stakeholder
@@ -75,19 +110,16 @@ def issue_invitations(survey_round: SurveyRound, organisation_ids: set[int] | No
             invitation.status = InvitationStatus.ISSUED
             links.append((invitation.organisation.name, link))
             report.links[invitation.id] = link
+        if stakeholder.invited_at is None:
+            stakeholder.invited_at = utcnow()
         queue_email(
             kind="invitation",
             recipient=stakeholder.email,
             subject=_subject(survey_round, [name for name, _link in links]),
             template="invitation",
-            context={
-                "stakeholder": stakeholder,
-                "survey_round": survey_round,
-                "links": links,
-                "minutes": questionnaire.estimated_minutes,
-                "contact": current_app.config["SURVEY_CONTACT"],
-            },
+            context=email_context(survey_round, stakeholder, links),
             stakeholder_id=stakeholder.id,
+            unsubscribe_url=opt_out_link(stakeholder),
         )
         report.emails += 1
         report.invitations += len(invitations)
@@ -127,6 +159,7 @@ def revoke(invitation: Invitation) -> None:
         raise DeadLink("this invitation's response is already in and cannot be withdrawn")
     invitation.status = InvitationStatus.REVOKED
     invitation.token_hash = None
+    invitation.token_nonce = None
     discard_draft(invitation)
     db.session.flush()
     audit.record("invitation.revoke", target=f"invitation:{invitation.id}")
@@ -154,3 +187,25 @@ def find_by_link(link_token: str, today: date, *, for_update: bool = False) -> I
     if not invitation.survey_round.accepts_answers(today):
         raise DeadLink("the round is not in fieldwork")
     return invitation
+
+
+def stakeholder_for_opt_out(token: str) -> Stakeholder:
+    """The stakeholder an opt-out link stands for, or ``DeadLink`` for a token not of ours."""
+    stakeholder_id = stakeholder_from_opt_out_token(current_app.config["SECRET_KEY"], token)
+    stakeholder = db.session.get(Stakeholder, stakeholder_id) if stakeholder_id is not None else None
+    if stakeholder is None:
+        raise DeadLink("no stakeholder has this opt-out link")
+    return stakeholder
+
+
+def opt_out(stakeholder: Stakeholder) -> bool:
+    """Stop all further email to the stakeholder in this round; False if already opted out.
+
+    Their links keep working: opting out of email is not withdrawing from the survey.
+    """
+    if stakeholder.opted_out_at is not None:
+        return False
+    stakeholder.opted_out_at = utcnow()
+    db.session.flush()
+    audit.record("stakeholder.opt_out", target=f"stakeholder:{stakeholder.id}", channel="web")
+    return True

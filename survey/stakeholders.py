@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
@@ -141,8 +142,15 @@ def _count_changes(
                 plan.new_invitations += 1
 
 
-def apply_stakeholder_import(survey_round: SurveyRound, plan: StakeholderImportPlan) -> None:
-    """Load a checked plan: stakeholders and their (not yet sent) invitations, all or nothing."""
+def apply_stakeholder_import(
+    survey_round: SurveyRound,
+    plan: StakeholderImportPlan,
+    on_progress: Callable[[int], None] | None = None,
+) -> None:
+    """Load a checked plan: stakeholders and their (not yet sent) invitations, all or nothing.
+
+    :param on_progress: called with the number of rows loaded so far (a progress bar).
+    """
     if not plan.ok:
         raise InputError(
             f"{plan.source}: {len(plan.problems)} problem(s), nothing was loaded: "
@@ -161,7 +169,7 @@ def apply_stakeholder_import(survey_round: SurveyRound, plan: StakeholderImportP
             )
         )
     }
-    for row in plan.rows:
+    for loaded, row in enumerate(plan.rows, start=1):
         stakeholder = stakeholders.get(row.email)
         if stakeholder is None:
             stakeholder = Stakeholder(round_id=survey_round.id, email=row.email, group=row.group)
@@ -181,6 +189,8 @@ def apply_stakeholder_import(survey_round: SurveyRound, plan: StakeholderImportP
                         organisation_id=organisations[code].id,
                     )
                 )
+        if on_progress is not None:
+            on_progress(loaded)
     db.session.flush()
     audit.record(
         "stakeholders.import",

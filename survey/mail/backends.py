@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import secrets
 import smtplib
 import ssl
-from email.message import EmailMessage
-from email.utils import make_msgid
+from email._policybase import Compat32
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,7 +33,7 @@ class AmbiguousFailure(Exception):
 
 
 class MailBackend(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: Message) -> None: ...
 
     def close(self) -> None: ...
 
@@ -38,7 +44,7 @@ class FileBackend:
     def __init__(self, directory: str) -> None:
         self.directory = Path(directory)
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = message["Message-ID"].strip("<>").replace("@", "_at_") + ".eml"
         partial = self.directory / (name + ".part")
@@ -80,11 +86,17 @@ class SmtpBackend:
             raise ServerUnavailable(f"cannot connect to {self.host}:{self.port}: {error}") from error
         return connection
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         if self._connection is None:
             self._connection = self._connect()
         try:
-            refused = self._connection.send_message(message)
+            recipient, sender = str(message["To"]), str(message["From"])
+            if recipient.isascii() and sender.isascii():
+                refused = self._connection.sendmail(
+                    _envelope_address(sender), [recipient], message.as_bytes(policy=_WIRE)
+                )
+            else:  # an internationalised address: smtplib negotiates SMTPUTF8
+                refused = self._connection.send_message(message)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _text in error.recipients.values()]
             if codes and all(code >= 500 for code in codes):
@@ -130,17 +142,99 @@ def backend_from_config(config: dict[str, Any]) -> MailBackend:
     return FileBackend(config["MAIL_OUTBOX_DIR"])
 
 
+#: names the outbox row a message came from, so bounces and duplicates can be traced back
+OUTBOX_ID_HEADER = "X-Assure360-Outbox-Id"
+
+
+def _header(value: str) -> str:
+    """ASCII header values as they are; others as RFC 2047 base64 encoded-words.
+
+    Each word holds at most 45 bytes of UTF-8 (so it stays under 75 characters) and never
+    splits a character; the words share one line, well under RFC 5322's 998 characters.
+    ``email.header.Header`` does the same but measures the text character by character.
+    """
+    if value.isascii():
+        return value
+    words, chunk = [], b""
+    for character in value:
+        encoded = character.encode("utf-8")
+        if len(chunk) + len(encoded) > 45:
+            words.append(chunk)
+            chunk = b""
+        chunk += encoded
+    words.append(chunk)
+    return " ".join(f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
+
+
+@functools.lru_cache(maxsize=16)
+def _address(value: str) -> str:
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8") if name else address
+
+
+@functools.lru_cache(maxsize=16)
+def _envelope_address(value: str) -> str:
+    return parseaddr(value)[1]
+
+
+class _WirePolicy(Compat32):
+    """compat32 that writes short plain ASCII headers as they are.
+
+    compat32 runs every header through ``email.header.Header`` to fold it, which cost more than
+    the rest of a message's flattening; an ASCII value up to RFC 5322's 998-character line
+    limit needs no folding.
+    """
+
+    def _fold(self, name: str, value: Any, sanitize: bool) -> str:
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and len(name) + len(value) < 996
+            and "\r" not in value
+            and "\n" not in value
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return str(super()._fold(name, value, sanitize))
+
+
+#: how messages are written on the wire (SMTP wants CRLF line ends)
+_WIRE = _WirePolicy(linesep="\r\n")
+
+
 def build_message(
-    *, sender: str, reply_to: str | None, recipient: str, subject: str, text: str, html: str
-) -> EmailMessage:
-    """A multipart plain text + HTML message."""
-    message = EmailMessage()
-    message["From"] = sender
+    *,
+    sender: str,
+    reply_to: str | None,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str,
+    unsubscribe_url: str | None = None,
+    outbox_id: int | None = None,
+) -> Message:
+    """A multipart plain text + HTML message, with one-click opt-out headers when given a URL.
+
+    RFC 8058: ``List-Unsubscribe`` carries the HTTPS URL and ``List-Unsubscribe-Post`` tells
+    mail providers they may POST ``List-Unsubscribe=One-Click`` to it. Built with the
+    ``email.mime`` classes (the compat32 policy), several times faster than ``EmailMessage``:
+    the sender builds one per message, so this is on its hot path.
+    """
+    # A boundary of our own: otherwise the generator compiles a regex and scans the whole body
+    # for a free one, for every message. Base64 parts cannot contain this line.
+    message = MIMEMultipart("alternative", boundary="==assure360-" + secrets.token_hex(16))
+    message["From"] = _address(sender)
     message["To"] = recipient
     if reply_to:
-        message["Reply-To"] = reply_to
-    message["Subject"] = subject
+        message["Reply-To"] = _address(reply_to)
+    message["Subject"] = _header(subject)
+    message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(domain="assure360.invalid")
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    if unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if outbox_id is not None:
+        message[OUTBOX_ID_HEADER] = str(outbox_id)
+    # base64 bodies: encoded in C, so much faster than quoted-printable, and safe for any line
+    message.attach(MIMEText(text, "plain", "utf-8"))
+    message.attach(MIMEText(html, "html", "utf-8"))
     return message

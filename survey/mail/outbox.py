@@ -18,11 +18,13 @@ def queue_email(
     template: str,
     context: dict[str, Any],
     stakeholder_id: int | None = None,
+    unsubscribe_url: str | None = None,
 ) -> OutboxMessage:
     """Render ``email/<template>.txt`` and ``.html`` and queue them for ``recipient``.
 
     Nothing is sent here: the message leaves only once the surrounding transaction commits
-    and a sender picks it up, so a rolled-back change never emails anybody.
+    and a sender picks it up, so a rolled-back change never emails anybody. ``unsubscribe_url``
+    adds one-click opt-out headers (RFC 8058) when the message is sent.
     """
     message = OutboxMessage(
         kind=kind,
@@ -31,6 +33,7 @@ def queue_email(
         subject=subject,
         text_body=render_template(f"email/{template}.txt", **context),
         html_body=render_template(f"email/{template}.html", **context),
+        unsubscribe_url=unsubscribe_url,
     )
     db.session.add(message)
     db.session.flush()

@@ -1,9 +1,12 @@
 """Delivering the outbox: claim a message, hand it over, record the outcome, one at a time.
 
-Each message is claimed (QUEUED -> SENDING) in a committed transaction of its own before it is
-handed over, so several senders never send the same message, and a sender killed mid-send
-leaves at most that one message in SENDING, which ``recover_interrupted`` flags as AMBIGUOUS for
-a person to decide: it may have reached the recipient, so it is never resent automatically.
+Each message is claimed (QUEUED -> SENDING) in a committed transaction before it is handed
+over, so several senders never send the same message, and a sender killed mid-send leaves only
+the messages it had claimed but not yet recorded in SENDING, which ``recover_interrupted`` flags
+as AMBIGUOUS for a person to decide: they may have reached the recipient, so they are never
+resent automatically. An outcome is stored with the next claim (one commit per message), so
+that is at most two messages by default; MAIL_CLAIM_SIZE > 1 claims that many per commit, for
+speed, and widens the window to about twice that many.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from survey.extensions import begin_write, db
 from survey.mail.backends import (
@@ -53,10 +56,16 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
-def recover_interrupted(stale_after: timedelta = timedelta(minutes=10)) -> int:
-    """Flag messages a dead sender left in SENDING as AMBIGUOUS; returns how many."""
+def recover_interrupted(
+    stale_after: timedelta = timedelta(minutes=10), *, clock: Callable[[], datetime] = utcnow
+) -> int:
+    """Flag messages a dead sender left in SENDING as AMBIGUOUS; returns how many.
+
+    :param stale_after: how long a message must have been SENDING; longer than any one send
+        (MAIL_TIMEOUT), so that live senders' messages are left alone.
+    """
     begin_write()
-    cutoff = utcnow() - stale_after
+    cutoff = clock() - stale_after
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.next_attempt_at < cutoff)
@@ -89,36 +98,61 @@ class _Claimed:
     subject: str
     text_body: str
     html_body: str
+    unsubscribe_url: str | None
 
 
-def _claim(message_id: int) -> _Claimed | None:
-    begin_write()
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.QUEUED)
-        .values(
-            status=OutboxStatus.SENDING,
-            attempts=OutboxMessage.attempts + 1,
-            next_attempt_at=utcnow(),
-        )
+#: built once: constructing these statements cost more than running them
+_CLAIM = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("message_id"), OutboxMessage.status == OutboxStatus.QUEUED)
+    .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1, next_attempt_at=bindparam("now"))
+    .returning(
+        OutboxMessage.id,
+        OutboxMessage.recipient,
+        OutboxMessage.subject,
+        OutboxMessage.text_body,
+        OutboxMessage.html_body,
+        OutboxMessage.unsubscribe_url,
     )
-    if claimed.rowcount != 1:
-        db.session.rollback()
-        return None
-    message = db.session.get_one(OutboxMessage, message_id)
-    copy = _Claimed(message.id, message.recipient, message.subject, message.text_body, message.html_body)
-    db.session.commit()
-    return copy
+    .execution_options(synchronize_session=False)
+)
+_SENT = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("message_id"))
+    .values(status=OutboxStatus.SENT, sent_at=bindparam("now"), last_error=None)
+    .execution_options(synchronize_session=False)
+)
 
 
-def _record(message_id: int, outcome: Exception | None, report: DeliveryReport) -> None:
+def _claim(message_id: int, now: datetime) -> _Claimed | None:
+    """QUEUED -> SENDING in the current write transaction (the caller commits before sending)."""
+    row = db.session.execute(_CLAIM, {"message_id": message_id, "now": now}).one_or_none()
+    return None if row is None else _Claimed(*row)
+
+
+def _release(message_ids: list[int], retry_at: datetime) -> None:
+    """Return claimed messages that were never handed over to the queue, attempt not counted."""
+    if not message_ids:
+        return
     begin_write()
-    message = db.session.get_one(OutboxMessage, message_id)
-    now = utcnow()
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.QUEUED, attempts=OutboxMessage.attempts - 1, next_attempt_at=retry_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _record(message_id: int, outcome: Exception | None, report: DeliveryReport, now: datetime) -> None:
+    """Store a send's outcome in the current write transaction (the caller commits)."""
     if outcome is None:
-        message.status, message.sent_at, message.last_error = OutboxStatus.SENT, now, None
+        # the common case, as one statement
+        db.session.execute(_SENT, {"message_id": message_id, "now": now})
         report.sent += 1
-    elif isinstance(outcome, PermanentFailure):
+        return
+    message = db.session.get_one(OutboxMessage, message_id)
+    if isinstance(outcome, PermanentFailure):
         message.status, message.last_error = OutboxStatus.UNDELIVERABLE, str(outcome)
         if message.stakeholder_id is not None:
             stakeholder = db.session.get(Stakeholder, message.stakeholder_id)
@@ -141,9 +175,8 @@ def _record(message_id: int, outcome: Exception | None, report: DeliveryReport) 
         message.status, message.last_error = OutboxStatus.QUEUED, str(outcome)
         message.next_attempt_at = now + backoff(message.attempts)
         report.deferred += 1
-    if outcome is not None:
-        report.errors.append(f"message {message.id}: {outcome}")
-    db.session.commit()
+    report.errors.append(f"message {message.id}: {outcome}")
+    db.session.flush()
 
 
 def deliver_due(
@@ -152,50 +185,94 @@ def deliver_due(
     limit: int | None = None,
     backend: MailBackend | None = None,
     on_progress: Callable[[DeliveryReport], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> DeliveryReport:
     """Send queued messages that are due, up to ``limit``; returns what happened to each.
 
     Call with an application context, outside any transaction of the caller's.
+
+    :param config: the application config (MAIL_* settings; MAIL_RATE_PER_SECOND caps the pace).
+    :param backend: where to hand messages over (default: from config); closed on return.
+    :param on_progress: called after each message with the report so far.
+    :param should_stop: checked between messages; True ends the run early (a worker's signal).
+    :param clock: the current time, for due dates and retry times (tests move it on).
     """
     backend = backend or backend_from_config(config)
     rate = float(config.get("MAIL_RATE_PER_SECOND") or 0)
     interval = 1.0 / rate if rate > 0 else 0.0
     report = DeliveryReport()
     batch = int(config.get("MAIL_BATCH_SIZE", 500))
+    #: outcomes not stored yet: they go in the same transaction as the next claim (one commit
+    #: per claim instead of two), and are always stored before returning
+    unrecorded: list[tuple[int, Exception | None]] = []
+
+    def store(outcome_of: tuple[int, Exception | None]) -> None:
+        _record(*outcome_of, report, clock())
+        if on_progress is not None:
+            on_progress(report)
+
+    claim_size = max(1, int(config.get("MAIL_CLAIM_SIZE") or 1))
+    claimed = 0
     try:
-        while limit is None or report.handled < limit:
-            take = batch if limit is None else min(batch, limit - report.handled)
-            ids = _due_ids(utcnow(), take)
+        while limit is None or claimed < limit:
+            take = batch if limit is None else min(batch, limit - claimed)
+            ids = _due_ids(clock(), take)
             if not ids:
                 break
-            for message_id in ids:
-                message = _claim(message_id)
-                if message is None:
-                    continue
-                started = time.monotonic()
-                outcome: Exception | None = None
-                try:
-                    backend.send(
-                        build_message(
-                            sender=config["MAIL_SENDER"],
-                            reply_to=config.get("MAIL_REPLY_TO"),
-                            recipient=message.recipient,
-                            subject=message.subject,
-                            text=message.text_body,
-                            html=message.html_body,
-                        )
-                    )
-                except (TemporaryFailure, PermanentFailure, AmbiguousFailure) as error:
-                    outcome = error
-                _record(message.id, outcome, report)
-                if on_progress is not None:
-                    on_progress(report)
-                if isinstance(outcome, ServerUnavailable):
-                    # The server is down: leave the rest queued for the next run.
+            for first in range(0, len(ids), claim_size):
+                if should_stop is not None and should_stop():
                     return report
-                pause = interval - (time.monotonic() - started)
-                if pause > 0:
-                    time.sleep(pause)
+                begin_write()
+                for outcome_of in unrecorded:
+                    store(outcome_of)
+                unrecorded = []
+                now = clock()
+                messages = [m for i in ids[first : first + claim_size] if (m := _claim(i, now))]
+                # The claims are committed before any message leaves: a sender killed from here
+                # on leaves them SENDING, to be flagged as ambiguous, never sent twice.
+                db.session.commit()
+                for position, message in enumerate(messages):
+                    if position and should_stop is not None and should_stop():
+                        _release([m.id for m in messages[position:]], clock())
+                        return report
+                    claimed += 1
+                    started = time.monotonic()
+                    outcome: Exception | None = None
+                    try:
+                        backend.send(
+                            build_message(
+                                sender=config["MAIL_SENDER"],
+                                reply_to=config.get("MAIL_REPLY_TO"),
+                                recipient=message.recipient,
+                                subject=message.subject,
+                                text=message.text_body,
+                                html=message.html_body,
+                                unsubscribe_url=message.unsubscribe_url,
+                                outbox_id=message.id,
+                            )
+                        )
+                    except (TemporaryFailure, PermanentFailure, AmbiguousFailure) as error:
+                        outcome = error
+                    unrecorded.append((message.id, outcome))
+                    if isinstance(outcome, ServerUnavailable):
+                        # The server is down: the rest stay queued for the next run.
+                        _release([m.id for m in messages[position + 1 :]], clock() + SERVER_RETRY)
+                        return report
+                    pause = interval - (time.monotonic() - started)
+                    if pause > 0:
+                        # Paced: there is time to store outcomes now, not with the next claim.
+                        begin_write()
+                        for outcome_of in unrecorded:
+                            store(outcome_of)
+                        unrecorded = []
+                        db.session.commit()
+                        time.sleep(max(0.0, interval - (time.monotonic() - started)))
     finally:
+        if unrecorded:
+            begin_write()
+            for outcome_of in unrecorded:
+                store(outcome_of)
+            db.session.commit()
         backend.close()
     return report

@@ -40,6 +40,8 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
+    #: one-click opt-out URL for the List-Unsubscribe headers (RFC 8058), if the mail has one
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[OutboxStatus] = mapped_column(
         enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.QUEUED
     )

@@ -34,6 +34,12 @@ class Stakeholder(db.Model):
     group: Mapped[str] = mapped_column(String(64))
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undeliverable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the first invitation email was queued; reminders count their days from it
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: reminder emails queued so far (the round's reminder_limit caps it)
+    reminders_sent: Mapped[int] = mapped_column(default=0)
+    #: when the last reminder was queued; a schedule day after it makes the next one due
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     survey_round: Mapped[SurveyRound] = relationship()
@@ -78,6 +84,9 @@ class Invitation(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     #: SHA-256 of the link token (NULL until issued); the token itself is never stored
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: random nonce the link token is derived from with SECRET_KEY (HMAC), so reminders can
+    #: repeat the link; a new nonce on re-issue kills the old link, revoking clears it
+    token_nonce: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[InvitationStatus] = mapped_column(
         enum_column(InvitationStatus, "invitation_status"), default=InvitationStatus.PENDING
     )

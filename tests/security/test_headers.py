@@ -62,3 +62,18 @@ def test_no_token_email_or_comment_reaches_a_log_line(
     assert logged  # the flow did log something: the check below is not vacuous
     for secret in (token, token.split(".")[0], "secret.person", comment):
         assert secret not in logged
+
+
+def test_probing_dead_links_is_rate_limited_but_answering_is_not(app: Any, db: Any, make_invitation: Any) -> None:
+    from survey import create_app
+    from survey.extensions import db as extension
+
+    issued = make_invitation()
+    limited = create_app({**app.config, "RATELIMIT_ENABLED": True})
+    client = limited.test_client()
+    for _ in range(40):
+        assert client.get(f"{issued.path}/1").status_code == 200  # a live link is never throttled
+    statuses = [client.get(f"/s/dead-link-{n}").status_code for n in range(32)]
+    assert statuses[:30] == [404] * 30 and statuses[30:] == [429, 429]
+    with limited.app_context():
+        extension.engine.dispose()

@@ -10,7 +10,8 @@ from pathlib import Path
 from flask.testing import FlaskClient
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-_LINK = re.compile(r"(http://\S+/s/[A-Za-z0-9_\-.]+)")
+#: survey links (not the opt-out link, which also lives under /s/)
+_LINK = re.compile(r"(http://\S+/s/(?!opt-out/)[A-Za-z0-9_\-.]+)")
 
 
 def csrf_token(html: str) -> str:

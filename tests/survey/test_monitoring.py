@@ -1,0 +1,134 @@
+"""Fieldwork monitoring: each stakeholder's state, response rates, and bounce lists."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy import select, update
+
+from survey.invitations import issue_invitations, opt_out
+from survey.models import Invitation, OutboxMessage, OutboxStatus, Stakeholder
+from survey.models.types import utcnow
+from survey.monitoring import DeliveryState, delivery_status, mark_bounced, response_rates, state_counts
+from survey.responses import save_answers, submit_response
+from tests.survey.mail.helpers import queue_invitations
+
+
+def _invitation(db: Any, email: str, organisation_id: int) -> Invitation:
+    return db.session.scalars(
+        select(Invitation).join(Invitation.stakeholder).where(
+            Stakeholder.email == email, Invitation.organisation_id == organisation_id
+        )
+    ).one()
+
+
+def _complete(invitation: Invitation) -> None:
+    save_answers(invitation, {"overall_relationship": {"score": 4}}, resume_section=2)
+    submit_response(invitation, ["overall_relationship"])
+
+
+def test_every_stakeholder_has_one_state_and_rates_count_per_organisation_and_group(
+    db, make_round, make_organisation
+) -> None:
+    survey_round = make_round()
+    first, second = make_organisation(code="AAA"), make_organisation(code="BBB")
+    queue_invitations(db, survey_round, [first.id, second.id], 9)
+    # person0: both done; person1: one done; person2: started; person3: opted out;
+    # person4: bounced; person5: sent; person6: failed; person7: ambiguous; person8: queued
+    _complete(_invitation(db, "person0@example.org", first.id))
+    _complete(_invitation(db, "person0@example.org", second.id))
+    _complete(_invitation(db, "person1@example.org", first.id))
+    save_answers(_invitation(db, "person2@example.org", second.id), {"overall_relationship": {"score": 2}}, 2)
+    stakeholders = {s.email: s for s in db.session.scalars(select(Stakeholder))}
+    opt_out(stakeholders["person3@example.org"])
+    stakeholders["person4@example.org"].undeliverable_at = utcnow()
+    for number, status in ((5, OutboxStatus.SENT), (6, OutboxStatus.FAILED), (7, OutboxStatus.AMBIGUOUS)):
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.stakeholder_id == stakeholders[f"person{number}@example.org"].id)
+            .values(status=status, last_error=None if status is OutboxStatus.SENT else "451 boom")
+        )
+    late = Stakeholder(round_id=survey_round.id, email="late@example.org", name="Late", group="gp_practice")
+    purged = Stakeholder(round_id=survey_round.id, email="purged@example.org", name="P", group="gp_practice")
+    db.session.add_all([late, purged])
+    db.session.flush()
+    db.session.add(Invitation(round_id=survey_round.id, stakeholder_id=late.id, organisation_id=first.id))
+    # links issued, their email since purged: counted as sent
+    db.session.add(Invitation(round_id=survey_round.id, stakeholder_id=purged.id, organisation_id=first.id, status="issued"))
+    db.session.commit()
+
+    rows = {row.email: row for row in delivery_status(survey_round)}
+
+    expected = {
+        "person0": DeliveryState.COMPLETED,
+        "person1": DeliveryState.PARTLY_ANSWERED,
+        "person2": DeliveryState.OPENED,
+        "person3": DeliveryState.OPTED_OUT,
+        "person4": DeliveryState.UNDELIVERABLE,
+        "person5": DeliveryState.SENT,
+        "person6": DeliveryState.FAILED,
+        "person7": DeliveryState.NEEDS_CHECKING,
+        "person8": DeliveryState.QUEUED,
+        "late": DeliveryState.NOT_INVITED,
+        "purged": DeliveryState.SENT,
+    }
+    assert {email.split("@")[0]: row.state for email, row in rows.items()} == expected
+    assert (rows["person1@example.org"].completed, rows["person1@example.org"].invitations) == (1, 2)
+    assert rows["person6@example.org"].last_error == "451 boom"
+    counts = state_counts(list(rows.values()))
+    assert sum(counts.values()) == 11 and counts[DeliveryState.COMPLETED] == 1
+
+    rates = {(r.organisation_code, r.group): r for r in response_rates(survey_round)}
+    assert set(rates) == {("AAA", "gp_practice"), ("BBB", "gp_practice")}
+    assert (rates["AAA", "gp_practice"].invited, rates["AAA", "gp_practice"].completed) == (10, 2)
+    assert (rates["BBB", "gp_practice"].completed, rates["BBB", "gp_practice"].started) == (1, 1)
+    assert abs((rates["AAA", "gp_practice"].rate or 0) - 2 / 10) < 1e-12
+
+
+def test_a_bounce_list_marks_addresses_any_case_and_reports_strangers(db, make_round, make_organisation) -> None:
+    survey_round = make_round()
+    queue_invitations(db, survey_round, [make_organisation().id], 3)
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in (["Email"], ["PERSON0@example.org"], ["stranger@example.org"], ["person2@example.org"]):
+        sheet.append(row)
+    data = io.BytesIO()
+    workbook.save(data)
+
+    report = mark_bounced(survey_round, data.getvalue(), "bounces.xlsx")
+    db.session.commit()
+
+    assert (report.marked, report.already, report.unknown) == (2, 0, ["stranger@example.org"])
+    bounced = sorted(s.email for s in db.session.scalars(select(Stakeholder).where(Stakeholder.undeliverable_at.is_not(None))))
+    assert bounced == ["person0@example.org", "person2@example.org"]
+    again = mark_bounced(survey_round, b"email\nperson0@example.org\n", "again.csv")
+    assert (again.marked, again.already) == (0, 1)
+    # bounced stakeholders get no further invitations
+    assert issue_invitations(survey_round).emails == 0
+
+
+def test_status_and_bounces_commands(runner, db, make_round, make_organisation, tmp_path) -> None:
+    survey_round = make_round()
+    queue_invitations(db, survey_round, [make_organisation(code="ZZZ").id], 2)
+    bounces = tmp_path / "bounces.csv"
+    bounces.write_text("email\nperson1@example.org\nnobody@example.org\n")
+
+    marked = runner.invoke(args=["mail", "bounces", str(survey_round.id), str(bounces)])
+    assert marked.exit_code == 0, marked.output
+    assert "1 marked undeliverable" in marked.output and "nobody@example.org" in marked.output
+
+    status = runner.invoke(args=["round", "status", str(survey_round.id), "--stakeholders"])
+    assert status.exit_code == 0, status.output
+    assert "undeliverable         1" in status.output
+    assert "queued                1" in status.output
+    assert "person1@example.org" in status.output
+    assert "ZZZ" in status.output and "0%" in status.output
+
+    missing = runner.invoke(args=["mail", "bounces", str(survey_round.id), str(tmp_path / "none.csv")])
+    assert missing.exit_code == 1 and "cannot read" in missing.output
+    no_column = tmp_path / "wrong.csv"
+    no_column.write_text("address\nx@example.org\n")
+    assert runner.invoke(args=["mail", "bounces", str(survey_round.id), str(no_column)]).exit_code == 1
