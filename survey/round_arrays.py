@@ -20,6 +20,7 @@ from survey.models import (
     Stakeholder,
     SurveyRound,
 )
+from survey.models.invited_count import InvitedCount
 from survey.rounds import previous_round, questionnaire_for
 
 #: the domain label of items outside the six assurance domains (the overall section)
@@ -43,12 +44,20 @@ def round_responses(survey_round: SurveyRound) -> RoundResponses:
     negative = np.array([max(scale.negative_scores) for scale in scales], dtype=float)
     group_labels = [group.id for group in questionnaire.stakeholder_groups]
 
-    invited_rows = db.session.execute(
-        select(Invitation.organisation_id, Stakeholder.group, func.count())
-        .join(Stakeholder, Stakeholder.id == Invitation.stakeholder_id)
-        .where(Invitation.round_id == survey_round.id, Invitation.status != InvitationStatus.REVOKED)
-        .group_by(Invitation.organisation_id, Stakeholder.group)
-    ).all()
+    if survey_round.identities_purged_at is not None:
+        # The invitations are gone; their counts were kept when the identities were purged.
+        invited_rows = db.session.execute(
+            select(InvitedCount.organisation_id, InvitedCount.stakeholder_group, InvitedCount.invited).where(
+                InvitedCount.round_id == survey_round.id
+            )
+        ).all()
+    else:
+        invited_rows = db.session.execute(
+            select(Invitation.organisation_id, Stakeholder.group, func.count())
+            .join(Stakeholder, Stakeholder.id == Invitation.stakeholder_id)
+            .where(Invitation.round_id == survey_round.id, Invitation.status != InvitationStatus.REVOKED)
+            .group_by(Invitation.organisation_id, Stakeholder.group)
+        ).all()
     response_rows = db.session.execute(
         select(Response.id, Response.organisation_id, Response.stakeholder_group)
         .where(Response.round_id == survey_round.id)

@@ -1,6 +1,7 @@
 """The data model, one module per aggregate; importing this package registers every table."""
 
 from survey.models.audit import AuditEvent
+from survey.models.invited_count import InvitedCount
 from survey.models.local_question import LocalQuestion
 from survey.models.organisation import Organisation, OrganisationKind
 from survey.models.outbox import OutboxMessage, OutboxStatus
@@ -14,6 +15,7 @@ __all__ = [
     "AuditEvent",
     "Invitation",
     "InvitationStatus",
+    "InvitedCount",
     "LocalQuestion",
     "Organisation",
     "OrganisationKind",

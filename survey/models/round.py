@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.extensions import db
@@ -34,6 +34,8 @@ class SurveyRound(db.Model):
         CheckConstraint(
             "comment_threshold >= suppression_threshold", name="comment_threshold_not_below"
         ),
+        CheckConstraint("reminder_limit >= 0", name="reminder_limit_not_negative"),
+        CheckConstraint("retention_days >= 0", name="retention_days_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +57,18 @@ class SurveyRound(db.Model):
     suppression_threshold: Mapped[int] = mapped_column(default=5)
     #: the smallest group whose open comments are shown
     comment_threshold: Mapped[int] = mapped_column(default=10)
+    #: reminder days counted from each stakeholder's invitation, e.g. [7, 14]
+    reminder_days_after_invitation: Mapped[list[int]] = mapped_column(
+        JSON, default=lambda: [7, 14]
+    )
+    #: reminder days counted back from the closing date, e.g. [2]
+    reminder_days_before_close: Mapped[list[int]] = mapped_column(JSON, default=lambda: [2])
+    #: the most reminders one stakeholder gets in this round
+    reminder_limit: Mapped[int] = mapped_column(default=3)
+    #: days after closing that stakeholder identities are kept, then purged
+    retention_days: Mapped[int] = mapped_column(default=90)
+    #: when the identities were purged (the round's answers and results stay)
+    identities_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def open(self) -> None:
