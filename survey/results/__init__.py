@@ -1,0 +1,7 @@
+"""Results pages: an organisation's dashboard, the national comparison and the methods summary."""
+
+from flask import Blueprint
+
+bp = Blueprint("results", __name__, url_prefix="/results")
+
+from survey.results import downloads, routes  # noqa: E402,F401  (registers the views on bp)

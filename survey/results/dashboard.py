@@ -1,0 +1,357 @@
+"""What an organisation's results dashboard shows, built from the analysis engine's table.
+
+Views call :func:`organisation_dashboard`; every number comes from
+:func:`survey.round_arrays.analyse` (already suppressed by the engine) except local questions,
+which are outside the engine's items and are suppressed here with :func:`analysis.suppress`.
+The round's analysis is memoised per application process, keyed by the round and its number of
+responses (and last year's), so a new response always gives fresh results.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from analysis import ALL_STAKEHOLDERS, RoundTable, comments_visible, suppress
+from survey.extensions import db
+from survey.models import Answer, Invitation, LocalQuestion, Organisation, Response, SurveyRound
+from survey.results import charts
+from survey.round_arrays import OVERALL, analyse
+from survey.rounds import previous_round, questionnaire_for
+
+_MEMO_KEY = "assure360.results_memo"
+_MEMO_SIZE = 8
+_memo_lock = threading.Lock()
+T = TypeVar("T")
+
+# -- the round's table, memoised -----------------------------------------------------------
+
+
+def _response_count(survey_round: SurveyRound | None) -> int:
+    if survey_round is None:
+        return -1
+    return int(db.session.scalar(select(func.count()).select_from(Response).where(Response.round_id == survey_round.id)) or 0)
+
+
+def _round_key(survey_round: SurveyRound) -> tuple[Any, ...]:
+    """What the round's results depend on: the round, its responses and last year's."""
+    previous = previous_round(survey_round)
+    return (
+        survey_round.id,
+        _response_count(survey_round),
+        previous.id if previous else None,
+        _response_count(previous),
+        survey_round.suppression_threshold,
+        survey_round.comment_threshold,
+    )
+
+
+def memoised(store: str, key: tuple[Any, ...], size: int, compute: Callable[[], T]) -> T:
+    """``compute()``, remembered in this application process under ``key`` (least recently used
+    entries beyond ``size`` are dropped). Keys must include :func:`_round_key`."""
+    memos: dict[str, OrderedDict[tuple[Any, ...], Any]] = current_app.extensions.setdefault(_MEMO_KEY, {})
+    with _memo_lock:
+        memo = memos.setdefault(store, OrderedDict())
+        if key in memo:
+            memo.move_to_end(key)
+            return memo[key]  # type: ignore[no-any-return]
+    value = compute()
+    with _memo_lock:
+        memo[key] = value
+        while len(memo) > size:
+            memo.popitem(last=False)
+    return value
+
+
+def round_table(survey_round: SurveyRound) -> RoundTable:
+    """The round's analysed table, recomputed whenever its (or last year's) responses change."""
+    return memoised("tables", _round_key(survey_round), _MEMO_SIZE, lambda: analyse(survey_round))
+
+
+def round_chart(survey_round: SurveyRound, key: tuple[Any, ...], draw: Callable[[], str]) -> str:
+    """A chart of the round's results, redrawn only when the results change."""
+    return memoised("charts", (_round_key(survey_round), *key), 256, draw)
+
+
+# -- rounds --------------------------------------------------------------------------------
+
+
+def rounds_with_data(organisation: Organisation) -> list[SurveyRound]:
+    """Rounds with at least one response about ``organisation``, latest first."""
+    ids = select(Response.round_id).where(Response.organisation_id == organisation.id).distinct()
+    return list(
+        db.session.scalars(
+            select(SurveyRound).where(SurveyRound.id.in_(ids)).order_by(SurveyRound.year.desc(), SurveyRound.id.desc())
+        )
+    )
+
+
+def rounds_of_organisation(organisation: Organisation) -> list[SurveyRound]:
+    """Rounds that asked about ``organisation`` (invitations or responses), latest first."""
+    asked = select(Invitation.round_id).where(Invitation.organisation_id == organisation.id)
+    answered = select(Response.round_id).where(Response.organisation_id == organisation.id)
+    return list(
+        db.session.scalars(
+            select(SurveyRound)
+            .where(SurveyRound.id.in_(asked.union(answered)))
+            .order_by(SurveyRound.year.desc(), SurveyRound.id.desc())
+        )
+    )
+
+
+def default_round(organisation: Organisation) -> SurveyRound | None:
+    """The latest round with data for the organisation's kind, else the latest that asked about it."""
+    with_data = rounds_with_data(organisation)
+    for survey_round in with_data:
+        if questionnaire_for(survey_round).organisation_kind == organisation.kind.value:
+            return survey_round
+    if with_data:
+        return with_data[0]
+    asked = rounds_of_organisation(organisation)
+    return asked[0] if asked else None
+
+
+# -- provenance ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a page's numbers come from, printed on every results page."""
+
+    round_title: str
+    year: int
+    questionnaire_id: str
+    questionnaire_version: int
+    suppression_threshold: int
+    comment_threshold: int
+    as_of: datetime
+
+
+def provenance(survey_round: SurveyRound) -> Provenance:
+    return Provenance(
+        survey_round.title,
+        survey_round.year,
+        survey_round.questionnaire_id,
+        survey_round.questionnaire_version,
+        survey_round.suppression_threshold,
+        survey_round.comment_threshold,
+        datetime.now(UTC),
+    )
+
+
+# -- the dashboard -------------------------------------------------------------------------
+
+
+def _nan(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+@dataclass(frozen=True)
+class GroupRate:
+    name: str
+    invited: float
+    responses: float
+    rate: float
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class LocalResult:
+    item_id: str
+    text: str
+    n: int
+    positive: float | None  # None: suppressed or no answers
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class CommentBlock:
+    question: str
+    comments: list[str]
+
+
+@dataclass
+class Dashboard:
+    """Everything the organisation page shows; rows are ``RoundTable.rows()`` dicts."""
+
+    organisation: Organisation
+    survey_round: SurveyRound
+    provenance: Provenance
+    threshold: int
+    group_rates: list[GroupRate] = field(default_factory=list)
+    domain_rows: list[dict[str, Any]] = field(default_factory=list)
+    domain_labels: dict[str, str] = field(default_factory=dict)
+    item_sections: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    item_text: dict[str, str] = field(default_factory=dict)
+    heatmap_groups: list[str] = field(default_factory=list)
+    heatmap_rows: list[list[dict[str, Any]]] = field(default_factory=list)
+    local: list[LocalResult] = field(default_factory=list)
+    comments: list[CommentBlock] = field(default_factory=list)
+    comments_hidden: bool = False
+    has_data: bool = False
+    domain_svg: str = ""
+    heatmap_svg: str = ""
+
+
+def domain_labels(survey_round: SurveyRound) -> dict[str, str]:
+    """Display label of each domain of the round's table (the overall section first)."""
+    questionnaire = questionnaire_for(survey_round)
+    labels = {OVERALL: "Overall relationship"}
+    labels.update({d.id: f"{d.number}. {d.title}" for d in questionnaire.domains})
+    return labels
+
+
+def _rows(table: RoundTable, **equals: object) -> list[dict[str, Any]]:
+    return list(table.filter(**equals).rows())
+
+
+def _group_rates(table: RoundTable, code: str, group_names: dict[str, str]) -> list[GroupRate]:
+    """Response rate per group, from the first published row of each group (rates are per group)."""
+    rates = []
+    org = table.filter(organisation=code)
+    for group in [ALL_STAKEHOLDERS, *group_names]:
+        rows = _rows(org, group=group)
+        # Rates are per organisation x group, the same on every unit row; the first unit (the
+        # overall relationship) is asked of every group, so its invited count is everyone's.
+        published = next((r for r in rows if not r["suppressed"] and not _nan(r["response_rate"])), None)
+        name = group_names.get(group, group)
+        if published is None:
+            if rows and any(r["suppressed"] for r in rows):
+                rates.append(GroupRate(name, math.nan, math.nan, math.nan, True))
+            continue  # not invited and no responses: nothing to say
+        invited, rate = float(published["n_invited"]), float(published["response_rate"])
+        rates.append(GroupRate(name, invited, round(rate * invited), rate, False))
+    return rates
+
+
+def _local_results(organisation: Organisation, survey_round: SurveyRound) -> list[LocalResult]:
+    """% positive per local question, hidden below the round's threshold like any other cell."""
+    questionnaire = questionnaire_for(survey_round)
+    questions = {
+        q.item_id: q
+        for q in db.session.scalars(
+            select(LocalQuestion)
+            .where(LocalQuestion.round_id == survey_round.id, LocalQuestion.organisation_id == organisation.id)
+            .order_by(LocalQuestion.position, LocalQuestion.id)
+        )
+    }
+    answers = db.session.execute(
+        select(Answer.item_id, Answer.score)
+        .join(Response, Response.id == Answer.response_id)
+        .where(
+            Response.round_id == survey_round.id,
+            Response.organisation_id == organisation.id,
+            Answer.item_id.like("local%"),
+            Answer.score.is_not(None),
+        )
+    ).all()
+    scores: dict[str, list[int]] = {item_id: [] for item_id in questions}
+    for item_id, score in answers:
+        scores.setdefault(item_id, []).append(int(score))
+    results = []
+    for item_id, values in scores.items():
+        question = questions.get(item_id)
+        text = question.text if question else item_id
+        scale_id = question.scale if question else "agreement"
+        scale = questionnaire.scales.get(scale_id)
+        positive_from = min(scale.positive_scores) if scale else 4
+        n = len(values)
+        hidden = bool(suppress({ALL_STAKEHOLDERS: n}, survey_round.suppression_threshold, total_published=False))
+        share = None if hidden or n == 0 else sum(v >= positive_from for v in values) / n
+        results.append(LocalResult(item_id, text, n, share, hidden))
+    return results
+
+
+def _comments(organisation: Organisation, survey_round: SurveyRound) -> tuple[list[CommentBlock], bool]:
+    """Open comments, shuffled, with nothing about who wrote them; none below the comment threshold."""
+    questionnaire = questionnaire_for(survey_round)
+    text_items = [item for item in questionnaire.items if item.kind == "text"]
+    respondents = int(
+        db.session.scalar(
+            select(func.count()).select_from(Response)
+            .where(Response.round_id == survey_round.id, Response.organisation_id == organisation.id)
+        ) or 0
+    )
+    if not comments_visible(respondents, survey_round.comment_threshold):
+        return [], respondents > 0
+    blocks = []
+    shuffle = random.SystemRandom().shuffle
+    for item in text_items:
+        texts = list(
+            db.session.scalars(
+                select(Answer.text)
+                .join(Response, Response.id == Answer.response_id)
+                .where(
+                    Response.round_id == survey_round.id,
+                    Response.organisation_id == organisation.id,
+                    Answer.item_id == item.id,
+                    Answer.text.is_not(None),
+                )
+            )
+        )
+        texts = [t.strip() for t in texts if t and t.strip()]
+        shuffle(texts)
+        blocks.append(CommentBlock(item.text, texts))
+    return blocks, False
+
+
+def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound) -> Dashboard:
+    """Build the dashboard of ``organisation`` in ``survey_round`` (access already checked)."""
+    questionnaire = questionnaire_for(survey_round)
+    table = round_table(survey_round)
+    code = organisation.code
+    group_names = {g.id: g.name for g in questionnaire.stakeholder_groups}
+    labels = domain_labels(survey_round)
+    board = Dashboard(
+        organisation=organisation,
+        survey_round=survey_round,
+        provenance=provenance(survey_round),
+        threshold=survey_round.suppression_threshold,
+        domain_labels=labels,
+        item_text={item.id: item.text for item in questionnaire.items},
+    )
+    mine = table.filter(organisation=code)
+    if len(mine) == 0:
+        return board
+    everyone = mine.filter(group=ALL_STAKEHOLDERS)
+    board.has_data = bool((everyone.n > 0).any() or everyone.suppressed.any())
+    board.group_rates = _group_rates(table, code, group_names)
+    board.domain_rows = _rows(everyone, level="domain")
+    items = _rows(everyone, level="item")
+    for domain in labels:
+        in_domain = [row for row in items if row["domain"] == domain]
+        if in_domain:
+            board.item_sections.append((labels[domain], in_domain))
+    # Heatmap: stakeholder groups that answered at all (a group with no one is not a row).
+    domains = [row["unit"] for row in board.domain_rows]
+    for group_id, name in group_names.items():
+        rows = _rows(mine, group=group_id, level="domain")
+        if rows and any(r["suppressed"] or (not _nan(r["n"]) and r["n"] > 0) for r in rows):
+            board.heatmap_groups.append(name)
+            board.heatmap_rows.append(rows)
+    board.local = _local_results(organisation, survey_round)
+    board.comments, board.comments_hidden = _comments(organisation, survey_round)
+    if board.has_data:
+        name = f"{organisation.name}, {survey_round.title}"
+        board.domain_svg = round_chart(survey_round, ("domains", code), lambda: charts.domain_chart(
+            board.domain_rows, labels=labels, title=f"% positive per domain with 95% confidence intervals: {name}"
+        ))
+        if board.heatmap_rows:
+            values = [[math.nan if r["suppressed"] else r["positive"] for r in rows] for rows in board.heatmap_rows]
+            board.heatmap_svg = round_chart(survey_round, ("heatmap", code), lambda: charts.heatmap(
+                values,
+                board.heatmap_groups,
+                [labels.get(d, d) for d in domains],
+                title=f"% positive by stakeholder group and domain: {name}",
+                missing_meaning=f"fewer than {survey_round.suppression_threshold} responses or none",
+            ))
+    return board

@@ -1,0 +1,121 @@
+"""Results views: load what the signed-in account may see (else 404), build, render."""
+
+from __future__ import annotations
+
+import math
+
+from flask import abort, render_template, request
+from flask_login import current_user, login_required
+
+from survey.access import roles_required, visible_organisation_or_404
+from survey.extensions import db
+from survey.models import Role, SurveyRound
+from survey.results import bp
+from survey.results.comparison import KINDS, SORT_KEYS, compare, rounds_for_kind
+from survey.results.dashboard import default_round, organisation_dashboard, rounds_of_organisation
+from survey.round_arrays import OVERALL
+from survey.rounds import questionnaire_for
+
+
+def _round_argument() -> int | None:
+    value = request.args.get("round", "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        abort(404)
+    return int(value)
+
+
+@bp.get("/methods")
+@login_required
+def methods() -> str:
+    """How the numbers are made: a summary of docs/methods.md."""
+    return render_template("results/methods.html")
+
+
+@bp.get("/national")
+@roles_required(Role.MANAGER, Role.ASSESSOR)
+def national() -> str:
+    """Organisations compared per domain (funnel plot and sortable table); assessors see their region."""
+    round_id = _round_argument()
+    survey_round = None
+    if round_id is not None:
+        survey_round = db.session.get(SurveyRound, round_id)
+        if survey_round is None:
+            abort(404)
+        kind = questionnaire_for(survey_round).organisation_kind
+    else:
+        kind = request.args.get("kind", "ccg")
+        if kind not in KINDS:
+            abort(404)
+        rounds = rounds_for_kind(kind)
+        survey_round = rounds[0] if rounds else None
+    region = request.args.get("region") or None
+    sort = request.args.get("sort", "positive")
+    if sort not in SORT_KEYS:
+        sort = "positive"
+    descending = request.args.get("order", "desc" if sort in ("n", "positive", "difference") else "asc") == "desc"
+    comparison = compare(
+        current_user,
+        survey_round=survey_round,
+        kind=kind,
+        region=region,
+        domain=request.args.get("domain", OVERALL),
+        sort=sort,
+        descending=descending,
+    )
+    if region and region not in comparison.regions:
+        abort(404)  # an assessor asking for another region: it does not exist for them
+    return render_template("results/national.html", c=comparison, kinds=KINDS, sort_keys=SORT_KEYS)
+
+
+@bp.get("/<code>")
+@login_required
+def organisation(code: str) -> str:
+    """One organisation's dashboard for a round (default: the latest with data)."""
+    org = visible_organisation_or_404(current_user, code)
+    rounds = rounds_of_organisation(org)
+    round_id = _round_argument()
+    if round_id is None:
+        survey_round = default_round(org)
+    else:
+        survey_round = next((r for r in rounds if r.id == round_id), None)
+        if survey_round is None:
+            abort(404)
+    if survey_round is None:
+        return render_template("results/no_results.html", organisation=org)
+    board = organisation_dashboard(org, survey_round)
+    return render_template("results/organisation.html", board=board, rounds=rounds)
+
+
+# -- template helpers ----------------------------------------------------------------------
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+@bp.app_template_test("missing")
+def _is_missing(value: object) -> bool:
+    """``{% if x is missing %}``: None or NaN (suppressed or no data)."""
+    return _missing(value)
+
+
+@bp.app_template_filter("pct")
+def _pct(value: float | None) -> str:
+    """0.456 -> "46%"; NaN -> "" (the template says why a number is missing)."""
+    return "" if _missing(value) else f"{100 * float(value):.0f}%"  # type: ignore[arg-type]
+
+
+@bp.app_template_filter("points")
+def _points(value: float | None) -> str:
+    """A difference of proportions in percentage points, signed: 0.052 -> "+5"."""
+    if _missing(value):
+        return ""
+    points = round(100 * float(value))  # type: ignore[arg-type]
+    return f"+{points}" if points > 0 else ("0" if points == 0 else f"−{-points}")
+
+
+@bp.app_template_filter("count")
+def _count(value: float | None) -> str:
+    return "" if _missing(value) else f"{int(round(float(value))):,}"  # type: ignore[arg-type]

@@ -1,0 +1,87 @@
+"""The chart functions: SVG that a strict CSP allows, with a text alternative, and funnel limits."""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from survey.results.charts import (
+    Z_95,
+    Z_998,
+    control_limits,
+    domain_chart,
+    funnel_plot,
+    funnel_position,
+    heatmap,
+)
+
+NAN = math.nan
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _check(svg: str, title: str) -> ET.Element:
+    root = ET.fromstring(svg)  # well-formed XML
+    assert root.tag == f"{SVG}svg" and root.get("role") == "img"
+    title_id, desc_id = root.get("aria-labelledby", "").split()
+    assert root.find(f"{SVG}title").text == title and root.find(f"{SVG}title").get("id") == title_id
+    assert root.find(f"{SVG}desc").get("id") == desc_id
+    assert "style=" not in svg and "<style" not in svg
+    assert root.get("viewBox") and root.get("width") is None
+    return root
+
+
+def test_domain_chart() -> None:
+    rows = [
+        {"unit": "overall", "positive": 0.7, "positive_low": 0.55, "positive_high": 0.8, "bench_positive": 0.65, "prev_positive": 0.6},
+        {"unit": "governance", "positive": NAN, "positive_low": NAN, "positive_high": NAN, "bench_positive": NAN, "prev_positive": NAN},
+    ]
+    svg = domain_chart(rows, labels={"overall": "Overall"}, title="Domains & more")
+    root = _check(svg, "Domains & more")
+    desc = root.find(f"{SVG}desc").text
+    assert "Overall: 70% positive (95% CI 55% to 80%), benchmark 65%, last year 60%" in desc
+    assert "governance: suppressed or no data" in desc
+
+
+def test_heatmap_marks_missing_cells() -> None:
+    svg = heatmap([[0.5, NAN], [0.9, 0.2]], ["GP", "LA"], ["A", "B"], title="Heat",
+                  missing_meaning="fewer than 5 responses or none")
+    desc = _check(svg, "Heat").find(f"{SVG}desc").text
+    assert "GP: A 50%, B fewer than 5 responses or none" in desc and "LA: A 90%, B 20%" in desc
+    with pytest.raises(ValueError, match="shape"):
+        heatmap([[0.5]], ["GP", "LA"], ["A"])
+
+
+def test_two_charts_on_one_page_have_different_ids() -> None:
+    first = domain_chart([{"unit": "a", "positive": 0.5}])
+    second = domain_chart([{"unit": "a", "positive": 0.5}])
+    ids = re.findall(r'\sid="([^"]+)"', first) + re.findall(r'\sid="([^"]+)"', second)
+    assert len(ids) == len(set(ids))
+    for svg in (first, second):  # every reference points at an id of the same chart
+        own = set(re.findall(r'\sid="([^"]+)"', svg))
+        assert set(re.findall(r'(?:href="#|url\(#)([^")]+)', svg)) <= own
+
+
+def test_control_limits_match_the_normal_approximation() -> None:
+    # p0 = 0.7, n = 30: sd = sqrt(0.21/30) = 0.083666; 95%: 0.7 -/+ 0.163982
+    low, high = control_limits(0.7, np.array([30.0]), Z_95)
+    assert low[0] == pytest.approx(0.536018, abs=1e-6) and high[0] == pytest.approx(0.863982, abs=1e-6)
+    low, high = control_limits(0.7, np.array([30.0]), Z_998)
+    assert high[0] == pytest.approx(0.7 + 3.090232 * 0.0836660, abs=1e-6)
+    low, high = control_limits(0.9, np.array([2.0]), Z_998)  # clipped to [0, 1]
+    assert high[0] == 1.0 and low[0] >= 0
+    assert funnel_position(0.7, 30, 0.9) == "above 95%"
+    assert funnel_position(0.7, 30, 0.97) == "above 99.8%"
+    assert funnel_position(0.7, 30, 0.3) == "below 99.8%"
+    assert funnel_position(0.7, 30, 0.72) == "within"
+
+
+def test_funnel_plot_describes_outliers() -> None:
+    points = [{"n": 30, "positive": 0.97, "label": "Alpha"}, {"n": 20, "positive": 0.7, "label": "Beta"},
+              {"n": NAN, "positive": NAN, "label": "Hidden"}]
+    svg = funnel_plot(points, benchmark=0.7, title="Funnel")
+    desc = _check(svg, "Funnel").find(f"{SVG}desc").text
+    assert "Funnel plot of 2 organisations" in desc and "Alpha above 99.8%" in desc and "Beta" not in desc

@@ -1,0 +1,162 @@
+"""The numbers on the results pages are the analysis engine's, suppressed cells say so, charts are SVG."""
+
+from __future__ import annotations
+
+import html as html_lib
+import math
+import re
+from typing import Any
+
+from analysis import ALL_STAKEHOLDERS
+from survey.round_arrays import analyse
+from tests.survey.results.conftest import Seeded
+
+RELATIONSHIP = "Overall, how would you rate your working relationship with the commissioner?"
+
+
+def _page(client: Any, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+def _row_cells(page: str, header: str) -> list[str]:
+    """The text of the cells following the row header ``header`` (first table row with it)."""
+    start = page.index(f">{html_lib.escape(header)}</th>")
+    row = page[start : page.index("</tr>", start)]
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
+def test_the_dashboard_shows_the_engines_numbers(client: Any, db: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+    sign_in(make_user(role="commissioner", organisation=seeded.alpha))
+    page = _page(client, "/results/01A")
+    table = analyse(seeded.survey_round)
+    item = next(table.filter(organisation="01A", group=ALL_STAKEHOLDERS, unit="overall_relationship").rows())
+    assert item["n"] == 6 and math.isclose(item["positive"], 3 / 6)
+    cells = _row_cells(page, RELATIONSHIP)
+    assert cells[:3] == [_pct(item["positive"]), "6", f"{_pct(item['positive_low'])} to {_pct(item['positive_high'])}"]
+    assert cells[3] == _pct(item["bench_positive"])
+    domain = next(table.filter(organisation="01A", group=ALL_STAKEHOLDERS, level="domain", unit="overall").rows())
+    assert _row_cells(page, "Overall relationship")[:2] == [_pct(domain["positive"]), f"{domain['n']:.0f}"]
+    # The lone local authority answer is hidden, and so are the GP practices (complementary).
+    for group in ("local_authority", "gp_practice"):
+        hidden = next(table.filter(organisation="01A", group=group, unit="overall").rows())
+        assert hidden["suppressed"]
+    assert _row_cells(page, "Local authority")[0] == "fewer than 5 responses"
+    assert _row_cells(page, "GP member practices")[0] == "fewer than 5 responses"
+    # response rate of everyone: 7 of 7 invited responded
+    assert _row_cells(page, "All stakeholders") == ["7", "7", "100%"]
+
+
+def test_published_group_cells_and_benchmark(client: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+    sign_in(make_user(role="viewer", organisation=seeded.gamma))
+    page = _page(client, "/results/03C")
+    table = analyse(seeded.survey_round)
+    gp = next(table.filter(organisation="03C", group="gp_practice", level="domain", unit="overall").rows())
+    assert not gp["suppressed"] and gp["n"] == 5
+    heat = _row_cells(page, "GP member practices")
+    # the heatmap table comes after the response-rate table: find the cell with "(5)"
+    assert f"{_pct(gp['positive'])} (5)" in page
+    assert heat  # the row exists
+    assert "fewer than 5 responses" not in _row_cells(page, RELATIONSHIP)[0]
+
+
+def test_provenance_is_on_every_results_page(client: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+    sign_in(make_user(role="manager"))
+    for path in ("/results/01A", "/results/national"):
+        page = _page(client, path)
+        assert seeded.survey_round.title in page
+        assert "ccg-360, version 1" in page
+        assert re.search(r"Data as of.*?\d{1,2} \w+ \d{4}, \d\d:\d\d UTC", page, flags=re.S)
+        assert "fewer than 5 responses" in page
+        assert 'href="/results/methods"' in page
+    methods = _page(client, "/results/methods")
+    assert "Wilson" in methods and "99.8%" in methods
+
+
+def test_charts_are_inline_svg_with_a_text_alternative(client: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+    sign_in(make_user(role="manager"))
+    for path, count in (("/results/01A", 2), ("/results/national", 1)):
+        page = _page(client, path)
+        charts = re.findall(r"<svg class=\"app-chart\".*?</svg>", page, flags=re.S)
+        assert len(charts) == count, path
+        for svg in charts:
+            labelled = re.search(r'aria-labelledby="([^ "]+) ([^"]+)"', svg)
+            assert labelled and 'role="img"' in svg
+            assert f'<title id="{labelled.group(1)}">' in svg and f'<desc id="{labelled.group(2)}">' in svg
+            # CSP style-src 'self': no style attributes or elements inside the chart
+            assert " style=" not in svg and "<style" not in svg
+        ids = re.findall(r'\sid="([^"]+)"', page)
+        assert len(ids) == len(set(ids)), "ids must be unique across the page's charts"
+    national = _page(client, "/results/national")
+    assert "Funnel plot" in national and "95%" in national
+
+
+def test_local_questions_and_comments(client: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+    sign_in(make_user(role="manager"))
+    alpha = _page(client, "/results/01A")
+    assert _row_cells(alpha, "Do you agree with how local services are planned?") == ["80%", "5"]
+    for index in range(5):
+        assert f"Alpha comment number {index}" in alpha
+    assert "Local authority" not in alpha[alpha.index('id="comments"') :]
+    beta = _page(client, "/results/02B")
+    assert _row_cells(beta, "Is the new hub working?") == ["fewer than 5 responses"]
+    # Beta has 5 responses, the comment threshold is 5: shown (none written); below it, hidden.
+    assert "No comments." in beta
+
+
+def test_comments_are_withheld_below_the_comment_threshold(
+    client: Any, make_round: Any, make_organisation: Any, answer: Any, make_user: Any, sign_in: Any
+) -> None:
+    survey_round = make_round(suppression_threshold=5, comment_threshold=10)
+    org = make_organisation(code="09Z")
+    for score in (5, 4, 4, 3, 2, 5):
+        answer(survey_round, org, "gp_practice", {"overall_relationship": {"score": score}, "comment_does_well": {"text": "Secret words"}})
+    sign_in(make_user(role="commissioner", organisation=org))
+    page = _page(client, "/results/09Z")
+    assert "Secret words" not in page
+    assert "at least 10 stakeholders responded" in page
+
+
+def test_an_organisation_without_responses(client: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+    sign_in(make_user(role="manager"))
+    page = _page(client, "/results/04D")
+    assert "There are no responses about NHS Delta ICB in this round yet." in page
+    assert "<svg class=\"app-chart\"" not in page
+
+
+def test_the_national_table_sorts_without_javascript(client: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+    sign_in(make_user(role="manager"))
+    table = analyse(seeded.survey_round).filter(group=ALL_STAKEHOLDERS, level="domain", unit="overall")
+    positive = {row["organisation"]: row["positive"] for row in table.rows()}
+    order = {
+        "name": ["NHS Alpha ICB", "NHS Beta ICB", "NHS Delta ICB", "NHS Gamma ICB"],
+        "positive": [name for name, _ in sorted(
+            [("NHS Alpha ICB", positive["01A"]), ("NHS Beta ICB", positive["02B"]), ("NHS Gamma ICB", positive["03C"])],
+            key=lambda pair: -pair[1],
+        )] + ["NHS Delta ICB"],
+    }
+    for sort, names in order.items():
+        page = _page(client, f"/results/national?sort={sort}")
+        found = re.findall(r'<th scope="row"[^>]*><a href="/results/\w+\?round=\d+">([^<]+)</a></th>', page)
+        assert found == names, sort
+        assert 'aria-sort="' in page
+    ascending = _page(client, "/results/national?sort=name&order=desc")
+    found = re.findall(r'<th scope="row"[^>]*><a href="/results/\w+\?round=\d+">([^<]+)</a></th>', ascending)
+    assert found == order["name"][::-1]
+
+
+def test_a_new_response_refreshes_the_remembered_results(
+    client: Any, seeded: Seeded, answer: Any, make_user: Any, sign_in: Any
+) -> None:
+    sign_in(make_user(role="manager"))
+    before = _row_cells(_page(client, "/results/03C"), RELATIONSHIP)
+    assert before[1] == "5"
+    assert _row_cells(_page(client, "/results/03C"), RELATIONSHIP) == before  # remembered
+    answer(seeded.survey_round, seeded.gamma, "gp_practice", {"overall_relationship": {"score": 1}})
+    after = _row_cells(_page(client, "/results/03C"), RELATIONSHIP)
+    assert after[1] == "6" and after[0] != before[0]
