@@ -1,0 +1,291 @@
+"""The assurance agenda: per domain, the survey's evidence as areas for discussion and notable
+practice, with empty fields for the assessor's rating and the agreed actions.
+
+The survey informs, it never decides: every point is worded as a prompt for the conversation,
+and only differences flagged significant after false discovery rate control are suggested.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import jinja2
+
+from analysis import RoundTable
+from survey.reports.evidence import (
+    OVERALL,
+    Participation,
+    Result,
+    RoundInfo,
+    ci,
+    diff_ci,
+    hidden_text,
+    participation,
+    pct,
+    points,
+    results,
+)
+
+RATINGS = ("Assured", "Assured with support", "Not assured (intervention required)")
+
+Kind = Literal["discussion", "notable"]
+Comparison = Literal["benchmark", "last year"]
+
+
+@dataclass(frozen=True)
+class Point:
+    """One suggested area for discussion or piece of notable practice, with its evidence."""
+
+    kind: Kind
+    comparison: Comparison
+    unit: str
+    level: str
+    label: str
+    prompt: str
+    n: int
+    positive: float
+    positive_low: float
+    positive_high: float
+    reference: float | None
+    diff: float
+    diff_low: float | None
+    diff_high: float | None
+
+    @property
+    def evidence(self) -> str:
+        ref = "benchmark" if self.comparison == "benchmark" else "last year"
+        return (
+            f"n = {self.n}; {pct(self.positive)} positive (95% CI {ci(self.positive_low, self.positive_high)}); "
+            f"{ref} {pct(self.reference)}; difference {points(self.diff)} "
+            f"(95% CI {diff_ci(self.diff_low, self.diff_high)} pts)"
+        )
+
+
+@dataclass(frozen=True)
+class Section:
+    """One domain (or the overall relationship) of the agenda."""
+
+    id: str
+    number: int | None
+    title: str
+    headline: Result | None
+    discussion: list[Point]
+    notable: list[Point]
+    rated: bool = True
+    #: left empty for the assessor
+    rating: str = ""
+    actions: str = ""
+
+
+@dataclass(frozen=True)
+class Agenda:
+    organisation_code: str
+    organisation_name: str
+    round: RoundInfo
+    participation: Participation
+    sections: list[Section]
+    ratings: tuple[str, ...] = RATINGS
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def threshold(self) -> int:
+        return self.round.suppression_threshold
+
+    @property
+    def hidden_text(self) -> str:
+        return hidden_text(self.threshold)
+
+
+def _quoted(row: Result) -> str:
+    if row.level == "domain":
+        return f"{row.label.split(': ', 1)[-1]} (the domain as a whole)"
+    return f"\u201c{row.label}\u201d"
+
+
+def _points(row: Result, last_year: str) -> list[Point]:
+    if not row.shown or row.n is None or row.positive is None:
+        return []
+    out = []
+    about = _quoted(row)
+    checks: list[tuple[Comparison, bool, float | None, float | None, float | None, float | None]] = [
+        ("benchmark", row.bench_significant, row.bench_diff, row.bench_diff_low, row.bench_diff_high, row.bench_positive),
+        ("last year", row.prev_significant, row.prev_diff, row.prev_diff_low, row.prev_diff_high, row.prev_positive),
+    ]
+    for comparison, significant, diff, low, high, reference in checks:
+        if not significant or diff is None or diff == 0:
+            continue
+        than = "the benchmark" if comparison == "benchmark" else f"in {last_year}"
+        if diff < 0:
+            kind: Kind = "discussion"
+            ask = "what is behind this?" if comparison == "benchmark" else "what has changed?"
+            prompt = f"Stakeholders were less positive than {than} about {about} \u2014 {ask}"
+        else:
+            kind = "notable"
+            ask = (
+                "what is working well, and could others learn from it?"
+                if comparison == "benchmark"
+                else "what made the difference?"
+            )
+            prompt = f"Stakeholders were more positive than {than} about {about} \u2014 {ask}"
+        out.append(
+            Point(
+                kind=kind, comparison=comparison, unit=row.unit, level=row.level, label=row.label,
+                prompt=prompt, n=row.n, positive=row.positive,
+                positive_low=row.positive_low if row.positive_low is not None else row.positive,
+                positive_high=row.positive_high if row.positive_high is not None else row.positive,
+                reference=reference, diff=diff, diff_low=low, diff_high=high,
+            )
+        )
+    return out
+
+
+def build_agenda(
+    table: RoundTable,
+    organisation_code: str,
+    survey_round: Any,
+    questionnaire: Any,
+    *,
+    organisation_name: str | None = None,
+    previous: Any = None,
+) -> Agenda:
+    """The assurance agenda of one organisation, as plain data.
+
+    ``survey_round`` is a :class:`survey.models.SurveyRound` or a :class:`RoundInfo`;
+    ``previous`` (optional) is last year's round or its year, used in the wording.
+    """
+    info = RoundInfo.of(survey_round, previous)
+    rows = results(table, organisation_code, questionnaire)
+    by_domain: dict[str, list[Result]] = {}
+    for row in rows:
+        by_domain.setdefault(row.domain, []).append(row)
+
+    def section(domain_id: str, number: int | None, title: str, rated: bool) -> Section:
+        members = by_domain.get(domain_id, [])
+        headline = next((r for r in members if r.level == "domain"), None)
+        found = [p for r in members for p in _points(r, info.last_year)]
+        # Largest differences first: the strongest evidence leads the conversation.
+        found.sort(key=lambda p: (p.level != "domain", -abs(p.diff)))
+        return Section(
+            id=domain_id, number=number, title=title, headline=headline,
+            discussion=[p for p in found if p.kind == "discussion"],
+            notable=[p for p in found if p.kind == "notable"],
+            rated=rated,
+        )
+
+    sections = []
+    if OVERALL in by_domain:
+        sections.append(section(OVERALL, None, "Overall relationship", rated=False))
+    for domain in questionnaire.domains:
+        sections.append(section(domain.id, domain.number, domain.title, rated=True))
+    notes = [
+        "These are suggestions from the stakeholder survey only. They are prompts for the "
+        "conversation, not judgements: the rating draws on all the evidence.",
+        "Only differences that remain significant after controlling the false discovery rate "
+        "(5%) across this organisation's domains and questions are listed.",
+        f"Results based on {hidden_text(info.suppression_threshold)} are not shown.",
+    ]
+    return Agenda(
+        organisation_code=organisation_code,
+        organisation_name=organisation_name or organisation_code,
+        round=info,
+        participation=participation(rows),
+        sections=sections,
+        notes=notes,
+    )
+
+
+# -- renderers ----------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: object) -> str:
+    """Text safe for XML based formats (python-docx, reportlab): control characters removed."""
+    return _CONTROL.sub("", str(text))
+
+
+def headline_text(row: Result | None, threshold: int, last_year: str) -> str:
+    if row is None:
+        return "No results for this domain."
+    if not row.shown:
+        return f"No result shown: {hidden_text(threshold)}."
+    parts = [
+        f"{pct(row.positive)} positive (95% CI {ci(row.positive_low, row.positive_high)}; n = {row.n})",
+        f"benchmark {pct(row.bench_positive)}" if row.bench_positive is not None else "no benchmark",
+        f"{last_year} {pct(row.prev_positive)}" if row.prev_positive is not None else f"{last_year}: no comparable result",
+    ]
+    return "; ".join(parts)
+
+
+def agenda_docx(agenda: Agenda) -> bytes:
+    """The agenda as a Word document for the assessor to complete."""
+    from docx import Document
+    from docx.shared import Pt
+
+    doc = Document()
+    # Style objects looked up once: a lookup by name scans every style in the template.
+    bullet = doc.styles["List Bullet"]
+    grid = doc.styles["Table Grid"]
+    style = doc.styles["Normal"]
+    style.font.name = "Arial"
+    style.font.size = Pt(10)
+    doc.add_heading(clean(f"Assurance agenda: {agenda.organisation_name} ({agenda.organisation_code})"), level=0)
+    doc.add_paragraph(clean(f"360\u00b0 stakeholder survey evidence, {agenda.round.title}"))
+    info = doc.add_table(rows=0, cols=2)
+    info.style = grid
+    p = agenda.participation
+    facts = [*agenda.round.provenance()]
+    if p.invited is not None:
+        facts.append(("Responses", f"{p.responses} of {p.invited} invited ({pct(p.response_rate)})" if p.responses is not None else f"{p.invited} invited"))
+    for label, value in facts:
+        cells = info.add_row().cells
+        cells[0].text = clean(label)
+        cells[1].text = clean(value)
+    for note in agenda.notes:
+        doc.add_paragraph(clean(note), style=bullet)
+
+    for section in agenda.sections:
+        title = f"Domain {section.number}: {section.title}" if section.number else section.title
+        doc.add_heading(clean(title), level=1)
+        doc.add_paragraph(clean("Headline (all stakeholders): " + headline_text(section.headline, agenda.threshold, agenda.round.last_year)))
+        for heading, points_ in (("Areas for discussion", section.discussion), ("Notable practice", section.notable)):
+            doc.add_heading(heading, level=2)
+            if not points_:
+                doc.add_paragraph("None suggested by the survey.")
+            for point in points_:
+                doc.add_paragraph(clean(point.prompt), style=bullet)
+                doc.add_paragraph(clean("Evidence: " + point.evidence))
+        if section.rated:
+            doc.add_heading("Assessment", level=2)
+            form = doc.add_table(rows=2, cols=2)
+            form.style = grid
+            form.cell(0, 0).text = "Rating (tick one)"
+            form.cell(0, 1).text = "\n".join(f"\u2610 {r}" for r in agenda.ratings)
+            form.cell(1, 0).text = "Agreed actions"
+            form.cell(1, 1).text = clean(section.actions)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    from survey import TEMPLATE_FOLDER
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_FOLDER),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(pct=pct, ci=ci, points=points, diff_ci=diff_ci)
+    env.globals.update(headline_text=headline_text)
+    return env
+
+
+def agenda_html(agenda: Agenda) -> str:
+    """The agenda as a self-contained HTML page (every value escaped)."""
+    return _environment().get_template("reports/agenda.html").render(agenda=agenda)

@@ -1,0 +1,77 @@
+"""A small seeded round for the report tests: typical organisations, one much worse on
+governance, one much better on partnership, and one too small to show anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from survey.models import Answer, Organisation, Response, SurveyRound
+from survey.rounds import questionnaire_for
+
+PAYLOAD = '=HYPERLINK("http://evil.example")<script>alert(1)</script>'
+
+
+@dataclass
+class Seeded:
+    survey_round: SurveyRound
+    typical: list[Organisation]
+    worse: Organisation
+    better: Organisation
+    tiny: Organisation
+
+
+def seed_responses(db: Any, survey_round: SurveyRound, organisation: Organisation, group: str, count: int, score_for: Any) -> None:
+    """``count`` submitted responses from ``group``; ``score_for(item, i)`` gives each answer
+    (an int, "dk" for don't know, or None to skip)."""
+    questionnaire = questionnaire_for(survey_round)
+    items = [item for item in questionnaire.items if item.kind == "scale" and item.shown_to(group)]
+    responses = [
+        Response(round_id=survey_round.id, organisation_id=organisation.id, stakeholder_group=group)
+        for _ in range(count)
+    ]
+    db.session.add_all(responses)
+    db.session.flush()
+    rows = []
+    for i, response in enumerate(responses):
+        for item in items:
+            value = score_for(item, i)
+            if value is None:
+                continue
+            rows.append({
+                "response_id": response.id, "item_id": item.id,
+                "score": None if value == "dk" else value, "dont_know": value == "dk", "text": None,
+            })
+    db.session.execute(Answer.__table__.insert(), rows)
+    db.session.commit()
+
+
+def _typical(item: Any, i: int) -> int | str:
+    # 3 in 5 positive, 1 in 5 neutral, 1 in 5 negative; the odd don't know
+    return "dk" if i % 11 == 10 else (5, 4, 4, 3, 2)[i % 5]
+
+
+@pytest.fixture
+def seeded(db: Any, make_round: Any, make_organisation: Any) -> Seeded:
+    survey_round = make_round()
+    typical = [make_organisation(code=f"0{n}T") for n in range(1, 5)]
+    worse = make_organisation(code="05W", name=PAYLOAD)
+    better = make_organisation(code="06B")
+    tiny = make_organisation(code="07S")
+    for organisation in [*typical, worse, better]:
+        if organisation is worse:
+            score = lambda item, i: (2, 1, 2, 3)[i % 4] if item.domain == "governance" else _typical(item, i)  # noqa: E731
+        elif organisation is better:
+            score = lambda item, i: (5, 5, 4, 5)[i % 4] if item.domain == "partnership" else _typical(item, i)  # noqa: E731
+        else:
+            score = _typical
+        seed_responses(db, survey_round, organisation, "gp_practice", 32, score)
+        seed_responses(db, survey_round, organisation, "nhs_provider", 8, score)
+    # a group below the threshold: hidden (and the GP practices with it, by subtraction)
+    seed_responses(db, survey_round, typical[0], "healthwatch", 2, _typical)
+    seed_responses(db, survey_round, tiny, "gp_practice", 3, _typical)
+    return Seeded(survey_round, typical, worse, better, tiny)
+
+
