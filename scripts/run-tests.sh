@@ -33,6 +33,6 @@ if [ ! -d tests/browser/node_modules/axe-core ]; then
 fi
 
 echo "== tests on SQLite"
-$BIN/pytest "$@"
+$BIN/pytest -n 2 "$@"
 echo "== database tests on PostgreSQL"
-TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres" $BIN/pytest -m db "$@"
+TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres" $BIN/pytest -n 2 -m db "$@"

@@ -47,7 +47,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from survey import cli, errors, extensions, security
     from survey.auth import bp as auth_bp
     from survey.home import bp as home_bp
+    from survey.manage import bp as manage_bp
     from survey.respond import bp as respond_bp
+    from survey.results import bp as results_bp
 
     extensions.init_app(app)
     security.init_app(app)
@@ -55,5 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(respond_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(results_bp)
+    app.register_blueprint(manage_bp)
     cli.init_app(app)
     return app

@@ -261,7 +261,8 @@ def stakeholders_import(round_id: int, path: str, yes: bool, dry_run: bool) -> N
     if not yes and not click.confirm("Load these stakeholders?", default=True):
         click.echo("nothing was loaded")
         return
-    apply_stakeholder_import(survey_round, plan)
+    with click.progressbar(length=len(plan.rows), label="loading rows", show_pos=True) as bar:
+        apply_stakeholder_import(survey_round, plan, on_progress=lambda done: bar.update(done - bar.pos))
     db.session.commit()
     click.echo("loaded")
 
@@ -280,7 +281,6 @@ def invitations_group() -> None:
 def invitations_issue(round_id: int, codes: tuple[str, ...], queue_only: bool) -> None:
     """Make links for pending invitations and email them, one email per stakeholder."""
     from survey.invitations import issue_invitations
-    from survey.mail import deliver_due
     from survey.organisations import organisation_by_code
 
     survey_round = _round(round_id)
@@ -289,7 +289,9 @@ def invitations_issue(round_id: int, codes: tuple[str, ...], queue_only: bool) -
     db.session.commit()
     click.echo(f"{report.invitations} invitation(s) in {report.emails} email(s) queued")
     if not queue_only and report.emails:
-        delivered = deliver_due(current_app.config)
+        from survey.mail.cli import deliver_with_progress
+
+        delivered = deliver_with_progress(report.emails)
         click.echo(_delivery_summary(delivered))
 
 
@@ -315,13 +317,75 @@ def mail_group() -> None:
 @with_appcontext
 def mail_send(limit: int | None) -> None:
     """Send the queued emails that are due, once."""
-    from survey.mail import deliver_due
+    from survey.mail.cli import deliver_with_progress, due_count
     from survey.mail.sender import recover_interrupted
 
     flagged = recover_interrupted()
     if flagged:
         click.echo(f"{flagged} message(s) interrupted mid-send are flagged for checking")
-    click.echo(_delivery_summary(deliver_due(current_app.config, limit=limit)))
+    click.echo(_delivery_summary(deliver_with_progress(due_count(), limit=limit)))
+
+
+# -- retention and erasure ----------------------------------------------------------------------
+
+
+@round_group.command("purge")
+@click.argument("round_id", type=int)
+@with_appcontext
+@_fails_cleanly
+def round_purge(round_id: int) -> None:
+    """Delete a closed round's stakeholders, invitations, drafts and emails once its retention
+    period is over; its answers and results stay exactly as they were."""
+    from survey.retention import purge_identities
+
+    report = purge_identities(_round(round_id), date.today())
+    db.session.commit()
+    click.echo(
+        f"round {round_id}: purged {report.stakeholders} stakeholder(s), {report.invitations} "
+        f"invitation(s), {report.messages} email(s), {report.drafts} draft(s)"
+    )
+
+
+@click.command("retention")
+@with_appcontext
+@_fails_cleanly
+def retention_command() -> None:
+    """Purge identities of every closed round past its retention period (run it daily)."""
+    from survey.retention import purge_due
+
+    reports = purge_due(date.today())
+    db.session.commit()
+    click.echo(f"{len(reports)} round(s) purged" + "".join(f"\n  round {r.round_id}: {r.stakeholders} stakeholder(s)" for r in reports))
+
+
+@round_group.command("thresholds")
+@click.argument("round_id", type=int)
+@click.option("--threshold", type=int, help="Smallest group whose results are shown.")
+@click.option("--comment-threshold", type=int, help="Smallest group whose comments are shown.")
+@with_appcontext
+@_fails_cleanly
+def round_thresholds(round_id: int, threshold: int | None, comment_threshold: int | None) -> None:
+    """Change a round's suppression thresholds; once it has responses they can only be raised."""
+    from survey.retention import change_thresholds
+
+    survey_round = _round(round_id)
+    change_thresholds(survey_round, suppression=threshold, comment=comment_threshold)
+    db.session.commit()
+    click.echo(f"round {round_id}: results need {survey_round.suppression_threshold}, comments {survey_round.comment_threshold}")
+
+
+@stakeholders_group.command("erase")
+@click.argument("round_id", type=int)
+@click.argument("email")
+@with_appcontext
+@_fails_cleanly
+def stakeholders_erase(round_id: int, email: str) -> None:
+    """Erase one stakeholder on request: name, address, links, saved answers and emails."""
+    from survey.retention import erase_stakeholder
+
+    erase_stakeholder(_round(round_id), email)
+    db.session.commit()
+    click.echo(f"erased the stakeholder from round {round_id}")
 
 
 # -- results ------------------------------------------------------------------------------------
@@ -362,17 +426,22 @@ def export_responses(round_id: int, output: str | None) -> None:
 @export_group.command("results")
 @click.argument("round_id", type=int)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True, help="File format.")
 @with_appcontext
 @_fails_cleanly
-def export_results(round_id: int, output: str | None) -> None:
-    """Export the round's aggregated results as CSV: every organisation x stakeholder group x
-    domain and item, with intervals, benchmark and trend; small groups suppressed."""
+def export_results(round_id: int, output: str | None, fmt: str) -> None:
+    """Export the round's aggregated results as CSV or XLSX: every organisation x stakeholder
+    group x domain and item, with intervals, benchmark and trend; small groups suppressed."""
     from survey import audit
-    from survey.exports import results_csv
+    from survey.exports import results_csv, results_xlsx
+    from survey.reports.evidence import RoundInfo
     from survey.round_arrays import analyse
+    from survey.rounds import previous_round
 
-    data = results_csv(analyse(_round(round_id)))
-    audit.record("export.results", target=f"round:{round_id}")
+    survey_round = _round(round_id)
+    provenance = RoundInfo.of(survey_round, previous_round(survey_round)).provenance()
+    data = (results_xlsx if fmt == "xlsx" else results_csv)(analyse(survey_round), provenance)
+    audit.record("export.results", target=f"round:{round_id}", format=fmt)
     db.session.commit()
     _write(data, output)
 
@@ -462,6 +531,13 @@ def init_app(app: Flask) -> None:
     ):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(retention_command)
+    # Imported here: these command modules import helpers from this one.
+    from survey.mail import cli as mail_cli
+    from survey.reports.cli import reports_command
+
+    mail_cli.init_app(app)
+    app.cli.add_command(reports_command)
 
 
 def _create_app() -> Flask:

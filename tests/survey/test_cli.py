@@ -14,7 +14,7 @@ COMMANDS = [
     ("questionnaire", "list"), ("questionnaire", "check"), ("organisations", "import"),
     ("organisations", "list"), ("round", "create"), ("round", "open"), ("round", "close"),
     ("round", "list"), ("stakeholders", "import"), ("invitations", "issue"), ("mail", "send"),
-    ("export", "responses"), ("export", "results"), ("demo",),
+    ("export", "responses"), ("round", "purge"), ("round", "thresholds"), ("stakeholders", "erase"), ("retention",), ("export", "results"), ("demo",),
 ]
 
 

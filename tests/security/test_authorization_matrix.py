@@ -1,0 +1,176 @@
+"""Every route x every kind of visitor x own / other organisation / other area, in one table.
+
+A route the table does not list fails the test: a new page cannot ship without someone
+deciding who may use it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from survey.models import Invitation
+from survey.responses import save_answers, submit_response
+from tests.factories import PASSWORD
+
+ACTORS = ("anonymous", "respondent", "viewer", "commissioner", "assessor", "manager")
+SCOPES = ("own", "other_org", "other_area")
+
+#: outcomes: "ok" (the page works: 2xx, a redirect within its own flow, or a form error),
+#: "login" (redirect to sign in), "404" (as if the page did not exist)
+EVERYONE = {actor: "ok" for actor in ACTORS}
+SIGNED_IN = {"anonymous": "login", "respondent": "login", "viewer": "ok", "commissioner": "ok", "assessor": "ok", "manager": "ok"}
+MANAGERS = {"anonymous": "login", "respondent": "login", "viewer": "404", "commissioner": "404", "assessor": "404", "manager": "ok"}
+AREA_AND_NATIONAL = {"anonymous": "login", "respondent": "login", "viewer": "404", "commissioner": "404", "assessor": "ok", "manager": "ok"}
+
+
+def by_organisation(scope: str) -> dict[str, str]:
+    """Results of one organisation: its own people, its region's assessor, and managers."""
+    visible = {
+        "own": {"viewer", "commissioner", "assessor", "manager"},
+        "other_org": {"assessor", "manager"},
+        "other_area": {"manager"},
+    }[scope]
+    return {actor: "login" if actor in ("anonymous", "respondent") else ("ok" if actor in visible else "404") for actor in ACTORS}
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    #: outcome per actor, or a function of the scope for organisation pages
+    expect: Any
+    scoped: bool = False
+
+
+MATRIX: dict[tuple[str, str], Route] = {
+    ("GET", "home.index"): Route("/", SIGNED_IN),
+    ("GET", "auth.login"): Route("/auth/login", EVERYONE),
+    ("POST", "auth.login"): Route("/auth/login", EVERYONE),
+    ("POST", "auth.logout"): Route("/auth/logout", {**SIGNED_IN}),
+    ("GET", "auth.set_password_page"): Route("/auth/set-password/not-a-token", {actor: "404" for actor in ACTORS}),
+    ("POST", "auth.set_password_page"): Route("/auth/set-password/not-a-token", {actor: "404" for actor in ACTORS}),
+    ("GET", "respond.start"): Route("/s/{token}", EVERYONE),
+    ("GET", "respond.section"): Route("/s/{token}/1", EVERYONE),
+    ("POST", "respond.section"): Route("/s/{token}/1", EVERYONE),
+    ("GET", "respond.check"): Route("/s/{token}/check", EVERYONE),
+    ("POST", "respond.check"): Route("/s/{token}/check", EVERYONE),
+    ("GET", "respond.saved"): Route("/s/{token}/saved", EVERYONE),
+    ("GET", "respond.opt_out_page"): Route("/s/opt-out/not-a-token", {actor: "404" for actor in ACTORS}),
+    ("POST", "respond.opt_out_page"): Route("/s/opt-out/not-a-token", {actor: "404" for actor in ACTORS}),
+    ("GET", "static"): Route("/static/css/app.css", EVERYONE),
+    ("GET", "manage.index"): Route("/manage/", MANAGERS),
+    ("GET", "manage.audit_log"): Route("/manage/audit", MANAGERS),
+    ("GET", "manage.responses_csv"): Route("/manage/rounds/{round}/responses.csv", MANAGERS),
+    ("GET", "manage.organisations"): Route("/manage/organisations", MANAGERS),
+    ("POST", "manage.organisations"): Route("/manage/organisations", MANAGERS),
+    ("POST", "manage.confirm_organisations"): Route("/manage/organisations/confirm", MANAGERS),
+    ("GET", "manage.new_round"): Route("/manage/rounds/new", MANAGERS),
+    ("POST", "manage.new_round"): Route("/manage/rounds/new", MANAGERS),
+    ("GET", "manage.round_page"): Route("/manage/rounds/{round}", MANAGERS),
+    ("GET", "manage.change_status"): Route("/manage/rounds/{round}/close", MANAGERS),
+    ("POST", "manage.change_status"): Route("/manage/rounds/{round}/close", MANAGERS),
+    ("GET", "manage.bounces"): Route("/manage/rounds/{round}/bounces", MANAGERS),
+    ("POST", "manage.bounces"): Route("/manage/rounds/{round}/bounces", MANAGERS),
+    ("GET", "manage.send_invitations"): Route("/manage/rounds/{round}/invitations", MANAGERS),
+    ("POST", "manage.send_invitations"): Route("/manage/rounds/{round}/invitations", MANAGERS),
+    ("GET", "manage.monitor"): Route("/manage/rounds/{round}/monitor", MANAGERS),
+    ("GET", "manage.reminders"): Route("/manage/rounds/{round}/reminders", MANAGERS),
+    ("POST", "manage.reminder_schedule"): Route("/manage/rounds/{round}/reminders/schedule", MANAGERS),
+    ("POST", "manage.send_reminders"): Route("/manage/rounds/{round}/reminders/send", MANAGERS),
+    ("GET", "manage.upload_stakeholders"): Route("/manage/rounds/{round}/stakeholders", MANAGERS),
+    ("POST", "manage.upload_stakeholders"): Route("/manage/rounds/{round}/stakeholders", MANAGERS),
+    ("POST", "manage.confirm_stakeholders"): Route("/manage/rounds/{round}/stakeholders/confirm", MANAGERS),
+    ("GET", "results.methods"): Route("/results/methods", SIGNED_IN),
+    ("GET", "results.national"): Route("/results/national", AREA_AND_NATIONAL),
+    ("GET", "results.organisation"): Route("/results/{code}", by_organisation, scoped=True),
+    ("GET", "results.download"): Route("/results/{code}/agenda.docx", by_organisation, scoped=True),
+}
+
+
+def test_every_route_has_an_entry(app: Any) -> None:
+    served = {
+        (method, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert served == set(MATRIX), f"missing: {sorted(served - set(MATRIX))}; stale: {sorted(set(MATRIX) - served)}"
+
+
+def _outcome(response: Any) -> str:
+    status = response.status_code
+    assert status < 500, (response.request.path, status)
+    if status == 404:
+        return "404"
+    if status in (301, 302, 303) and "/auth/login?next=" in response.headers.get("Location", ""):
+        return "login"  # (signing out also ends on /auth/login, without a next page)
+    if status in (403, 401):
+        return "403"
+    return "ok"
+
+
+@pytest.fixture
+def world(db: Any, make_organisation: Any, make_round: Any, make_invitation: Any, make_user: Any) -> dict[str, Any]:
+    own = make_organisation(code="OWN01", region="Midlands")
+    other_org = make_organisation(code="OTH02", region="Midlands")
+    other_area = make_organisation(code="FAR03", region="London")
+    survey_round = make_round()
+    for organisation in (own, other_org, other_area):
+        for score in (5, 4, 4, 3, 5, 2):
+            issued = make_invitation(survey_round=survey_round, organisation=organisation)
+            invitation = db.session.get(Invitation, issued.invitation.id)
+            save_answers(invitation, {"overall_relationship": {"score": score}}, resume_section=1)
+            submit_response(invitation, ["overall_relationship"])
+            db.session.commit()
+    link = make_invitation(survey_round=survey_round, organisation=own)
+    users = {
+        "viewer": make_user(role="viewer", organisation=own),
+        "commissioner": make_user(role="commissioner", organisation=own),
+        "assessor": make_user(role="assessor", region="Midlands"),
+        "manager": make_user(role="manager"),
+    }
+    codes = {"own": own.code, "other_org": other_org.code, "other_area": other_area.code}
+    return {"round": survey_round.id, "token": link.path.rsplit("/", 1)[1], "users": users, "codes": codes}
+
+
+def _csrf(client: Any) -> str:
+    html = client.get("/auth/login").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    return match.group(1) if match else ""
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_each_visitor_gets_exactly_what_the_matrix_says(app: Any, world: dict[str, Any], actor: str) -> None:
+    client = app.test_client()
+    if actor in world["users"]:
+        token = _csrf(client)
+        signed = client.post("/auth/login", data={"csrf_token": token, "email": world["users"][actor].email, "password": PASSWORD})
+        assert signed.status_code == 302
+    elif actor == "respondent":
+        assert client.get(f"/s/{world['token']}").status_code == 200  # holds a live survey link
+    leaks = []
+    # Reads first, then writes (which may change the world), sign-out last of all.
+    ordered = sorted(MATRIX.items(), key=lambda item: (item[0][0] == "POST", item[0][1] == "auth.logout"))
+    for (method, endpoint), route in ordered:
+        scopes = SCOPES if route.scoped else ("own",)
+        for scope in scopes:
+            expected = (route.expect(scope) if route.scoped else route.expect)[actor]
+            path = route.path.format(round=world["round"], token=world["token"], code=world["codes"][scope])
+            if method == "GET":
+                response = client.get(path)
+            else:
+                response = client.post(path, data={"csrf_token": _csrf_for(client, actor)})
+            got = _outcome(response)
+            if got != expected:
+                leaks.append(f"{actor} {method} {path} ({scope}): expected {expected}, got {got} [{response.status_code}]")
+            response.close()
+    assert not leaks, "\n".join(leaks)
+
+
+def _csrf_for(client: Any, actor: str) -> str:
+    """A valid CSRF token of this client's session (signed-in visitors are sent home by /auth/login)."""
+    html = client.get("/auth/login", follow_redirects=True).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    return match.group(1) if match else ""
