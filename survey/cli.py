@@ -289,22 +289,9 @@ def invitations_issue(round_id: int, codes: tuple[str, ...], queue_only: bool) -
     db.session.commit()
     click.echo(f"{report.invitations} invitation(s) in {report.emails} email(s) queued")
     if not queue_only and report.emails:
-        from survey.mail.cli import deliver_with_progress
+        from survey.mail.cli import deliver_with_progress, summary
 
-        delivered = deliver_with_progress(report.emails)
-        click.echo(_delivery_summary(delivered))
-
-
-def _delivery_summary(report: Any) -> str:
-    where = (
-        f" (written to {current_app.config['MAIL_OUTBOX_DIR']})"
-        if current_app.config["MAIL_BACKEND"] == "file"
-        else ""
-    )
-    return (
-        f"{report.sent} sent{where}, {report.deferred} to retry, {report.undeliverable} undeliverable, "
-        f"{report.ambiguous} need checking, {report.failed} failed"
-    )
+        click.echo(summary(deliver_with_progress(report.emails)))
 
 
 @click.group("mail")
@@ -317,13 +304,13 @@ def mail_group() -> None:
 @with_appcontext
 def mail_send(limit: int | None) -> None:
     """Send the queued emails that are due, once."""
-    from survey.mail.cli import deliver_with_progress, due_count
+    from survey.mail.cli import deliver_with_progress, due_count, summary
     from survey.mail.sender import recover_interrupted
 
     flagged = recover_interrupted()
     if flagged:
         click.echo(f"{flagged} message(s) interrupted mid-send are flagged for checking")
-    click.echo(_delivery_summary(deliver_with_progress(due_count(), limit=limit)))
+    click.echo(summary(deliver_with_progress(due_count(), limit=limit)))
 
 
 # -- retention and erasure ----------------------------------------------------------------------
