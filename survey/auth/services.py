@@ -59,7 +59,7 @@ def create_user(
     organisation: Organisation | None = None,
     region: str | None = None,
     actor: User | None = None,
-    channel: str = "cli",
+    channel: str | None = None,
 ) -> tuple[User, str]:
     """Create an account and queue an email with its one-time set-password link.
 
@@ -97,7 +97,7 @@ def create_user(
         "user.create",
         target=f"user:{user.id}",
         channel=channel,
-        user_id=actor.id if actor else None,
+        user_id=actor.id if actor else None,  # None: the request's signed-in account, if any
         role=role.value,
         organisation=organisation.code if organisation else None,
         region=region,

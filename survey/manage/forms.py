@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 import questionnaires
@@ -141,3 +141,26 @@ class ReminderScheduleForm(FlaskForm):
             "after_invitation": _days(self.after_invitation.data),
             "before_close": _days(self.before_close.data),
         }
+
+
+class AccountForm(FlaskForm):
+    """A new account: its role decides whether it needs an organisation or a region."""
+
+    email = StringField("Email address", validators=[InputRequired(message="Enter the email address")])
+    name = StringField("Full name", validators=[InputRequired(message="Enter the person's name")])
+    role = SelectField(
+        "Role",
+        choices=[
+            SelectChoice("commissioner", "Commissioner: their own organisation's results"),
+            SelectChoice("viewer", "Viewer: one organisation's results, read only"),
+            SelectChoice("assessor", "Assessor: every organisation of a region"),
+            SelectChoice("manager", "Survey manager: everything"),
+        ],
+        validators=[InputRequired(message="Select a role")],
+    )
+    organisation = StringField(
+        "Organisation code (commissioners and viewers)",
+        description="For example 01A.",
+        validators=[Optional()],
+    )
+    region = StringField("Region (assessors)", description="As written on the organisations' list.", validators=[Optional()])

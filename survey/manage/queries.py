@@ -220,3 +220,8 @@ def audit_events(*, action: str | None, limit: int) -> list[tuple[AuditEvent, st
 
 def audit_actions() -> list[str]:
     return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def accounts() -> list[User]:
+    """Every account, managers first, then by email."""
+    return list(db.session.scalars(select(User).order_by(User.role, User.email)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flask import Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -21,8 +21,8 @@ from survey.errors import InputError
 from survey.extensions import begin_write, db
 from survey.mail import deliver_due
 from survey.manage import bp, queries, services, uploads
-from survey.manage.forms import ConfirmForm, ReminderScheduleForm, RoundForm, UploadForm
-from survey.models import Role, SurveyRound
+from survey.manage.forms import AccountForm, ConfirmForm, ReminderScheduleForm, RoundForm, UploadForm
+from survey.models import Role, SurveyRound, User
 from survey.reminders import plan_reminders
 from survey.responses import export_responses_csv
 from survey.rounds import questionnaire_for
@@ -391,3 +391,41 @@ def responses_csv(round_id: int) -> WerkzeugResponse:
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename=round-{round_id}-responses.csv"},
     )
+
+
+# -- accounts -----------------------------------------------------------------------------------
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users() -> View:
+    """Accounts: create one (it is emailed a one-time link to set its password) or list them."""
+    form = AccountForm()
+    if form.validate_on_submit():
+        try:
+            user = services.new_account(**{name: form[name].data for name in ("email", "name", "role", "organisation", "region")})
+        except InputError as error:
+            form.email.errors = [*form.email.errors, str(error).capitalize()]
+        else:
+            db.session.commit()
+            if current_app.config["MAIL_BACKEND"] == "file":
+                deliver_due(current_app.config)
+            flash(f"The account for {user.email} was created and emailed a link to set its password.")
+            return redirect(url_for("manage.users"))
+    return render_template("manage/users.html", form=form, accounts=queries.accounts(), toggle=ConfirmForm()), (
+        400 if form.errors else 200
+    )
+
+
+@bp.post("/users/<int:user_id>/access")
+def user_access(user_id: int) -> View:
+    """Switch an account off (it can no longer sign in) or back on."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        user = services.toggle_account(db.get_or_404(User, user_id), by=current_user)
+    except InputError as error:
+        flash(str(error).capitalize() + ".")
+    else:
+        db.session.commit()
+        flash(f"{user.email} can {'now' if user.active else 'no longer'} sign in.")
+    return redirect(url_for("manage.users"))

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from survey import audit
 from survey.errors import InputError
 from survey.extensions import db
 from survey.invitations import IssueReport, issue_invitations
-from survey.models import RoundStatus, SurveyRound, User
+from survey.models import Role, RoundStatus, SurveyRound, User
 from survey.models.round import RoundStateError
 from survey.monitoring import BounceReport, mark_bounced
 from survey.organisations import import_organisations
@@ -173,3 +174,25 @@ def record_bounces(user: User, survey_round: SurveyRound, data: bytes, source: s
         return mark_bounced(survey_round, data, source)
     except InputError as error:
         return BounceReport(problems=[Problem(0, "", str(error))])
+
+
+def new_account(*, email: str, name: str, role: str, organisation: str | None, region: str | None) -> User:
+    """Create an account (see ``survey.auth.services.create_user``); the organisation by code."""
+    from survey.auth.services import create_user
+    from survey.organisations import organisation_by_code
+
+    org = organisation_by_code(organisation.strip()) if organisation and organisation.strip() else None
+    user, _link = create_user(
+        email=email, name=name, role=Role(role), organisation=org, region=(region or "").strip() or None
+    )
+    return user
+
+
+def toggle_account(user: User, *, by: User) -> User:
+    """Switch an account off or on (a permission change, audited); nobody switches off themselves."""
+    if user.id == by.id:
+        raise InputError("you cannot switch off your own account")
+    user.active = not user.active
+    db.session.flush()
+    audit.record("user.access", target=f"user:{user.id}", active=user.active)
+    return user

@@ -63,6 +63,9 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "static"): Route("/static/css/app.css", EVERYONE),
     ("GET", "manage.index"): Route("/manage/", MANAGERS),
     ("GET", "manage.audit_log"): Route("/manage/audit", MANAGERS),
+    ("GET", "manage.users"): Route("/manage/users", MANAGERS),
+    ("POST", "manage.users"): Route("/manage/users", MANAGERS),
+    ("POST", "manage.user_access"): Route("/manage/users/{user}/access", MANAGERS),
     ("GET", "manage.responses_csv"): Route("/manage/rounds/{round}/responses.csv", MANAGERS),
     ("GET", "manage.organisations"): Route("/manage/organisations", MANAGERS),
     ("POST", "manage.organisations"): Route("/manage/organisations", MANAGERS),
@@ -157,7 +160,7 @@ def test_each_visitor_gets_exactly_what_the_matrix_says(app: Any, world: dict[st
         scopes = SCOPES if route.scoped else ("own",)
         for scope in scopes:
             expected = (route.expect(scope) if route.scoped else route.expect)[actor]
-            path = route.path.format(round=world["round"], token=world["token"], code=world["codes"][scope])
+            path = route.path.format(round=world["round"], token=world["token"], code=world["codes"][scope], user=world["users"]["viewer"].id)
             if method == "GET":
                 response = client.get(path)
             else:

@@ -12,6 +12,9 @@ from tests.survey.helpers import csrf_token
 ROUTES = [
     ("GET", "/manage/"),
     ("GET", "/manage/audit"),
+    ("GET", "/manage/users"),
+    ("POST", "/manage/users"),
+    ("POST", "/manage/users/1/access"),
     ("GET", "/manage/rounds/{r}/responses.csv"),
     ("GET", "/manage/rounds/new"),
     ("POST", "/manage/rounds/new"),
@@ -49,6 +52,7 @@ def test_every_manage_route_is_listed(app: Any) -> None:
         (
             method,
             path.replace("{r}", "<int:round_id>")
+            .replace("/users/1/", "/users/<int:user_id>/")
             .replace("/open", "/" + action)
             .replace("/close", "/" + action),
         )
