@@ -14,7 +14,8 @@ from survey.models import Answer, Invitation, PartialAnswers, Response
 from tests.survey.helpers import csrf_token
 
 XSS = ["<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "javascript:alert(1)", "{{7*7}}", "=cmd|' /C calc'!A0"]
-FUZZ_SETTINGS = settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+#: 5,000 generated links for GET and 5,000 for POST: 10,000 token strings per run
+FUZZ_SETTINGS = settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 link_like = st.one_of(
     st.text(min_size=0, max_size=300),
