@@ -161,7 +161,7 @@ def _prepare_database(url: str, workdir: Path) -> tuple[str, object | None]:
 
     server = make_url(normalise_database_url(url))
     name = "assure360_bench"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 
@@ -39,7 +40,24 @@ def _render_server_error(_error: Exception) -> tuple[str, int]:
     return render_template("errors/500.html"), 500
 
 
+def _render_database_error(error: DBAPIError) -> tuple[str, int, dict[str, str]] | tuple[str, int]:
+    """A lost database connection (a restart, a failover) is temporary: say so, with 503.
+
+    The request's transaction never committed, so nothing was stored; the pool replaces the
+    connection and the person's next try works. Any other database error is a 500.
+    """
+    from survey.extensions import db
+
+    db.session.rollback()
+    if error.connection_invalidated:
+        current_app.logger.warning("database connection lost; answered 503")
+        return render_template("errors/503.html"), 503, {"Retry-After": "5"}
+    current_app.logger.exception("database error")
+    return render_template("errors/500.html"), 500
+
+
 def init_app(app: Flask) -> None:
     """Render every error as a page of ours, never a stack trace."""
     app.register_error_handler(HTTPException, _render_http_error)
+    app.register_error_handler(DBAPIError, _render_database_error)
     app.register_error_handler(500, _render_server_error)

@@ -77,3 +77,16 @@ def test_probing_dead_links_is_rate_limited_but_answering_is_not(app: Any, db: A
     assert statuses[:30] == [404] * 30 and statuses[30:] == [429, 429]
     with limited.app_context():
         extension.engine.dispose()
+
+
+def test_a_lost_database_connection_is_a_503_that_stores_nothing(app: Any) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    from survey.errors import _render_database_error
+
+    lost = DBAPIError("SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True)
+    other = DBAPIError("SELECT 1", {}, Exception("syntax error"), connection_invalidated=False)
+    with app.test_request_context("/s/anything/1", method="POST"):
+        page, status, headers = _render_database_error(lost)  # type: ignore[misc]
+        assert status == 503 and headers["Retry-After"] == "5" and "try again" in page
+        assert _render_database_error(other)[1] == 500
