@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -41,7 +41,8 @@ def _render_server_error(_error: Exception) -> tuple[str, int]:
 
 
 def _render_database_error(error: DBAPIError) -> tuple[str, int, dict[str, str]] | tuple[str, int]:
-    """A lost database connection (a restart, a failover) is temporary: say so, with 503.
+    """A database that cannot be reached (restarting, failing over, refusing connections) or a
+    lost connection is temporary: say so, with 503.
 
     The request's transaction never committed, so nothing was stored; the pool replaces the
     connection and the person's next try works. Any other database error is a 500.
@@ -49,7 +50,7 @@ def _render_database_error(error: DBAPIError) -> tuple[str, int, dict[str, str]]
     from survey.extensions import db
 
     db.session.rollback()
-    if error.connection_invalidated:
+    if error.connection_invalidated or isinstance(error, OperationalError):
         current_app.logger.warning("database connection lost; answered 503")
         return render_template("errors/503.html"), 503, {"Retry-After": "5"}
     current_app.logger.exception("database error")

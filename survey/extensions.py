@@ -14,6 +14,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -89,9 +90,23 @@ def begin_write() -> None:
     db.session.connection(execution_options={"sqlite_write": True})
 
 
+def _release_session(_error: BaseException | None) -> None:
+    """End the request's session even when its connection died under it (a database restart).
+
+    Rolling back on a dead connection raises; nothing was committed, so the error only needs
+    to be swallowed here, or it would turn an answered request into a logged 500.
+    """
+    try:
+        db.session.remove()
+    except DBAPIError:
+        db.session.remove()
+
+
 def init_app(app: Flask) -> None:
     """Bind the database, migrations and CSRF protection to ``app``."""
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's, so it runs first (teardowns run in reverse order).
+    app.teardown_appcontext(_release_session)
     migrate.init_app(app, db)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -80,13 +80,15 @@ def test_probing_dead_links_is_rate_limited_but_answering_is_not(app: Any, db: A
 
 
 def test_a_lost_database_connection_is_a_503_that_stores_nothing(app: Any) -> None:
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import DBAPIError, OperationalError
 
     from survey.errors import _render_database_error
 
     lost = DBAPIError("SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True)
+    refused = OperationalError("SELECT 1", {}, Exception("connection refused"))
     other = DBAPIError("SELECT 1", {}, Exception("syntax error"), connection_invalidated=False)
     with app.test_request_context("/s/anything/1", method="POST"):
-        page, status, headers = _render_database_error(lost)  # type: ignore[misc]
-        assert status == 503 and headers["Retry-After"] == "5" and "try again" in page
+        for error in (lost, refused):
+            page, status, headers = _render_database_error(error)  # type: ignore[misc]
+            assert status == 503 and headers["Retry-After"] == "5" and "try again" in page
         assert _render_database_error(other)[1] == 500
