@@ -118,3 +118,35 @@ def test_hostile_organisation_names_are_escaped_on_the_survey_pages(client: Any,
         html = client.get(path).get_data(as_text=True)
         assert XSS[0] not in html and XSS[1] not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_hostile_author_and_import_fields_are_escaped_on_every_signed_in_page(
+    client: Any, db: Any, make_round: Any, make_organisation: Any, make_invitation: Any, make_user: Any, sign_in: Any
+) -> None:
+    from survey.models import LocalQuestion
+    from survey.responses import save_answers, submit_response
+
+    hostile = XSS[0] + XSS[1]
+    organisation = make_organisation(code="XSS01", name="NHS " + hostile, region="Midlands " + hostile)
+    survey_round = make_round(title="Round " + hostile)
+    db.session.add(LocalQuestion(round_id=survey_round.id, organisation_id=organisation.id, item_id="local_1", text=hostile, scale="agreement"))
+    db.session.commit()
+    for score in (5, 4, 4, 2, 5, 3):
+        issued = make_invitation(survey_round=survey_round, organisation=organisation)
+        invitation = db.session.get(Invitation, issued.invitation.id)
+        save_answers(invitation, {"overall_relationship": {"score": score}, "local_1": {"score": 4}, "comment_does_well": {"text": hostile}}, resume_section=1)
+        submit_response(invitation, ["overall_relationship", "local_1", "comment_does_well"])
+        db.session.commit()
+    make_user(role="manager", name="Manager " + hostile)
+    sign_in(make_user(role="manager", name="Boss " + hostile))
+    paths = [
+        "/", "/results/XSS01", f"/results/XSS01?round={survey_round.id}", "/results/national", "/results/methods",
+        "/manage/", f"/manage/rounds/{survey_round.id}", f"/manage/rounds/{survey_round.id}/monitor",
+        f"/manage/rounds/{survey_round.id}/invitations", "/manage/users", "/manage/audit", "/results/XSS01/agenda.html",
+    ]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        html = response.get_data(as_text=True)
+        for raw in XSS[:2]:
+            assert raw not in html, (path, raw)
