@@ -164,3 +164,13 @@ class AccountForm(FlaskForm):
         validators=[Optional()],
     )
     region = StringField("Region (assessors)", description="As written on the organisations' list.", validators=[Optional()])
+
+
+class LocalQuestionForm(FlaskForm):
+    """A local question for one organisation's stakeholders."""
+
+    organisation = StringField(
+        "Organisation code", description="For example 01A.", validators=[InputRequired(message="Enter the organisation code")]
+    )
+    text = StringField("Question", validators=[InputRequired(message="Enter the question")])
+    scale = SelectField("Answer scale", validators=[InputRequired(message="Select an answer scale")])

@@ -15,6 +15,7 @@ from sqlalchemy import Select, case, func, select
 
 from survey.extensions import db
 from survey.models import (
+    LocalQuestion,
     User,
     AuditEvent,
     Invitation,
@@ -225,3 +226,16 @@ def audit_actions() -> list[str]:
 def accounts() -> list[User]:
     """Every account, managers first, then by email."""
     return list(db.session.scalars(select(User).order_by(User.role, User.email)))
+
+
+def local_questions(survey_round: SurveyRound) -> list[tuple[LocalQuestion, Organisation]]:
+    """The round's local questions with their organisations, by organisation."""
+    return [
+        (question, organisation)
+        for question, organisation in db.session.execute(
+            select(LocalQuestion, Organisation)
+            .join(Organisation, Organisation.id == LocalQuestion.organisation_id)
+            .where(LocalQuestion.round_id == survey_round.id)
+            .order_by(Organisation.code, LocalQuestion.position)
+        )
+    ]

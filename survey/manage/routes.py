@@ -14,6 +14,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import SelectChoice
 
 from survey import audit
 from survey.access import roles_required
@@ -21,8 +22,10 @@ from survey.errors import InputError
 from survey.extensions import begin_write, db
 from survey.mail import deliver_due
 from survey.manage import bp, queries, services, uploads
-from survey.manage.forms import AccountForm, ConfirmForm, ReminderScheduleForm, RoundForm, UploadForm
+from survey.manage.forms import AccountForm, ConfirmForm, LocalQuestionForm, ReminderScheduleForm, RoundForm, UploadForm
 from survey.models import Role, SurveyRound, User
+from survey.local_questions import add_local_question
+from survey.organisations import organisation_by_code
 from survey.reminders import plan_reminders
 from survey.responses import export_responses_csv
 from survey.rounds import questionnaire_for
@@ -47,6 +50,12 @@ def _managers_only() -> None:
     """Every manage page, present and future, is for managers only; writers take the lock first."""
     if request.method == "POST":
         begin_write()
+
+
+def _sentence(error: Exception) -> str:
+    """An error message as a sentence (str.capitalize would lower-case codes such as 01A)."""
+    message = str(error)
+    return message[:1].upper() + message[1:]
 
 
 def _round(round_id: int) -> SurveyRound:
@@ -100,7 +109,7 @@ def new_round() -> View:
         try:
             survey_round = services.new_round(current_user, **values)
         except InputError as error:
-            form.year.errors = [*form.year.errors, str(error).capitalize()]
+            form.year.errors = [*form.year.errors, _sentence(error)]
         else:
             db.session.commit()
             flash(f"Round {survey_round.title} was created as a draft.")
@@ -133,7 +142,7 @@ def change_status(round_id: int, action: str) -> View:
     try:
         services.change_round_status(current_user, survey_round, action)
     except InputError as error:
-        flash(str(error).capitalize(), "error")
+        flash(_sentence(error), "error")
     else:
         db.session.commit()
         flash(f"The round is now {survey_round.status.value}.")
@@ -252,7 +261,7 @@ def send_invitations(round_id: int) -> View:
     try:
         report = services.send_invitations(current_user, survey_round)
     except InputError as error:
-        flash(str(error).capitalize(), "error")
+        flash(_sentence(error), "error")
         return redirect(url_for("manage.send_invitations", round_id=round_id))
     db.session.commit()
     if current_app.config["MAIL_BACKEND"] == "file":
@@ -310,7 +319,7 @@ def reminder_schedule(round_id: int) -> View:
             current_user, survey_round, limit=form.limit.data or 0, **form.days()
         )
     except InputError as error:
-        form.after_invitation.errors = [str(error).capitalize()]
+        form.after_invitation.errors = [_sentence(error)]
         return _reminders_page(survey_round, form)
     db.session.commit()
     flash("The reminder schedule is saved.")
@@ -325,7 +334,7 @@ def send_reminders(round_id: int) -> View:
     try:
         report = services.remind(current_user, survey_round, date.today())
     except InputError as error:
-        flash(str(error).capitalize(), "error")
+        flash(_sentence(error), "error")
         return redirect(url_for("manage.reminders", round_id=round_id))
     db.session.commit()
     if current_app.config["MAIL_BACKEND"] == "file":
@@ -404,7 +413,7 @@ def users() -> View:
         try:
             user = services.new_account(**{name: form[name].data for name in ("email", "name", "role", "organisation", "region")})
         except InputError as error:
-            form.email.errors = [*form.email.errors, str(error).capitalize()]
+            form.email.errors = [*form.email.errors, _sentence(error)]
         else:
             db.session.commit()
             if current_app.config["MAIL_BACKEND"] == "file":
@@ -424,8 +433,32 @@ def user_access(user_id: int) -> View:
     try:
         user = services.toggle_account(db.get_or_404(User, user_id), by=current_user)
     except InputError as error:
-        flash(str(error).capitalize() + ".")
+        flash(_sentence(error) + ".")
     else:
         db.session.commit()
         flash(f"{user.email} can {'now' if user.active else 'no longer'} sign in.")
     return redirect(url_for("manage.users"))
+
+
+# -- local questions ----------------------------------------------------------------------------
+
+
+@bp.route("/rounds/<int:round_id>/local-questions", methods=["GET", "POST"])
+def local_questions(round_id: int) -> View:
+    """Add a local question for one organisation, and list the round's local questions."""
+    survey_round = _round(round_id)
+    form = LocalQuestionForm()
+    form.scale.choices = [SelectChoice(name, name) for name in questionnaire_for(survey_round).local_questions.scales]
+    if form.validate_on_submit():
+        try:
+            organisation = organisation_by_code(form.organisation.data or "")
+            add_local_question(survey_round, organisation, form.text.data or "", form.scale.data or "")
+        except InputError as error:
+            form.text.errors = [*form.text.errors, _sentence(error)]
+        else:
+            db.session.commit()
+            flash(f"The question was added for {organisation.name}.")
+            return redirect(url_for("manage.local_questions", round_id=round_id))
+    return render_template(
+        "manage/local_questions.html", survey_round=survey_round, form=form, questions=queries.local_questions(survey_round)
+    ), (400 if form.errors else 200)

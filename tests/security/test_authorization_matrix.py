@@ -64,6 +64,8 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "manage.index"): Route("/manage/", MANAGERS),
     ("GET", "manage.audit_log"): Route("/manage/audit", MANAGERS),
     ("GET", "manage.users"): Route("/manage/users", MANAGERS),
+    ("GET", "manage.local_questions"): Route("/manage/rounds/{round}/local-questions", MANAGERS),
+    ("POST", "manage.local_questions"): Route("/manage/rounds/{round}/local-questions", MANAGERS),
     ("POST", "manage.users"): Route("/manage/users", MANAGERS),
     ("POST", "manage.user_access"): Route("/manage/users/{user}/access", MANAGERS),
     ("GET", "manage.responses_csv"): Route("/manage/rounds/{round}/responses.csv", MANAGERS),

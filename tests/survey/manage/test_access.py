@@ -12,6 +12,8 @@ from tests.survey.helpers import csrf_token
 ROUTES = [
     ("GET", "/manage/"),
     ("GET", "/manage/audit"),
+    ("GET", "/manage/rounds/{r}/local-questions"),
+    ("POST", "/manage/rounds/{r}/local-questions"),
     ("GET", "/manage/users"),
     ("POST", "/manage/users"),
     ("POST", "/manage/users/1/access"),
