@@ -10,15 +10,20 @@ from numpy.typing import ArrayLike, NDArray
 FloatArray = NDArray[np.float64]
 
 
+def check_open_unit(value: float, name: str) -> float:
+    """Return ``value`` as a float, raising (naming ``name``) if it is not in (0, 1)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be in (0, 1), got {value!r}") from None
+    if not 0.0 < number < 1.0:
+        raise ValueError(f"{name} must be in (0, 1), got {value!r}")
+    return number
+
+
 def check_confidence(confidence: float) -> float:
     """Return ``confidence`` as a float, raising if it is not in (0, 1)."""
-    try:
-        value = float(confidence)
-    except (TypeError, ValueError):
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}") from None
-    if not 0.0 < value < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
-    return value
+    return check_open_unit(confidence, "confidence")
 
 
 def as_float(values: ArrayLike, name: str) -> FloatArray:

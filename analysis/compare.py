@@ -15,20 +15,14 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from ._results import MultipleTestResult, WelchResult
-from ._validation import FloatArray, as_float, check_confidence, check_counts, first_bad
+from ._validation import FloatArray, as_float, check_confidence, check_counts, check_open_unit, first_bad
 from .intervals import _effective_n, _newcombe_from_limits, _t_quantile
 
 __all__ = ["benjamini_hochberg", "newcombe_pvalue", "welch_difference", "WelchResult"]
 
 
 def _check_q(q: float) -> float:
-    try:
-        value = float(q)
-    except (TypeError, ValueError):
-        raise ValueError(f"q must be in (0, 1), got {q!r}") from None
-    if not 0.0 < value < 1.0:
-        raise ValueError(f"q must be in (0, 1), got {q!r}")
-    return value
+    return check_open_unit(q, "q")
 
 
 def _bh_grouped(
