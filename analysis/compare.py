@@ -15,8 +15,15 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from ._results import MultipleTestResult, WelchResult
-from ._validation import FloatArray, as_float, check_confidence, check_counts, check_open_unit, first_bad
-from .intervals import _effective_n, _newcombe_from_limits, _t_quantile
+from ._validation import (
+    FloatArray,
+    as_float,
+    check_confidence,
+    check_counts,
+    check_open_unit,
+    first_bad,
+)
+from .intervals import _effective_n, _t_quantile
 
 __all__ = ["benjamini_hochberg", "newcombe_pvalue", "welch_difference", "WelchResult"]
 
@@ -117,9 +124,7 @@ _Z_MAX = 12.0  # two-sided p = 2 * Phi(-12) ~ 3.6e-33: "0" for every practical p
 _ROOT_STEPS = 20  # Illinois steps; the bracket shrinks to < 1e-10 in z well before this
 
 
-def _wilson_one_side(
-    phat: FloatArray, n_eff: FloatArray, z: FloatArray, upper: bool
-) -> FloatArray:
+def _wilson_one_side(phat: FloatArray, n_eff: FloatArray, z: FloatArray, upper: bool) -> FloatArray:
     """One Wilson limit, the same arithmetic as ``_wilson_limits`` (half the work).
 
     The root search needs only the lower limit of one sample and the upper
@@ -336,7 +341,12 @@ def welch_difference(
         sides.append((mean, var_mean, float(n - 1)))
     (m1, v1, d1), (m2, v2, d2) = sides
     d, low, high, p = _welch_arrays(
-        np.asarray(m1), np.asarray(v1), np.asarray(d1),
-        np.asarray(m2), np.asarray(v2), np.asarray(d2), conf,
+        np.asarray(m1),
+        np.asarray(v1),
+        np.asarray(d1),
+        np.asarray(m2),
+        np.asarray(v2),
+        np.asarray(d2),
+        conf,
     )
     return WelchResult(float(d), float(low), float(high), float(p))

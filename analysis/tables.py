@@ -148,7 +148,9 @@ class RoundResponses:
             )
         items = _labels(self.item_labels, "item_labels")
         if len(items) != i:
-            raise ValueError(f"item_labels must have {i} entries (columns of scores), got {len(items)}")
+            raise ValueError(
+                f"item_labels must have {i} entries (columns of scores), got {len(items)}"
+            )
         domains = _labels(self.domain_labels, "domain_labels")
         orgs = _labels(self.organisation_labels, "organisation_labels")
         groups = _labels(self.group_labels, "group_labels")
@@ -162,11 +164,20 @@ class RoundResponses:
         put("organisation_labels", orgs)
         put("group_labels", groups)
         put("kind_labels", kinds)
-        put("item_domain", _codes(self.item_domain, len(domains), i, "item_domain", "domain_labels"))
-        put("organisation", _codes(self.organisation, len(orgs), r, "organisation", "organisation_labels"))
+        put(
+            "item_domain", _codes(self.item_domain, len(domains), i, "item_domain", "domain_labels")
+        )
+        put(
+            "organisation",
+            _codes(self.organisation, len(orgs), r, "organisation", "organisation_labels"),
+        )
         put("group", _codes(self.group, len(groups), r, "group", "group_labels"))
-        put("organisation_kind",
-            _codes(self.organisation_kind, len(kinds), len(orgs), "organisation_kind", "kind_labels"))
+        put(
+            "organisation_kind",
+            _codes(
+                self.organisation_kind, len(kinds), len(orgs), "organisation_kind", "kind_labels"
+            ),
+        )
         thresholds = []
         for name in ("positive_threshold", "negative_threshold"):
             t = np.broadcast_to(np.asarray(getattr(self, name), dtype=np.float64), (i,)).copy()
@@ -443,9 +454,7 @@ def _grouped_sums(resp: RoundResponses) -> FloatArray:
     return out
 
 
-def _cell_statistics(
-    resp: RoundResponses, threshold: int, finite_population: bool
-) -> _Cells:
+def _cell_statistics(resp: RoundResponses, threshold: int, finite_population: bool) -> _Cells:
     """Sufficient statistics and suppression for every organisation x group x unit."""
     n_org, n_grp = len(resp.organisation_labels), len(resp.group_labels)
     k, d = resp.n_items, len(resp.domain_labels)
@@ -463,14 +472,17 @@ def _cell_statistics(
     # Domains: included, score, score^2, share+, share+^2, share-, dk share, asked.
     n = with_all(unit_block(0, 0))
     pos = with_all(unit_block(1, 3))
-    pos_sq = with_all(np.concatenate((sums[:, :, 6 * k + 4 * d : 6 * k + 5 * d],
-                                      sums[:, :, k : 2 * k]), axis=2))
+    pos_sq = with_all(
+        np.concatenate((sums[:, :, 6 * k + 4 * d : 6 * k + 5 * d], sums[:, :, k : 2 * k]), axis=2)
+    )
     neg = with_all(unit_block(2, 5))
     total = with_all(unit_block(4, 1))
     total_sq = with_all(unit_block(5, 2))
     dk = with_all(unit_block(3, 6))
     asked_items = sums[:, :, 0:k] + sums[:, :, 3 * k : 4 * k]
-    asked = with_all(np.concatenate((sums[:, :, 6 * k + 7 * d : 6 * k + 8 * d], asked_items), axis=2))
+    asked = with_all(
+        np.concatenate((sums[:, :, 6 * k + 7 * d : 6 * k + 8 * d], asked_items), axis=2)
+    )
     units = d + k
 
     # Invited per row: the group's invited count; for "all", the sum over the
@@ -482,9 +494,9 @@ def _cell_statistics(
     invited = np.concatenate((inv_all, inv_g), axis=1)
     population = invited if finite_population else np.full(invited.shape, np.nan)
 
-    resp_g = np.bincount(
-        resp.organisation * n_grp + resp.group, minlength=n_org * n_grp
-    ).reshape(n_org, n_grp)
+    resp_g = np.bincount(resp.organisation * n_grp + resp.group, minlength=n_org * n_grp).reshape(
+        n_org, n_grp
+    )
     responses = np.broadcast_to(
         np.concatenate((resp_g.sum(axis=1, keepdims=True), resp_g), axis=1)[:, :, None],
         (n_org, n_grp + 1, units),
@@ -499,13 +511,28 @@ def _cell_statistics(
     forced = np.broadcast_to(group_small[:, None, :], (n_org, units, n_grp)).reshape(-1, n_grp)
     hid, total_hidden = _suppress_matrix(counts, threshold, True, forced)
     hidden = np.concatenate(
-        (total_hidden.reshape(n_org, units)[:, None, :],
-         hid.reshape(n_org, units, n_grp).transpose(0, 2, 1)),
+        (
+            total_hidden.reshape(n_org, units)[:, None, :],
+            hid.reshape(n_org, units, n_grp).transpose(0, 2, 1),
+        ),
         axis=1,
     )
     published = ~hidden & (n > 0)
-    return _Cells(n, pos, pos_sq, neg, total, total_sq, dk, asked, population, invited,
-                  responses, hidden, published)
+    return _Cells(
+        n,
+        pos,
+        pos_sq,
+        neg,
+        total,
+        total_sq,
+        dk,
+        asked,
+        population,
+        invited,
+        responses,
+        hidden,
+        published,
+    )
 
 
 class _Estimates(NamedTuple):
@@ -553,9 +580,7 @@ def _estimates(
     low = np.where(prop == 0, 0.0, low)
     high = np.where(prop == 1, 1.0, high)
     mean, ss = _sums_to_moments(n, total, total_sq)
-    mean_low, mean_high, var_mean = _mean_interval_from_moments(
-        n, mean, ss, population, confidence
-    )
+    mean_low, mean_high, var_mean = _mean_interval_from_moments(n, mean, ss, population, confidence)
     return _Estimates(prop, low, high, n_eff, negative, mean, mean_low, mean_high, var_mean)
 
 
@@ -571,7 +596,11 @@ class _Comparison(NamedTuple):
 
 
 def _compare(
-    a: _Estimates, n_a: FloatArray, b: _Estimates, n_b: FloatArray, ok: BoolArray,
+    a: _Estimates,
+    n_a: FloatArray,
+    b: _Estimates,
+    n_b: FloatArray,
+    ok: BoolArray,
     confidence: float,
 ) -> _Comparison:
     """a - b for rows where ``ok``: Newcombe (MOVER) interval + inverted p; Welch for means."""
@@ -591,15 +620,29 @@ def _compare(
     )
     p = _newcombe_pvalue_from(take(a.prop), take(a.n_eff), take(b.prop), take(b.n_eff))
     md, mlo, mhi, mp = _welch_arrays(
-        take(a.mean), take(a.var_mean), take(n_a) - 1.0,
-        take(b.mean), take(b.var_mean), take(n_b) - 1.0, confidence,
+        take(a.mean),
+        take(a.var_mean),
+        take(n_a) - 1.0,
+        take(b.mean),
+        take(b.var_mean),
+        take(n_b) - 1.0,
+        confidence,
     )
-    return _Comparison(put(take(a.prop) - take(b.prop)), put(low), put(high), put(p),
-                       put(md), put(mlo), put(mhi), put(mp))
+    return _Comparison(
+        put(take(a.prop) - take(b.prop)),
+        put(low),
+        put(high),
+        put(p),
+        put(md),
+        put(mlo),
+        put(mhi),
+        put(mp),
+    )
 
 
 def _previous_index(cur: RoundResponses, prev: RoundResponses) -> IntArray:
     """Flat index into the previous round's (O, G + 1, U) arrays for each current row, or -1."""
+
     def lookup(labels: Sequence[str], prev_labels: Sequence[str]) -> IntArray:
         where = {label: i for i, label in enumerate(prev_labels)}
         return np.array([where.get(label, -1) for label in labels], dtype=np.int64)
@@ -687,8 +730,17 @@ def analyse_round(
     is_domain[..., :n_dom] = True
 
     cur = _cell_statistics(resp, k, finite_population)
-    est = _estimates(cur.n, cur.pos, cur.pos_sq, cur.neg, cur.total, cur.total_sq,
-                     cur.population, is_domain, conf)
+    est = _estimates(
+        cur.n,
+        cur.pos,
+        cur.pos_sq,
+        cur.neg,
+        cur.total,
+        cur.total_sq,
+        cur.population,
+        is_domain,
+        conf,
+    )
     pub = cur.published
 
     # Benchmark: pool the published cells by organisation kind, then remove the
@@ -707,7 +759,7 @@ def analyse_round(
     bench = _estimates(b_n, b_pos, b_pos_sq, b_neg, b_total, b_total_sq, b_pop, is_domain, conf)
     bench_cmp = _compare(est, cur.n, bench, b_n, pub & (b_n > 0), conf)
 
-    family = (np.arange(n_org)[:, None, None] * n_grp1 + np.arange(n_grp1)[None, :, None])
+    family = np.arange(n_org)[:, None, None] * n_grp1 + np.arange(n_grp1)[None, :, None]
     family = np.broadcast_to(family, cur.n.shape).ravel()
     bench_sig, bench_adj = _bh_grouped(bench_cmp.p.ravel(), family, qq)
 
@@ -723,8 +775,10 @@ def analyse_round(
 
         p_pub = found & prv.published.ravel()[safe]
         p_n = gather(prv.n)
-        p_fields = [gather(x) for x in (prv.pos, prv.pos_sq, prv.neg, prv.total, prv.total_sq,
-                                        prv.population)]
+        p_fields = [
+            gather(x)
+            for x in (prv.pos, prv.pos_sq, prv.neg, prv.total, prv.total_sq, prv.population)
+        ]
         prev_est = _estimates(p_n, *p_fields, is_domain, conf)
         prev_cmp = _compare(est, cur.n, prev_est, p_n, pub & p_pub, conf)
         prev_sig, prev_adj = _bh_grouped(prev_cmp.p.ravel(), family, qq)
@@ -823,4 +877,3 @@ def analyse_round(
         suppressed=cur.hidden.ravel().copy(),
         comments_visible=((cur.n >= kc) & shown).ravel(),
     )
-

@@ -101,11 +101,15 @@ def make_round(
     labels = [f"{item_prefix}{i:02d}" for i in range(n_items)]
     for j in range(n_items - renamed_items, n_items):
         labels[j] = f"{item_prefix}{j:02d}-new"
-    domains = DOMAINS[:n_domains] if n_domains <= len(DOMAINS) else tuple(
-        f"Domain {d + 1}" for d in range(n_domains)
+    domains = (
+        DOMAINS[:n_domains]
+        if n_domains <= len(DOMAINS)
+        else tuple(f"Domain {d + 1}" for d in range(n_domains))
     )
-    groups = GROUPS[:n_groups] if n_groups <= len(GROUPS) else tuple(
-        f"Group {g + 1}" for g in range(n_groups)
+    groups = (
+        GROUPS[:n_groups]
+        if n_groups <= len(GROUPS)
+        else tuple(f"Group {g + 1}" for g in range(n_groups))
     )
     return RoundResponses(
         scores=scores,

@@ -98,9 +98,16 @@ def pandas_baseline(resp: RoundResponses, org_subset: np.ndarray) -> int:
         rows += 1
     # Domains: respondent domain scores (half rule), then per group.
     answered = long.assign(valid=long["score"].notna(), asked=long["score"].notna() | long["dk"])
-    per_resp = answered.groupby(["respondent", "org", "group", "domain"], sort=False).agg(
-        score=("score", "mean"), valid=("valid", "sum"), asked=("asked", "sum"), dk=("dk", "mean")
-    ).reset_index()
+    per_resp = (
+        answered.groupby(["respondent", "org", "group", "domain"], sort=False)
+        .agg(
+            score=("score", "mean"),
+            valid=("valid", "sum"),
+            asked=("asked", "sum"),
+            dk=("dk", "mean"),
+        )
+        .reset_index()
+    )
     per_resp.loc[2 * per_resp["valid"] < per_resp["asked"], "score"] = np.nan
     for (org, group, _domain), frame in per_resp.groupby(["org", "group", "domain"], sort=False):
         summarise(frame, invited[org, group])
@@ -115,7 +122,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a 5%% round for a quick check")
     parser.add_argument(
-        "--baseline-orgs", type=int, default=None,
+        "--baseline-orgs",
+        type=int,
+        default=None,
         help="organisations to run the pandas baseline on (default: 10%% of them, min 3)",
     )
     parser.add_argument("--repeat", type=int, default=3)

@@ -33,13 +33,19 @@ CHUNK = 50_000
 
 def _store(n_responses: int) -> SurveyRound:
     today = date.today()
-    survey_round = create_round(year=2030, questionnaire="ccg-360", opens_on=today, closes_on=today + timedelta(days=30))
+    survey_round = create_round(
+        year=2030, questionnaire="ccg-360", opens_on=today, closes_on=today + timedelta(days=30)
+    )
     questionnaire = questionnaire_for(survey_round)
     items = [item.id for item in questionnaire.items if item.kind == "scale"]
     groups = [group.id for group in questionnaire.stakeholder_groups]
-    synthetic = make_round(n_orgs=250, n_responses=n_responses, n_items=len(items), n_groups=len(groups), seed=1)
+    synthetic = make_round(
+        n_orgs=250, n_responses=n_responses, n_items=len(items), n_groups=len(groups), seed=1
+    )
     organisations = [
-        Organisation(code=f"B{index:03d}", name=f"Bench {index}", kind=OrganisationKind.CCG, region="R")
+        Organisation(
+            code=f"B{index:03d}", name=f"Bench {index}", kind=OrganisationKind.CCG, region="R"
+        )
         for index in range(250)
     ]
     db.session.add_all(organisations)
@@ -51,7 +57,12 @@ def _store(n_responses: int) -> SurveyRound:
         db.session.execute(
             insert(Response),
             [
-                {"id": ids[r], "round_id": survey_round.id, "organisation_id": org_ids[r], "stakeholder_group": group_ids[r]}
+                {
+                    "id": ids[r],
+                    "round_id": survey_round.id,
+                    "organisation_id": org_ids[r],
+                    "stakeholder_group": group_ids[r],
+                }
                 for r in range(start, min(start + CHUNK, n_responses))
             ],
         )
@@ -108,14 +119,18 @@ def run(url: str, label: str, n_responses: int) -> None:
         loaded = time.perf_counter() - started
     print(f"{label}: stored {n_responses:,} responses / {answers:,} answers in {stored:.1f} s")
     print(f"  raw driver fetch (floor)   {floor:7.2f} s  {answers / floor:12,.0f} answers/s")
-    print(f"  round_responses -> arrays  {loaded:7.2f} s  {answers / loaded:12,.0f} answers/s  shape {arrays.scores.shape}")
+    print(
+        f"  round_responses -> arrays  {loaded:7.2f} s  {answers / loaded:12,.0f} answers/s  shape {arrays.scores.shape}"
+    )
     print(f"  ratio adapter / floor      {loaded / floor:7.2f}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--responses", type=int, default=200_000)
-    parser.add_argument("--postgres-url", help="a PostgreSQL server URL; a database bench_loading is created on it")
+    parser.add_argument(
+        "--postgres-url", help="a PostgreSQL server URL; a database bench_loading is created on it"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         run(f"sqlite:///{Path(folder) / 'bench.sqlite'}", "SQLite", args.responses)
@@ -126,7 +141,11 @@ def main() -> None:
             connection.execute(text("DROP DATABASE IF EXISTS bench_loading"))
             connection.execute(text("CREATE DATABASE bench_loading"))
         try:
-            run(server.set(database="bench_loading").render_as_string(hide_password=False), "PostgreSQL", args.responses)
+            run(
+                server.set(database="bench_loading").render_as_string(hide_password=False),
+                "PostgreSQL",
+                args.responses,
+            )
         finally:
             with admin.connect() as connection:
                 connection.execute(text("DROP DATABASE IF EXISTS bench_loading WITH (FORCE)"))

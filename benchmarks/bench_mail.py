@@ -36,7 +36,15 @@ from survey.extensions import db
 from survey.invitations import issue_invitations
 from survey.mail import deliver_due
 from survey.mail.backends import build_message
-from survey.models import Invitation, Organisation, OrganisationKind, OutboxMessage, OutboxStatus, Stakeholder, SurveyRound
+from survey.models import (
+    Invitation,
+    Organisation,
+    OrganisationKind,
+    OutboxMessage,
+    OutboxStatus,
+    Stakeholder,
+    SurveyRound,
+)
 from survey.rounds import create_round
 from tests.smtp import SmtpSink
 
@@ -47,33 +55,55 @@ SMTP_POLICY = email.policy.compat32.clone(linesep="\r\n")
 def _seed(count: int) -> int:
     today = date.today()
     survey_round = create_round(
-        year=today.year, questionnaire="ccg-360", opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30)
+        year=today.year,
+        questionnaire="ccg-360",
+        opens_on=today - timedelta(days=1),
+        closes_on=today + timedelta(days=30),
     )
     survey_round.open()
-    organisation = Organisation(code="B001", name="NHS Benchshire ICB", kind=OrganisationKind.CCG, region="Midlands")
+    organisation = Organisation(
+        code="B001", name="NHS Benchshire ICB", kind=OrganisationKind.CCG, region="Midlands"
+    )
     db.session.add(organisation)
     db.session.flush()
     db.session.execute(
         insert(Stakeholder),
         [
-            {"round_id": survey_round.id, "email": f"person{n}@example.org", "name": f"Person {n}", "employer": "", "group": "gp_practice"}
+            {
+                "round_id": survey_round.id,
+                "email": f"person{n}@example.org",
+                "name": f"Person {n}",
+                "employer": "",
+                "group": "gp_practice",
+            }
             for n in range(count)
         ],
     )
-    ids = db.session.scalars(select(Stakeholder.id).where(Stakeholder.round_id == survey_round.id)).all()
+    ids = db.session.scalars(
+        select(Stakeholder.id).where(Stakeholder.round_id == survey_round.id)
+    ).all()
     db.session.execute(
         insert(Invitation),
-        [{"round_id": survey_round.id, "stakeholder_id": sid, "organisation_id": organisation.id} for sid in ids],
+        [
+            {"round_id": survey_round.id, "stakeholder_id": sid, "organisation_id": organisation.id}
+            for sid in ids
+        ],
     )
     db.session.commit()
     return survey_round.id
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=20_000)
-    parser.add_argument("--claim-size", type=int, default=1, help="MAIL_CLAIM_SIZE for our sender (default 1)")
-    parser.add_argument("--database-url", help="PostgreSQL server URL (a database assure360_bench_mail is made)")
+    parser.add_argument(
+        "--claim-size", type=int, default=1, help="MAIL_CLAIM_SIZE for our sender (default 1)"
+    )
+    parser.add_argument(
+        "--database-url", help="PostgreSQL server URL (a database assure360_bench_mail is made)"
+    )
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="bench-mail-"))
@@ -85,13 +115,20 @@ def main() -> None:
         with admin.connect() as connection:
             connection.execute(text('DROP DATABASE IF EXISTS "assure360_bench_mail"'))
             connection.execute(text('CREATE DATABASE "assure360_bench_mail"'))
-        url = make_url(args.database_url).set(database="assure360_bench_mail").render_as_string(hide_password=False)
+        url = (
+            make_url(args.database_url)
+            .set(database="assure360_bench_mail")
+            .render_as_string(hide_password=False)
+        )
     else:
         url = f"sqlite:///{folder / 'bench.sqlite'}"
     # The sink runs in a process of its own, so that it does not compete with the sender for
     # this process's GIL (it would slow whichever sender does more Python work).
     sink = subprocess.Popen(
-        [sys.executable, "-m", "tests.smtp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "tests.smtp"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
         cwd=Path(__file__).resolve().parents[1],
     )
     assert sink.stdout is not None and sink.stdin is not None
@@ -123,14 +160,33 @@ def main() -> None:
             issued = issue_invitations(db.session.get_one(SurveyRound, round_id))
             db.session.commit()
             queue_seconds = time.perf_counter() - started
-            print(f"queued   {issued.emails:>7} invitation emails in {queue_seconds:6.2f} s  ({issued.emails / queue_seconds:8.0f} /s)")
+            print(
+                f"queued   {issued.emails:>7} invitation emails in {queue_seconds:6.2f} s  ({issued.emails / queue_seconds:8.0f} /s)"
+            )
 
             # the bare loop's messages: the same rows, built up front (not timed)
             rows = db.session.execute(
-                select(OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.text_body, OutboxMessage.html_body, OutboxMessage.unsubscribe_url)
+                select(
+                    OutboxMessage.recipient,
+                    OutboxMessage.subject,
+                    OutboxMessage.text_body,
+                    OutboxMessage.html_body,
+                    OutboxMessage.unsubscribe_url,
+                )
             ).all()
             prepared = [
-                (recipient, build_message(sender=app.config["MAIL_SENDER"], reply_to=None, recipient=recipient, subject=subject, text=text_body, html=html, unsubscribe_url=unsubscribe).as_bytes(policy=SMTP_POLICY))
+                (
+                    recipient,
+                    build_message(
+                        sender=app.config["MAIL_SENDER"],
+                        reply_to=None,
+                        recipient=recipient,
+                        subject=subject,
+                        text=text_body,
+                        html=html,
+                        unsubscribe_url=unsubscribe,
+                    ).as_bytes(policy=SMTP_POLICY),
+                )
                 for recipient, subject, text_body, html, unsubscribe in rows
             ]
             db.session.rollback()
@@ -141,7 +197,9 @@ def main() -> None:
             ours = time.perf_counter() - started
             assert report.sent == args.count, report
             assert accepted() - before == args.count
-            sent = db.session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT))
+            sent = db.session.scalar(
+                select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)
+            )
             assert sent == args.count
 
             before = accepted()
@@ -153,8 +211,12 @@ def main() -> None:
             assert accepted() - before == args.count
 
             ours_rate, bare_rate = args.count / ours, args.count / bare
-            print(f"ours     {args.count:>7} messages in {ours:6.2f} s  ({ours_rate:8.0f} /s)  [{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}, MAIL_CLAIM_SIZE={args.claim_size}]")
-            print(f"bare     {args.count:>7} messages in {bare:6.2f} s  ({bare_rate:8.0f} /s)  [smtplib, one connection, no database]")
+            print(
+                f"ours     {args.count:>7} messages in {ours:6.2f} s  ({ours_rate:8.0f} /s)  [{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}, MAIL_CLAIM_SIZE={args.claim_size}]"
+            )
+            print(
+                f"bare     {args.count:>7} messages in {bare:6.2f} s  ({bare_rate:8.0f} /s)  [smtplib, one connection, no database]"
+            )
             print(f"ratio    {ours_rate / bare_rate:.2f}  (target >= 0.50)")
             db.session.remove()
             db.engine.dispose()
@@ -164,7 +226,9 @@ def main() -> None:
         sink.stdout.close()
         if admin is not None:
             with admin.connect() as connection:
-                connection.execute(text('DROP DATABASE IF EXISTS "assure360_bench_mail" WITH (FORCE)'))
+                connection.execute(
+                    text('DROP DATABASE IF EXISTS "assure360_bench_mail" WITH (FORCE)')
+                )
             admin.dispose()
 
 

@@ -32,11 +32,19 @@ from survey.reports.bulk import generate, jobs, render  # noqa: E402
 from survey.reports.evidence import RoundInfo  # noqa: E402
 
 
-def national_round(questionnaire: questionnaires.Questionnaire, n_orgs: int, n_responses: int, seed: int, shift: float) -> RoundResponses:
+def national_round(
+    questionnaire: questionnaires.Questionnaire,
+    n_orgs: int,
+    n_responses: int,
+    seed: int,
+    shift: float,
+) -> RoundResponses:
     """A synthetic round on the questionnaire's own item ids and domains."""
     items = [item for item in questionnaire.items if item.kind == "scale"]
     domains = ["overall", *(d.id for d in questionnaire.domains)]
-    raw = make_round(n_orgs, n_responses, n_items=len(items), n_domains=len(domains), seed=seed, shift=shift)
+    raw = make_round(
+        n_orgs, n_responses, n_items=len(items), n_domains=len(domains), seed=seed, shift=shift
+    )
     return dataclasses.replace(
         raw,
         item_labels=tuple(item.id for item in items),
@@ -57,17 +65,33 @@ def main() -> None:
     print(f"load average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     t0 = time.perf_counter()
     current = national_round(questionnaire, args.orgs, args.responses, seed=2024, shift=0.0)
-    previous = national_round(questionnaire, args.orgs, int(args.responses * 0.95), seed=2025, shift=-0.1)
+    previous = national_round(
+        questionnaire, args.orgs, int(args.responses * 0.95), seed=2025, shift=-0.1
+    )
     t1 = time.perf_counter()
     table = analyse_round(current, previous)
     t2 = time.perf_counter()
-    info = RoundInfo(None, 2026, "Synthetic national round 2026", questionnaire.id, questionnaire.version,
-                     date(2026, 1, 15), date(2026, 2, 28), 5, 10, 2025)
-    names = {code: f"NHS Synthetic {code} Integrated Care Board" for code in current.organisation_labels}
+    info = RoundInfo(
+        None,
+        2026,
+        "Synthetic national round 2026",
+        questionnaire.id,
+        questionnaire.version,
+        date(2026, 1, 15),
+        date(2026, 2, 28),
+        5,
+        10,
+        2025,
+    )
+    names = {
+        code: f"NHS Synthetic {code} Integrated Care Board" for code in current.organisation_labels
+    }
     work = jobs(table, names)
     t3 = time.perf_counter()
-    print(f"synthetic data {t1 - t0:.1f} s; analysis {t2 - t1:.2f} s ({len(table):,} rows); "
-          f"split into {len(work)} jobs {t3 - t2:.2f} s")
+    print(
+        f"synthetic data {t1 - t0:.1f} s; analysis {t2 - t1:.2f} s ({len(table):,} rows); "
+        f"split into {len(work)} jobs {t3 - t2:.2f} s"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.keep or tmp)
@@ -87,13 +111,19 @@ def main() -> None:
         done = len(finished)
         cpu = sum(d.cpu_seconds for d in finished)
         size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
-    print(f"{done} organisations, {3 * done} files ({size:.0f} MB) with {args.workers} workers: "
-          f"{total:.1f} s total, {total / done:.3f} s per organisation (wall), target <= 120 s: "
-          f"{'met' if total <= 120 else 'MISSED'}")
-    print(f"CPU time in the workers: {cpu:.1f} s, {cpu / done:.3f} s per organisation; on an idle "
-          f"{args.workers}-core machine that is about {cpu / args.workers:.0f} s wall")
+    print(
+        f"{done} organisations, {3 * done} files ({size:.0f} MB) with {args.workers} workers: "
+        f"{total:.1f} s total, {total / done:.3f} s per organisation (wall), target <= 120 s: "
+        f"{'met' if total <= 120 else 'MISSED'}"
+    )
+    print(
+        f"CPU time in the workers: {cpu:.1f} s, {cpu / done:.3f} s per organisation; on an idle "
+        f"{args.workers}-core machine that is about {cpu / args.workers:.0f} s wall"
+    )
     print(f"end to end including analysis: {total + (t3 - t1):.1f} s")
-    print(f"load average during the run (other processes share the cores): {os.getloadavg()[0]:.1f}")
+    print(
+        f"load average during the run (other processes share the cores): {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

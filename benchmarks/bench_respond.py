@@ -58,7 +58,12 @@ class Respondent:
 
 
 def _worker(
-    port: int, method: str, respondents: list[Respondent], warmup: float, duration: float, start_at: float
+    port: int,
+    method: str,
+    respondents: list[Respondent],
+    warmup: float,
+    duration: float,
+    start_at: float,
 ) -> tuple[list[float], int, int]:
     """Drive one connection per respondent until the deadline; latencies (s) after warm-up."""
     latencies: list[float] = []
@@ -84,7 +89,9 @@ def _worker(
             if now >= stop_at:
                 break
             try:
-                connection.request(verb, path, body=respondent.body if verb == "POST" else None, headers=headers)
+                connection.request(
+                    verb, path, body=respondent.body if verb == "POST" else None, headers=headers
+                )
                 response = connection.getresponse()
                 response.read()
                 ok = response.status == (302 if verb == "POST" else 200)
@@ -125,13 +132,21 @@ class Result:
 
 
 def measure(
-    name: str, method: str, port: int, respondents: list[Respondent], processes: int, warmup: float, duration: float
+    name: str,
+    method: str,
+    port: int,
+    respondents: list[Respondent],
+    processes: int,
+    warmup: float,
+    duration: float,
 ) -> Result:
     chunks = [respondents[i::processes] for i in range(processes)]
     start_at = time.time() + 1.0
     context = multiprocessing.get_context("spawn")
     with context.Pool(processes) as pool:
-        outcomes = pool.starmap(_worker, [(port, method, chunk, warmup, duration, start_at) for chunk in chunks])
+        outcomes = pool.starmap(
+            _worker, [(port, method, chunk, warmup, duration, start_at) for chunk in chunks]
+        )
     latencies = sorted(latency for outcome in outcomes for latency in outcome[0])
     errors = sum(outcome[1] for outcome in outcomes)
     requests = sum(outcome[2] for outcome in outcomes)
@@ -194,17 +209,39 @@ def seed(database_url: str, base_url: str, outbox: Path, count: int) -> list[str
     )
     with app.app_context():
         upgrade()
-        organisation = Organisation(code="B01", name="NHS Benchmark Integrated Care Board", kind=OrganisationKind.CCG, region="Midlands")
+        organisation = Organisation(
+            code="B01",
+            name="NHS Benchmark Integrated Care Board",
+            kind=OrganisationKind.CCG,
+            region="Midlands",
+        )
         db.session.add(organisation)
         today = date.today()
-        survey_round = create_round(year=today.year, questionnaire="ccg-360", opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30))
+        survey_round = create_round(
+            year=today.year,
+            questionnaire="ccg-360",
+            opens_on=today - timedelta(days=1),
+            closes_on=today + timedelta(days=30),
+        )
         survey_round.open()
         db.session.flush()
         for number in range(count):
-            stakeholder = Stakeholder(round_id=survey_round.id, email=f"bench{number}@example.org", name=f"Bench {number}", employer="", group="gp_practice")
+            stakeholder = Stakeholder(
+                round_id=survey_round.id,
+                email=f"bench{number}@example.org",
+                name=f"Bench {number}",
+                employer="",
+                group="gp_practice",
+            )
             db.session.add(stakeholder)
             db.session.flush()
-            db.session.add(Invitation(round_id=survey_round.id, stakeholder_id=stakeholder.id, organisation_id=organisation.id))
+            db.session.add(
+                Invitation(
+                    round_id=survey_round.id,
+                    stakeholder_id=stakeholder.id,
+                    organisation_id=organisation.id,
+                )
+            )
         db.session.flush()
         report = issue_invitations(survey_round)
         db.session.commit()
@@ -248,20 +285,28 @@ def _wait_until_up(port: int, process: subprocess.Popen[bytes], timeout: float =
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", help="SQLAlchemy URL; default: a temporary SQLite file")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per target")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of load before measuring")
+    parser.add_argument(
+        "--warmup", type=float, default=2.0, help="seconds of load before measuring"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per gunicorn worker (gthread)"
+    )
     parser.add_argument("--load-processes", type=int, default=2, help="load generator processes")
     args = parser.parse_args(argv)
     if not 0 < args.duration <= 60 or not 0 <= args.warmup <= 30:
         parser.error("durations are bounded: 0 < --duration <= 60, 0 <= --warmup <= 30")
 
     workdir = Path(tempfile.mkdtemp(prefix="assure360-bench-"))
-    database_url, cleanup = _prepare_database(args.database_url or f"sqlite:///{workdir / 'bench.sqlite'}", workdir)
+    database_url, cleanup = _prepare_database(
+        args.database_url or f"sqlite:///{workdir / 'bench.sqlite'}", workdir
+    )
     port = _free_port()
     base_url = f"http://{HOST}:{port}"
     links = seed(database_url, base_url, workdir / "outbox", args.connections)
@@ -275,12 +320,18 @@ def main(argv: list[str] | None = None) -> int:
     }
     gunicorn = [
         str(Path(sys.executable).parent / "gunicorn"),
-        "--workers", str(args.workers),
-        "--worker-class", "gthread",
-        "--threads", str(args.threads),
-        "--bind", f"{HOST}:{port}",
-        "--chdir", str(ROOT),
-        "--log-level", "warning",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(args.threads),
+        "--bind",
+        f"{HOST}:{port}",
+        "--chdir",
+        str(ROOT),
+        "--log-level",
+        "warning",
         "benchmarks._hello_app:application",
     ]
     server = subprocess.Popen(gunicorn, env=environment)
@@ -288,18 +339,26 @@ def main(argv: list[str] | None = None) -> int:
         _wait_until_up(port, server)
         respondents = [_respondent(port, link) for link in links]
         dialect = database_url.split(":", 1)[0].split("+", 1)[0]
-        print(f"database: {dialect}; gunicorn {args.workers} workers x {args.threads} threads (gthread); "
-              f"{args.connections} connections; {args.duration:g} s per target after {args.warmup:g} s warm-up; "
-              f"{os.cpu_count()} CPUs shared by server and load generator")
+        print(
+            f"database: {dialect}; gunicorn {args.workers} workers x {args.threads} threads (gthread); "
+            f"{args.connections} connections; {args.duration:g} s per target after {args.warmup:g} s warm-up; "
+            f"{os.cpu_count()} CPUs shared by server and load generator"
+        )
         results = []
         for name, method in (("hello", "HELLO"), ("page GET", "GET"), ("page POST", "POST")):
-            result = measure(name, method, port, respondents, args.load_processes, args.warmup, args.duration)
+            result = measure(
+                name, method, port, respondents, args.load_processes, args.warmup, args.duration
+            )
             results.append(result)
-            print(f"  {name:<10} {result.rps:8.0f} req/s   p50 {result.p50_ms:6.1f} ms   p99 {result.p99_ms:6.1f} ms"
-                  f"   ({result.requests} requests, {result.errors} errors)")
+            print(
+                f"  {name:<10} {result.rps:8.0f} req/s   p50 {result.p50_ms:6.1f} ms   p99 {result.p99_ms:6.1f} ms"
+                f"   ({result.requests} requests, {result.errors} errors)"
+            )
         hello, get, post = results
         get_ratio, post_ratio = get.rps / hello.rps, post.rps / hello.rps
-        print(f"  ratios: page GET {get_ratio:.2f}x hello (target >= 0.5), page POST {post_ratio:.2f}x hello (target >= 0.3)")
+        print(
+            f"  ratios: page GET {get_ratio:.2f}x hello (target >= 0.5), page POST {post_ratio:.2f}x hello (target >= 0.3)"
+        )
         checks = {
             "page GET >= 0.5x": get_ratio >= 0.5,
             "page POST >= 0.3x": post_ratio >= 0.3,

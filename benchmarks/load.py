@@ -32,7 +32,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from benchmarks.bench_respond import ROOT, SECRET_KEY, _free_port, _prepare_database, _wait_until_up, seed
+from benchmarks.bench_respond import (
+    ROOT,
+    SECRET_KEY,
+    _free_port,
+    _prepare_database,
+    _wait_until_up,
+    seed,
+)
 from tests.survey.respond.live import HttpClient, Reply
 
 _RADIO = re.compile(r'name="([a-z0-9_]+)" type="radio"')
@@ -55,7 +62,14 @@ class Stats:
             self.status[status] += 1
 
 
-def _call(stats: Stats, client: HttpClient, endpoint: str, method: str, path: str, form: dict[str, str] | None = None) -> Reply:
+def _call(
+    stats: Stats,
+    client: HttpClient,
+    endpoint: str,
+    method: str,
+    path: str,
+    form: dict[str, str] | None = None,
+) -> Reply:
     """One request, retried on a dropped connection (a killed worker or a restarting database)."""
     for attempt in range(6):
         started = time.perf_counter()
@@ -119,7 +133,11 @@ def respond(stats: Stats, base_url: str, link: str, behaviour: str, seed_value: 
     if behaviour == "double":
         replies: list[Reply] = []
         threads = [
-            threading.Thread(target=lambda: replies.append(_call(stats, client, "submit", "POST", f"{path}/check", submit)))
+            threading.Thread(
+                target=lambda: replies.append(
+                    _call(stats, client, "submit", "POST", f"{path}/check", submit)
+                )
+            )
             for _ in range(2)
         ]
         for thread in threads:
@@ -146,38 +164,78 @@ def _count(database_url: str) -> tuple[int, int]:
     engine = create_engine(database_url)
     with engine.connect() as connection:
         responses = connection.execute(text("SELECT count(*) FROM response")).scalar_one()
-        completed = connection.execute(text("SELECT count(*) FROM invitation WHERE status = 'completed'")).scalar_one()
+        completed = connection.execute(
+            text("SELECT count(*) FROM invitation WHERE status = 'completed'")
+        ).scalar_one()
     engine.dispose()
     return int(responses), int(completed)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
     parser.add_argument("--respondents", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=100, help="respondents answering at the same moment")
+    parser.add_argument(
+        "--concurrency", type=int, default=100, help="respondents answering at the same moment"
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--max-seconds", type=float, default=900)
-    parser.add_argument("--kill-worker-after", type=float, help="SIGKILL one gunicorn worker after this many seconds")
-    parser.add_argument("--restart-db-after", type=float, help="run --restart-db-command after this many seconds")
-    parser.add_argument("--restart-db-command", help="shell command that restarts the database server")
+    parser.add_argument(
+        "--kill-worker-after",
+        type=float,
+        help="SIGKILL one gunicorn worker after this many seconds",
+    )
+    parser.add_argument(
+        "--restart-db-after", type=float, help="run --restart-db-command after this many seconds"
+    )
+    parser.add_argument(
+        "--restart-db-command", help="shell command that restarts the database server"
+    )
     args = parser.parse_args(argv)
     if not 0 < args.respondents <= 5000 or not 0 < args.max_seconds <= 3600:
         parser.error("bounded runs only: 0 < --respondents <= 5000, 0 < --max-seconds <= 3600")
 
     workdir = Path(tempfile.mkdtemp(prefix="assure360-load-"))
-    database_url, cleanup = _prepare_database(args.database_url or f"sqlite:///{workdir / 'load.sqlite'}", workdir)
+    database_url, cleanup = _prepare_database(
+        args.database_url or f"sqlite:///{workdir / 'load.sqlite'}", workdir
+    )
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     links = seed(database_url, base_url, workdir / "outbox", args.respondents)
     log = workdir / "gunicorn.log"
-    environment = {**os.environ, "SECRET_KEY": SECRET_KEY, "DATABASE_URL": database_url, "PUBLIC_BASE_URL": base_url,
-                   "MAIL_OUTBOX_DIR": str(workdir / "outbox"), "PYTHONPATH": str(ROOT), "INSECURE_COOKIES": "1",
-                   "RATELIMIT_DISABLED": "1"}
-    command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--worker-class", "gthread",
-               "--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--timeout", "60",
-               "--error-logfile", str(log), "--log-level", "info", "benchmarks._hello_app:application"]
+    environment = {
+        **os.environ,
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "PUBLIC_BASE_URL": base_url,
+        "MAIL_OUTBOX_DIR": str(workdir / "outbox"),
+        "PYTHONPATH": str(ROOT),
+        "INSECURE_COOKIES": "1",
+        "RATELIMIT_DISABLED": "1",
+    }
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(args.threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--chdir",
+        str(ROOT),
+        "--timeout",
+        "60",
+        "--error-logfile",
+        str(log),
+        "--log-level",
+        "info",
+        "benchmarks._hello_app:application",
+    ]
     server = subprocess.Popen(command, env=environment)
     stats = Stats()
     faults: list[str] = []
@@ -193,22 +251,34 @@ def main(argv: list[str] | None = None) -> int:
                 pids = _worker_pids(server.pid)
                 if pids:
                     os.kill(pids[0], signal.SIGKILL)
-                    faults.append(f"SIGKILL gunicorn worker {pids[0]} at {args.kill_worker_after:g} s")
+                    faults.append(
+                        f"SIGKILL gunicorn worker {pids[0]} at {args.kill_worker_after:g} s"
+                    )
             if args.restart_db_after is not None and args.restart_db_command:
                 time.sleep(args.restart_db_after)
-                outcome = subprocess.run(args.restart_db_command, shell=True, capture_output=True, timeout=120)
-                faults.append(f"database restarted at {args.restart_db_after:g} s (exit {outcome.returncode})")
+                outcome = subprocess.run(
+                    args.restart_db_command, shell=True, capture_output=True, timeout=120
+                )
+                faults.append(
+                    f"database restarted at {args.restart_db_after:g} s (exit {outcome.returncode})"
+                )
 
         injector = threading.Thread(target=inject, daemon=True)
         injector.start()
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-            futures = {pool.submit(respond, stats, base_url, link, behaviour, index): link
-                       for index, (link, behaviour) in enumerate(zip(links, behaviours, strict=True))}
+            futures = {
+                pool.submit(respond, stats, base_url, link, behaviour, index): link
+                for index, (link, behaviour) in enumerate(zip(links, behaviours, strict=True))
+            }
             for future, link in futures.items():
                 try:
-                    future.result(timeout=max(1.0, args.max_seconds - (time.perf_counter() - started)))
-                except Exception as error:  # a respondent that could not finish is reported, not fatal
+                    future.result(
+                        timeout=max(1.0, args.max_seconds - (time.perf_counter() - started))
+                    )
+                except (
+                    Exception
+                ) as error:  # a respondent that could not finish is reported, not fatal
                     stats.failed_respondents.append(f"{link[-12:]}: {error}")
         elapsed = time.perf_counter() - started
     finally:
@@ -220,23 +290,35 @@ def main(argv: list[str] | None = None) -> int:
     tracebacks = server_log.count("Traceback")
     five_xx = sum(count for status, count in stats.status.items() if status >= 500)
     dialect = database_url.split(":", 1)[0].split("+", 1)[0]
-    print(f"database: {dialect}; gunicorn {args.workers} workers x {args.threads} threads; "
-          f"{args.respondents} respondents, {args.concurrency} at once; {elapsed:.1f} s; {os.cpu_count()} CPUs shared")
+    print(
+        f"database: {dialect}; gunicorn {args.workers} workers x {args.threads} threads; "
+        f"{args.respondents} respondents, {args.concurrency} at once; {elapsed:.1f} s; {os.cpu_count()} CPUs shared"
+    )
     for fault in faults:
         print(f"  fault: {fault}")
     for endpoint, values in sorted(stats.latency.items()):
         cuts = statistics.quantiles(values, n=100) if len(values) > 1 else values * 99
-        print(f"  {endpoint:<13} {len(values):6d} requests   p50 {cuts[49] * 1000:7.1f} ms   "
-              f"p95 {cuts[94] * 1000:7.1f} ms   p99 {cuts[98] * 1000:7.1f} ms")
-    print(f"  completed respondents {stats.completed}; responses stored {responses}; invitations completed "
-          f"{completed_invitations}; duplicates {responses - completed_invitations}")
-    print(f"  5xx replies {five_xx} (after retries: {len(stats.failed_respondents)} respondents could not finish); "
-          f"dropped connections {stats.transport_errors}; 'database is locked' {locked}; tracebacks in log {tracebacks}")
+        print(
+            f"  {endpoint:<13} {len(values):6d} requests   p50 {cuts[49] * 1000:7.1f} ms   "
+            f"p95 {cuts[94] * 1000:7.1f} ms   p99 {cuts[98] * 1000:7.1f} ms"
+        )
+    print(
+        f"  completed respondents {stats.completed}; responses stored {responses}; invitations completed "
+        f"{completed_invitations}; duplicates {responses - completed_invitations}"
+    )
+    print(
+        f"  5xx replies {five_xx} (after retries: {len(stats.failed_respondents)} respondents could not finish); "
+        f"dropped connections {stats.transport_errors}; 'database is locked' {locked}; tracebacks in log {tracebacks}"
+    )
     for failure in stats.failed_respondents[:10]:
         print(f"    {failure}")
     if cleanup is not None:
         cleanup()  # type: ignore[operator]
-    ok = responses == stats.completed == completed_invitations and locked == 0 and (five_xx == 0 or faults)
+    ok = (
+        responses == stats.completed == completed_invitations
+        and locked == 0
+        and (five_xx == 0 or faults)
+    )
     print("RESULT:", "OK" if ok else "FAILED")
     return 0 if ok else 1
 

@@ -47,13 +47,17 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
             hash(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(
-                "while constructing a mapping", node.start_mark,
-                "found an unhashable key", key_node.start_mark,
+                "while constructing a mapping",
+                node.start_mark,
+                "found an unhashable key",
+                key_node.start_mark,
             ) from None
         if key in mapping:
             raise yaml.constructor.ConstructorError(
-                "while constructing a mapping", node.start_mark,
-                f"found duplicate key {key!r}", key_node.start_mark,
+                "while constructing a mapping",
+                node.start_mark,
+                f"found duplicate key {key!r}",
+                key_node.start_mark,
             )
         mapping[key] = loader.construct_object(value_node, deep=deep)
     return mapping
@@ -206,8 +210,13 @@ def read_source(name_or_path: str | os.PathLike) -> tuple[str, str, str]:
         if name_or_path not in names:
             raise QuestionnaireError(
                 name_or_path,
-                [("(name)", f"unknown bundled questionnaire (known: {', '.join(names)}); "
-                            "to load a file give a path ending in .yaml or .yml")],
+                [
+                    (
+                        "(name)",
+                        f"unknown bundled questionnaire (known: {', '.join(names)}); "
+                        "to load a file give a path ending in .yaml or .yml",
+                    )
+                ],
             )
         file = f"{name_or_path}.yaml"
         resource = resources.files(BUNDLED_PACKAGE).joinpath(BUNDLED_DIR, file)
@@ -239,6 +248,12 @@ def load(name_or_path: str | os.PathLike) -> Questionnaire:
     questionnaire = parse(text, file=file, source=source)
     if source != file and questionnaire.id != source:
         raise QuestionnaireError(
-            file, [("id", f"bundled questionnaire id {questionnaire.id!r} must equal its name {source!r}")]
+            file,
+            [
+                (
+                    "id",
+                    f"bundled questionnaire id {questionnaire.id!r} must equal its name {source!r}",
+                )
+            ],
         )
     return questionnaire

@@ -45,10 +45,20 @@ REFERENCE_ERROR = "questionnaire_references"
 DERIVED_KEYS = {"item": ("section", "domain"), "questionnaire": ("source",)}
 
 #: Types of our own validation errors; their messages are shown as they are.
-CUSTOM_ERROR_TYPES = frozenset({
-    "bad_id", "derived_key", "bad_scores", "dup_label", "dont_know_option", "missing_scale",
-    "not_for_scale", "scale_on_text", "headline_text", "no_groups",
-})
+CUSTOM_ERROR_TYPES = frozenset(
+    {
+        "bad_id",
+        "derived_key",
+        "bad_scores",
+        "dup_label",
+        "dont_know_option",
+        "missing_scale",
+        "not_for_scale",
+        "scale_on_text",
+        "headline_text",
+        "no_groups",
+    }
+)
 
 DEFAULT_TEXT_MAX_LENGTH = 2000
 DEFAULT_OPEN_TEXT_WARNING = (
@@ -142,7 +152,7 @@ class Scale(_Frozen):
         return any(o.score == score for o in self.options)
 
     @model_validator(mode="after")
-    def _check(self) -> "Scale":
+    def _check(self) -> Scale:
         n = len(self.options)
         scores = [o.score for o in self.options]
         if scores != list(range(n, 0, -1)):
@@ -171,7 +181,8 @@ class Scale(_Frozen):
             unknown = sorted(chosen - set(scores))
             if unknown:
                 raise PydanticCustomError(
-                    "bad_scores", "{name} {unknown} are not scores of this scale (1..{n})",
+                    "bad_scores",
+                    "{name} {unknown} are not scores of this scale (1..{n})",
                     {"name": name, "unknown": unknown, "n": n, "field": name},
                 )
             if not chosen:
@@ -187,7 +198,8 @@ class Scale(_Frozen):
             )
         if min(self.positive_scores) <= max(self.negative_scores):
             raise PydanticCustomError(
-                "bad_scores", "every positive score must be higher than every negative score",
+                "bad_scores",
+                "every positive score must be higher than every negative score",
                 {"field": "negative_scores"},
             )
         return self
@@ -242,7 +254,7 @@ class Item(_Frozen):
         return data
 
     @model_validator(mode="after")
-    def _check(self) -> "Item":
+    def _check(self) -> Item:
         if self.kind == "scale":
             if self.scale is None:
                 raise PydanticCustomError(
@@ -287,7 +299,7 @@ class Section(_Frozen):
         return [item for item in self.items if item.shown_to(group_id)]
 
     @model_validator(mode="after")
-    def _fill_items(self) -> "Section":
+    def _fill_items(self) -> Section:
         filled = [
             item
             if (item.section, item.domain) == (self.id, self.domain)
@@ -418,7 +430,7 @@ class Questionnaire(_Frozen):
         return data
 
     @model_validator(mode="after")
-    def _check_references(self) -> "Questionnaire":
+    def _check_references(self) -> Questionnaire:
         problems = reference_problems(self)
         if problems:
             raise PydanticCustomError(

@@ -32,7 +32,9 @@ def visible_organisations(user: User) -> Select[tuple[Organisation]]:
 
 def visible_organisation_or_404(user: User, code: str) -> Organisation:
     """The organisation with ``code`` if ``user`` may see it; otherwise 404, never 403."""
-    organisation = db.session.scalar(visible_organisations(user).where(Organisation.code == code.upper()))
+    organisation = db.session.scalar(
+        visible_organisations(user).where(Organisation.code == code.upper())
+    )
     if organisation is None:
         abort(404)
     return organisation

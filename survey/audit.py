@@ -29,7 +29,12 @@ def _actor() -> tuple[str, int | None]:
 
 
 def record(
-    action: str, *, target: str = "", channel: str | None = None, user_id: int | None = None, **detail: Any
+    action: str,
+    *,
+    target: str = "",
+    channel: str | None = None,
+    user_id: int | None = None,
+    **detail: Any,
 ) -> AuditEvent:
     """Append an audit event in the current transaction.
 

@@ -116,7 +116,9 @@ def organisations_list() -> None:
     """List organisations by region."""
     from survey.models import Organisation
 
-    for org in db.session.scalars(select(Organisation).order_by(Organisation.region, Organisation.code)):
+    for org in db.session.scalars(
+        select(Organisation).order_by(Organisation.region, Organisation.code)
+    ):
         click.echo(f"{org.code:<8} {org.kind.value:<7} {org.region:<24} {org.name}")
 
 
@@ -139,12 +141,21 @@ def _date(_ctx: Any, _param: Any, value: str | None) -> date | None:
 
 @round_group.command("create")
 @click.option("--year", type=int, required=True, help="Survey year, e.g. 2026.")
-@click.option("--questionnaire", "questionnaire_name", required=True, help="Bundled name or YAML path.")
+@click.option(
+    "--questionnaire", "questionnaire_name", required=True, help="Bundled name or YAML path."
+)
 @click.option("--opens", callback=_date, required=True, help="First day of fieldwork (YYYY-MM-DD).")
 @click.option("--closes", callback=_date, required=True, help="Last day of fieldwork (YYYY-MM-DD).")
-@click.option("--title", help="Title shown to stakeholders (default: questionnaire title and year).")
+@click.option(
+    "--title", help="Title shown to stakeholders (default: questionnaire title and year)."
+)
 @click.option("--threshold", type=click.IntRange(min=1), default=None, help="Smallest group shown.")
-@click.option("--comment-threshold", type=click.IntRange(min=1), default=None, help="Smallest group whose comments are shown.")
+@click.option(
+    "--comment-threshold",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Smallest group whose comments are shown.",
+)
 @with_appcontext
 @_fails_cleanly
 def round_create(
@@ -169,7 +180,9 @@ def round_create(
         comment_threshold=comment_threshold or current_app.config["COMMENT_THRESHOLD"],
     )
     db.session.commit()
-    click.echo(f"created round {survey_round.id}: {survey_round.title} ({survey_round.status.value})")
+    click.echo(
+        f"created round {survey_round.id}: {survey_round.title} ({survey_round.status.value})"
+    )
 
 
 @round_group.command("open")
@@ -213,8 +226,12 @@ def round_list() -> None:
     from survey.models import Invitation, Response, SurveyRound
 
     for survey_round in db.session.scalars(select(SurveyRound).order_by(SurveyRound.year)):
-        invited = db.session.scalar(select(func.count()).where(Invitation.round_id == survey_round.id))
-        responses = db.session.scalar(select(func.count()).where(Response.round_id == survey_round.id))
+        invited = db.session.scalar(
+            select(func.count()).where(Invitation.round_id == survey_round.id)
+        )
+        responses = db.session.scalar(
+            select(func.count()).where(Response.round_id == survey_round.id)
+        )
         click.echo(
             f"{survey_round.id:>3}  {survey_round.year}  {survey_round.status.value:<6}  "
             f"{survey_round.opens_on} to {survey_round.closes_on}  "
@@ -262,7 +279,9 @@ def stakeholders_import(round_id: int, path: str, yes: bool, dry_run: bool) -> N
         click.echo("nothing was loaded")
         return
     with click.progressbar(length=len(plan.rows), label="loading rows", show_pos=True) as bar:
-        apply_stakeholder_import(survey_round, plan, on_progress=lambda done: bar.update(done - bar.pos))
+        apply_stakeholder_import(
+            survey_round, plan, on_progress=lambda done: bar.update(done - bar.pos)
+        )
     db.session.commit()
     click.echo("loaded")
 
@@ -274,7 +293,12 @@ def invitations_group() -> None:
 
 @invitations_group.command("issue")
 @click.argument("round_id", type=int)
-@click.option("--organisation", "codes", multiple=True, help="Only invitations about this organisation code (repeatable).")
+@click.option(
+    "--organisation",
+    "codes",
+    multiple=True,
+    help="Only invitations about this organisation code (repeatable).",
+)
 @click.option("--queue-only", is_flag=True, help="Queue the emails without sending them now.")
 @with_appcontext
 @_fails_cleanly
@@ -342,7 +366,10 @@ def retention_command() -> None:
 
     reports = purge_due(date.today())
     db.session.commit()
-    click.echo(f"{len(reports)} round(s) purged" + "".join(f"\n  round {r.round_id}: {r.stakeholders} stakeholder(s)" for r in reports))
+    click.echo(
+        f"{len(reports)} round(s) purged"
+        + "".join(f"\n  round {r.round_id}: {r.stakeholders} stakeholder(s)" for r in reports)
+    )
 
 
 @round_group.command("thresholds")
@@ -358,7 +385,9 @@ def round_thresholds(round_id: int, threshold: int | None, comment_threshold: in
     survey_round = _round(round_id)
     change_thresholds(survey_round, suppression=threshold, comment=comment_threshold)
     db.session.commit()
-    click.echo(f"round {round_id}: results need {survey_round.suppression_threshold}, comments {survey_round.comment_threshold}")
+    click.echo(
+        f"round {round_id}: results need {survey_round.suppression_threshold}, comments {survey_round.comment_threshold}"
+    )
 
 
 @stakeholders_group.command("erase")
@@ -393,7 +422,9 @@ def export_group() -> None:
 
 @export_group.command("responses")
 @click.argument("round_id", type=int)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout)."
+)
 @with_appcontext
 @_fails_cleanly
 def export_responses(round_id: int, output: str | None) -> None:
@@ -412,8 +443,17 @@ def export_responses(round_id: int, output: str | None) -> None:
 
 @export_group.command("results")
 @click.argument("round_id", type=int)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True, help="File format.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: stdout)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help="File format.",
+)
 @with_appcontext
 @_fails_cleanly
 def export_results(round_id: int, output: str | None, fmt: str) -> None:
@@ -445,7 +485,9 @@ def users_group() -> None:
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
-@click.option("--organisation", "code", help="Organisation code (commissioner and viewer accounts).")
+@click.option(
+    "--organisation", "code", help="Organisation code (commissioner and viewer accounts)."
+)
 @click.option("--region", help="Region (assessor accounts).")
 @with_appcontext
 @_fails_cleanly
@@ -456,10 +498,14 @@ def users_create(email: str, name: str, role: str, code: str | None, region: str
     from survey.organisations import organisation_by_code
 
     organisation = organisation_by_code(code) if code else None
-    user, link = create_user(email=email, name=name, role=Role(role), organisation=organisation, region=region)
+    user, link = create_user(
+        email=email, name=name, role=Role(role), organisation=organisation, region=region
+    )
     db.session.commit()
     deliver_due(current_app.config)
-    click.echo(f"created {user.role.value} account {user.email}; set-password link (also emailed):\n  {link}")
+    click.echo(
+        f"created {user.role.value} account {user.email}; set-password link (also emailed):\n  {link}"
+    )
 
 
 @users_group.command("list")

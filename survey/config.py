@@ -67,7 +67,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAIL_USE_SSL": _env_bool("MAIL_USE_SSL"),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
-        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Assure360 survey team <survey@assure360.invalid>"),
+        "MAIL_SENDER": os.environ.get(
+            "MAIL_SENDER", "Assure360 survey team <survey@assure360.invalid>"
+        ),
         "MAIL_REPLY_TO": os.environ.get("MAIL_REPLY_TO"),
         "MAIL_RATE_PER_SECOND": _env_float("MAIL_RATE_PER_SECOND", 0.0),
         "MAIL_BATCH_SIZE": _env_int("MAIL_BATCH_SIZE", 500),
@@ -103,11 +105,15 @@ def validate(settings: Mapping[str, Any]) -> None:
             "Only the demo (ASSURE360_DEMO=1) and debug mode run without one."
         )
     if settings["MAIL_BACKEND"] not in {"file", "smtp"}:
-        raise ConfigError(f"MAIL_BACKEND must be 'file' or 'smtp', got {settings['MAIL_BACKEND']!r}")
+        raise ConfigError(
+            f"MAIL_BACKEND must be 'file' or 'smtp', got {settings['MAIL_BACKEND']!r}"
+        )
     if settings.get("MAIL_USE_SSL") and settings.get("MAIL_USE_STARTTLS"):
         raise ConfigError("MAIL_USE_SSL and MAIL_USE_STARTTLS cannot both be on")
     if float(settings.get("MAIL_RATE_PER_SECOND") or 0) < 0:
-        raise ConfigError(f"MAIL_RATE_PER_SECOND must not be negative (0 = no limit), got {settings['MAIL_RATE_PER_SECOND']!r}")
+        raise ConfigError(
+            f"MAIL_RATE_PER_SECOND must not be negative (0 = no limit), got {settings['MAIL_RATE_PER_SECOND']!r}"
+        )
     for name in ("SUPPRESSION_THRESHOLD", "COMMENT_THRESHOLD"):
         if int(settings[name]) < 1:
             raise ConfigError(f"{name} must be at least 1, got {settings[name]!r}")
@@ -122,8 +128,12 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
     """Environment settings, then ``overrides``, normalised and validated."""
     settings = from_environment(instance_path)
     settings.update(overrides or {})
-    settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])
-    if (settings.get("DEMO") or settings.get("DEBUG")) and "SESSION_COOKIE_SECURE" not in (overrides or {}):
+    settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        settings["SQLALCHEMY_DATABASE_URI"]
+    )
+    if (settings.get("DEMO") or settings.get("DEBUG")) and "SESSION_COOKIE_SECURE" not in (
+        overrides or {}
+    ):
         # The demo and debug servers speak plain http://127.0.0.1: a Secure cookie would never come back.
         settings["SESSION_COOKIE_SECURE"] = settings["REMEMBER_COOKIE_SECURE"] = False
     if not settings.get("SECRET_KEY") and (settings.get("DEBUG") or settings.get("DEMO")):

@@ -22,30 +22,82 @@ from survey.auth.services import create_user
 from survey.extensions import db
 from survey.invitations import issue_invitations
 from survey.mail import deliver_due
-from survey.models import Answer, Invitation, InvitationStatus, Organisation, Response, Role, Stakeholder, SurveyRound
+from survey.models import (
+    Answer,
+    Invitation,
+    InvitationStatus,
+    Organisation,
+    Response,
+    Role,
+    Stakeholder,
+    SurveyRound,
+)
 from survey.organisations import import_organisations
 from survey.rounds import create_round, questionnaire_for
 from survey.stakeholders import apply_stakeholder_import, plan_stakeholder_import
 
 REGIONS = ["North East and Yorkshire", "Midlands", "London", "South West"]
 PLACES = [
-    "Airedale", "Bassetlaw", "Calderdale", "Darlington", "Erewash", "Fenland", "Gateshead",
-    "Halton", "Ipswich", "Kirklees", "Lambeth", "Mendip", "Newham", "Oldham", "Rushcliffe",
-    "Sefton", "Tameside", "Uttlesford", "Wakefield", "Wychavon", "Bromley", "Torbay",
+    "Airedale",
+    "Bassetlaw",
+    "Calderdale",
+    "Darlington",
+    "Erewash",
+    "Fenland",
+    "Gateshead",
+    "Halton",
+    "Ipswich",
+    "Kirklees",
+    "Lambeth",
+    "Mendip",
+    "Newham",
+    "Oldham",
+    "Rushcliffe",
+    "Sefton",
+    "Tameside",
+    "Uttlesford",
+    "Wakefield",
+    "Wychavon",
+    "Bromley",
+    "Torbay",
 ]
 DIRECT_TEAMS = [
-    "Specialised commissioning", "Health and justice commissioning", "Primary care commissioning",
-    "Screening and immunisation", "Armed forces commissioning", "Dental commissioning",
+    "Specialised commissioning",
+    "Health and justice commissioning",
+    "Primary care commissioning",
+    "Screening and immunisation",
+    "Armed forces commissioning",
+    "Dental commissioning",
 ]
 #: share of each kind of stakeholder among a commissioner's list, as in the real survey
 GROUP_WEIGHTS = {
-    "gp_practice": 0.45, "health_wellbeing_board": 0.05, "local_authority": 0.1, "healthwatch": 0.05,
-    "patient_groups": 0.05, "nhs_provider": 0.12, "other_commissioner": 0.06, "nhs_england": 0.04,
-    "regulator": 0.03, "vcse": 0.05,
+    "gp_practice": 0.45,
+    "health_wellbeing_board": 0.05,
+    "local_authority": 0.1,
+    "healthwatch": 0.05,
+    "patient_groups": 0.05,
+    "nhs_provider": 0.12,
+    "other_commissioner": 0.06,
+    "nhs_england": 0.04,
+    "regulator": 0.03,
+    "vcse": 0.05,
 }
 #: the password of every demo account (the demo only: never for real data)
 DEMO_PASSWORD = "assure360-demo"
-FIRST = ["Alex", "Sam", "Priya", "Tom", "Aisha", "Chris", "Jo", "Mohammed", "Grace", "Owen", "Ruth", "Ben"]
+FIRST = [
+    "Alex",
+    "Sam",
+    "Priya",
+    "Tom",
+    "Aisha",
+    "Chris",
+    "Jo",
+    "Mohammed",
+    "Grace",
+    "Owen",
+    "Ruth",
+    "Ben",
+]
 LAST = ["Patel", "Smith", "Jones", "Khan", "Taylor", "Brown", "Evans", "Ahmed", "Wilson", "Hughes"]
 
 
@@ -58,11 +110,15 @@ class DemoResult:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
-        lines = [f"Demo ready: {self.organisations} organisations, {self.stakeholders} stakeholders"]
+        lines = [
+            f"Demo ready: {self.organisations} organisations, {self.stakeholders} stakeholders"
+        ]
         for year, count in sorted(self.responses.items()):
             lines.append(f"  {year} round: {count} responses")
         if self.unused_link:
-            lines.append(f"An unused survey link (open it to answer as a stakeholder):\n  {self.unused_link}")
+            lines.append(
+                f"An unused survey link (open it to answer as a stakeholder):\n  {self.unused_link}"
+            )
         if self.logins:
             lines.append(f"Demo accounts (sign in at /auth/login, password {DEMO_PASSWORD!r}):")
             lines.extend(f"  {email:<34} {role:<13} {scope}" for email, role, scope in self.logins)
@@ -75,14 +131,26 @@ def _organisations_csv() -> bytes:
     writer.writerow(["code", "name", "kind", "region", "area"])
     for index, place in enumerate(PLACES):
         region = REGIONS[index % len(REGIONS)]
-        writer.writerow([f"0{index + 10}X", f"NHS {place} Integrated Care Board", "ccg", region, f"{region} area {index % 2 + 1}"])
+        writer.writerow(
+            [
+                f"0{index + 10}X",
+                f"NHS {place} Integrated Care Board",
+                "ccg",
+                region,
+                f"{region} area {index % 2 + 1}",
+            ]
+        )
     for index, team in enumerate(DIRECT_TEAMS):
         region = REGIONS[index % len(REGIONS)]
-        writer.writerow([f"DC{index + 1:02d}", f"NHS England {region}: {team}", "direct", region, ""])
+        writer.writerow(
+            [f"DC{index + 1:02d}", f"NHS England {region}: {team}", "direct", region, ""]
+        )
     return out.getvalue().encode()
 
 
-def _stakeholders_csv(rng: random.Random, organisations: list[Organisation], groups: list[str]) -> bytes:
+def _stakeholders_csv(
+    rng: random.Random, organisations: list[Organisation], groups: list[str]
+) -> bytes:
     """20-60 stakeholders per organisation; some local authority and provider people rate two
     or three neighbouring commissioners, as they do in real rounds."""
     out = io.StringIO()
@@ -99,21 +167,44 @@ def _stakeholders_csv(rng: random.Random, organisations: list[Organisation], gro
             group = rng.choices(groups, weights)[0]
             assesses = [org.code]
             if group in ("local_authority", "nhs_provider") and rng.random() < 0.3:
-                neighbours = [o.code for o in by_region[org.region] if o.kind == org.kind and o.code != org.code]
+                neighbours = [
+                    o.code
+                    for o in by_region[org.region]
+                    if o.kind == org.kind and o.code != org.code
+                ]
                 assesses += rng.sample(neighbours, min(len(neighbours), rng.randint(1, 2)))
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
             writer.writerow(
-                [f"stakeholder{number}@example.org", name, f"{group.replace('_', ' ').title()} {number}", group, ";".join(assesses)]
+                [
+                    f"stakeholder{number}@example.org",
+                    name,
+                    f"{group.replace('_', ' ').title()} {number}",
+                    group,
+                    ";".join(assesses),
+                ]
             )
     return out.getvalue().encode()
 
 
-def _answer_all(rng: random.Random, survey_round: SurveyRound, invitations: list[Invitation], level: dict[int, float]) -> int:
+def _answer_all(
+    rng: random.Random,
+    survey_round: SurveyRound,
+    invitations: list[Invitation],
+    level: dict[int, float],
+) -> int:
     questionnaire = questionnaire_for(survey_round)
-    comments = ["Clear about its priorities and easy to reach.", "Decisions could be explained earlier.", "Good joint working on urgent care this year."]
+    comments = [
+        "Clear about its priorities and easy to reach.",
+        "Decisions could be explained earlier.",
+        "Good joint working on urgent care this year.",
+    ]
     responses, answers = [], []
     for invitation in invitations:
-        response = Response(round_id=survey_round.id, organisation_id=invitation.organisation_id, stakeholder_group=invitation.stakeholder.group)
+        response = Response(
+            round_id=survey_round.id,
+            organisation_id=invitation.organisation_id,
+            stakeholder_group=invitation.stakeholder.group,
+        )
         responses.append(response)
         for item in questionnaire.items:
             if not item.shown_to(invitation.stakeholder.group):
@@ -132,7 +223,10 @@ def _answer_all(rng: random.Random, survey_round: SurveyRound, invitations: list
     db.session.flush()
     db.session.execute(
         Answer.__table__.insert(),
-        [{"response_id": r.id, "item_id": i, "score": s, "dont_know": d, "text": t} for r, i, s, d, t in answers],
+        [
+            {"response_id": r.id, "item_id": i, "score": s, "dont_know": d, "text": t}
+            for r, i, s, d, t in answers
+        ],
     )
     db.session.execute(
         update(Invitation)
@@ -148,7 +242,9 @@ def seed_demo(*, seed: int, today: date) -> DemoResult:
     if db.session.scalar(select(SurveyRound.id).limit(1)) is not None:
         from survey.errors import InputError
 
-        raise InputError("the database already has rounds; run the demo with --reset to start again")
+        raise InputError(
+            "the database already has rounds; run the demo with --reset to start again"
+        )
     import_organisations(_organisations_csv(), "demo organisations")
     organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.code)))
     result = DemoResult(organisations=len(organisations))
@@ -158,20 +254,30 @@ def seed_demo(*, seed: int, today: date) -> DemoResult:
         (today.year, today - timedelta(days=14), today + timedelta(days=28)),
     ):
         for kind, name in (("ccg", "ccg-360"), ("direct", "direct-commissioning-360")):
-            survey_round = create_round(year=year, questionnaire=name, opens_on=opens, closes_on=closes)
+            survey_round = create_round(
+                year=year, questionnaire=name, opens_on=opens, closes_on=closes
+            )
             survey_round.open()
             members = [org for org in organisations if org.kind.value == kind]
             groups = [group.id for group in questionnaire_for(survey_round).stakeholder_groups]
-            plan = plan_stakeholder_import(survey_round, _stakeholders_csv(rng, members, groups), "demo stakeholders")
+            plan = plan_stakeholder_import(
+                survey_round, _stakeholders_csv(rng, members, groups), "demo stakeholders"
+            )
             apply_stakeholder_import(survey_round, plan)
             result.stakeholders += plan.new_stakeholders
             # Only this year's stakeholders get emails; last year's round is history.
             links = issue_invitations(survey_round).links if year == today.year else {}
             invitations = list(
-                db.session.scalars(select(Invitation).join(Stakeholder).where(Invitation.round_id == survey_round.id))
+                db.session.scalars(
+                    select(Invitation)
+                    .join(Stakeholder)
+                    .where(Invitation.round_id == survey_round.id)
+                )
             )
             answering = [inv for inv in invitations if rng.random() < 0.75]
-            result.responses[year] = result.responses.get(year, 0) + _answer_all(rng, survey_round, answering, level)
+            result.responses[year] = result.responses.get(year, 0) + _answer_all(
+                rng, survey_round, answering, level
+            )
             if year == today.year and kind == "ccg":
                 unused = next(inv for inv in invitations if inv not in answering)
                 result.unused_link = links[unused.id]
@@ -195,7 +301,9 @@ def _demo_accounts(organisations: list[Organisation]) -> list[tuple[str, str, st
     ]
     logins = []
     for email, name, role, organisation, region in accounts:
-        user, _link = create_user(email=email, name=name, role=role, organisation=organisation, region=region)
+        user, _link = create_user(
+            email=email, name=name, role=role, organisation=organisation, region=region
+        )
         user.password_hash = hash_password(DEMO_PASSWORD)
         scope = organisation.name if organisation else (region or "all organisations")
         logins.append((email, role.value, scope))

@@ -29,7 +29,9 @@ class AlreadySubmitted(Assure360Error):
 
 def _render_http_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
-    template = f"errors/{code}.html" if code in (400, 403, 404, 405, 410, 429) else "errors/generic.html"
+    template = (
+        f"errors/{code}.html" if code in (400, 403, 404, 405, 410, 429) else "errors/generic.html"
+    )
     return render_template(template, error=error), code
 
 

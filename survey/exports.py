@@ -17,11 +17,24 @@ from survey.responses import neutralise
 Provenance = Sequence[tuple[str, str]]
 
 #: columns holding proportions (0..1), shown as percentages in the workbook
-_PROPORTIONS = frozenset({
-    "response_rate", "positive", "positive_low", "positive_high", "negative", "dont_know",
-    "bench_positive", "bench_diff", "bench_diff_low", "bench_diff_high",
-    "prev_positive", "prev_diff", "prev_diff_low", "prev_diff_high",
-})
+_PROPORTIONS = frozenset(
+    {
+        "response_rate",
+        "positive",
+        "positive_low",
+        "positive_high",
+        "negative",
+        "dont_know",
+        "bench_positive",
+        "bench_diff",
+        "bench_diff_low",
+        "bench_diff_high",
+        "prev_positive",
+        "prev_diff",
+        "prev_diff_low",
+        "prev_diff_high",
+    }
+)
 
 
 def _cell(value: object) -> str:

@@ -50,7 +50,9 @@ def current_link(invitation: Invitation) -> str | None:
     return survey_link(made.token)
 
 
-def email_context(survey_round: SurveyRound, stakeholder: Stakeholder, links: list[tuple[str, str]]) -> dict[str, object]:
+def email_context(
+    survey_round: SurveyRound, stakeholder: Stakeholder, links: list[tuple[str, str]]
+) -> dict[str, object]:
     """What the invitation and reminder templates show besides the links."""
     return {
         "stakeholder": stakeholder,
@@ -78,7 +80,9 @@ def _new_link(invitation: Invitation) -> str:
     return survey_link(made.token)
 
 
-def issue_invitations(survey_round: SurveyRound, organisation_ids: set[int] | None = None) -> IssueReport:
+def issue_invitations(
+    survey_round: SurveyRound, organisation_ids: set[int] | None = None
+) -> IssueReport:
     """Make links for the round's pending invitations and queue one email per stakeholder.
 
     Stakeholders who opted out or whose address bounced are left out. The emails are queued in
@@ -192,7 +196,9 @@ def find_by_link(link_token: str, today: date, *, for_update: bool = False) -> I
 def stakeholder_for_opt_out(token: str) -> Stakeholder:
     """The stakeholder an opt-out link stands for, or ``DeadLink`` for a token not of ours."""
     stakeholder_id = stakeholder_from_opt_out_token(current_app.config["SECRET_KEY"], token)
-    stakeholder = db.session.get(Stakeholder, stakeholder_id) if stakeholder_id is not None else None
+    stakeholder = (
+        db.session.get(Stakeholder, stakeholder_id) if stakeholder_id is not None else None
+    )
     if stakeholder is None:
         raise DeadLink("no stakeholder has this opt-out link")
     return stakeholder

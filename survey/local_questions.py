@@ -17,13 +17,18 @@ def local_questions(survey_round: SurveyRound, organisation: Organisation) -> li
     return list(
         db.session.scalars(
             select(LocalQuestion)
-            .where(LocalQuestion.round_id == survey_round.id, LocalQuestion.organisation_id == organisation.id)
+            .where(
+                LocalQuestion.round_id == survey_round.id,
+                LocalQuestion.organisation_id == organisation.id,
+            )
             .order_by(LocalQuestion.position, LocalQuestion.id)
         )
     )
 
 
-def add_local_question(survey_round: SurveyRound, organisation: Organisation, text: str, scale: str) -> LocalQuestion:
+def add_local_question(
+    survey_round: SurveyRound, organisation: Organisation, text: str, scale: str
+) -> LocalQuestion:
     """Add a question for one organisation's stakeholders, within the questionnaire's rules.
 
     Only before anyone has answered about the organisation: every respondent of a cell must have
@@ -36,17 +41,23 @@ def add_local_question(survey_round: SurveyRound, organisation: Organisation, te
     if not text or len(text) > MAX_TEXT:
         raise InputError(f"the question must have 1 to {MAX_TEXT} characters")
     if scale not in block.scales:
-        raise InputError(f"local questions use one of these scales: {', '.join(block.scales)}; got {scale!r}")
+        raise InputError(
+            f"local questions use one of these scales: {', '.join(block.scales)}; got {scale!r}"
+        )
     existing = local_questions(survey_round, organisation)
     if len(existing) >= block.max_items:
-        raise InputError(f"{organisation.name} already has the most local questions allowed ({block.max_items})")
+        raise InputError(
+            f"{organisation.name} already has the most local questions allowed ({block.max_items})"
+        )
     answered = db.session.scalar(
         select(func.count())
         .select_from(Response)
         .where(Response.round_id == survey_round.id, Response.organisation_id == organisation.id)
     )
     if answered:
-        raise InputError(f"stakeholders have already answered about {organisation.name}: its questions are fixed")
+        raise InputError(
+            f"stakeholders have already answered about {organisation.name}: its questions are fixed"
+        )
     number = max((int(q.item_id.removeprefix("local_")) for q in existing), default=0) + 1
     question = LocalQuestion(
         round_id=survey_round.id,
@@ -58,5 +69,10 @@ def add_local_question(survey_round: SurveyRound, organisation: Organisation, te
     )
     db.session.add(question)
     db.session.flush()
-    audit.record("local_question.add", target=f"round:{survey_round.id}", organisation=organisation.code, item=question.item_id)
+    audit.record(
+        "local_question.add",
+        target=f"round:{survey_round.id}",
+        organisation=organisation.code,
+        item=question.item_id,
+    )
     return question

@@ -97,7 +97,9 @@ class BounceReport:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _state(stakeholder: Stakeholder, counts: Counter[InvitationStatus], mail: OutboxStatus | None) -> DeliveryState:
+def _state(
+    stakeholder: Stakeholder, counts: Counter[InvitationStatus], mail: OutboxStatus | None
+) -> DeliveryState:
     live = sum(n for status, n in counts.items() if status is not InvitationStatus.REVOKED)
     completed = counts[InvitationStatus.COMPLETED]
     if live and completed == live:
@@ -135,9 +137,9 @@ def delivery_status(survey_round: SurveyRound) -> list[StakeholderStatus]:
     mail: dict[int, tuple[OutboxStatus, str | None]] = {
         stakeholder_id: (status, error)
         for stakeholder_id, status, error in db.session.execute(
-            select(OutboxMessage.stakeholder_id, OutboxMessage.status, OutboxMessage.last_error).where(
-                OutboxMessage.id.in_(latest)
-            )
+            select(
+                OutboxMessage.stakeholder_id, OutboxMessage.status, OutboxMessage.last_error
+            ).where(OutboxMessage.id.in_(latest))
         )
     }
     rows = []
@@ -176,7 +178,9 @@ def response_rates(survey_round: SurveyRound) -> list[RateRow]:
     emailed = (InvitationStatus.ISSUED, InvitationStatus.STARTED, InvitationStatus.COMPLETED)
     table: dict[tuple[str, str, str], Counter[InvitationStatus]] = defaultdict(Counter)
     for code, name, group, status, n in db.session.execute(
-        select(Organisation.code, Organisation.name, Stakeholder.group, Invitation.status, func.count())
+        select(
+            Organisation.code, Organisation.name, Stakeholder.group, Invitation.status, func.count()
+        )
         .join(Invitation.organisation)
         .join(Invitation.stakeholder)
         .where(Invitation.round_id == survey_round.id, Invitation.status.in_(emailed))

@@ -54,7 +54,9 @@ class ReminderReport:
 def schedule_days(survey_round: SurveyRound, invited_on: date) -> list[date]:
     """The days a stakeholder first invited on ``invited_on`` is due a reminder, in order."""
     days = {invited_on + timedelta(days=d) for d in survey_round.reminder_days_after_invitation}
-    days |= {survey_round.closes_on - timedelta(days=d) for d in survey_round.reminder_days_before_close}
+    days |= {
+        survey_round.closes_on - timedelta(days=d) for d in survey_round.reminder_days_before_close
+    }
     return sorted(day for day in days if invited_on < day <= survey_round.closes_on)
 
 
@@ -69,7 +71,10 @@ def set_schedule(
 
     :raises InputError: a negative or zero day, or a negative maximum.
     """
-    for name, days, least in (("after invitation", after_invitation, 1), ("before close", before_close, 0)):
+    for name, days, least in (
+        ("after invitation", after_invitation, 1),
+        ("before close", before_close, 0),
+    ):
         bad = [d for d in days if d < least]
         if bad:
             raise InputError(f"reminder days {name} must be at least {least}, got {bad}")
@@ -91,7 +96,9 @@ def set_schedule(
 def _due_on(survey_round: SurveyRound, stakeholder: Stakeholder, today: date) -> date | None:
     if stakeholder.invited_at is None or stakeholder.reminders_sent >= survey_round.reminder_limit:
         return None
-    passed = [day for day in schedule_days(survey_round, stakeholder.invited_at.date()) if day <= today]
+    passed = [
+        day for day in schedule_days(survey_round, stakeholder.invited_at.date()) if day <= today
+    ]
     if not passed:
         return None
     last = stakeholder.last_reminded_at.date() if stakeholder.last_reminded_at else None
@@ -124,7 +131,9 @@ def _candidates(survey_round: SurveyRound, *, lock: bool) -> dict[int, list[Invi
     return by_stakeholder
 
 
-def plan_reminders(survey_round: SurveyRound, today: date, *, _lock: bool = False) -> list[PlannedReminder]:
+def plan_reminders(
+    survey_round: SurveyRound, today: date, *, _lock: bool = False
+) -> list[PlannedReminder]:
     """Who would get a reminder today, and with which links; changes nothing (the dry run).
 
     :param survey_round: the round; nothing is planned unless it accepts answers today.

@@ -32,7 +32,9 @@ def draft_for(invitation: Invitation) -> PartialAnswers | None:
     return db.session.get(PartialAnswers, invitation.id)
 
 
-def save_answers(invitation: Invitation, answers: Mapping[str, StoredAnswer], resume_section: int) -> PartialAnswers:
+def save_answers(
+    invitation: Invitation, answers: Mapping[str, StoredAnswer], resume_section: int
+) -> PartialAnswers:
     """Store a page's answers in the invitation's draft and note where to resume."""
     if invitation.status not in _OPEN_STATUSES:
         raise AlreadySubmitted("this survey link has already been used to submit a response")
@@ -53,10 +55,28 @@ def save_answers(invitation: Invitation, answers: Mapping[str, StoredAnswer], re
 
 def _answer_row(response_id: str, item_id: str, value: StoredAnswer) -> dict[str, Any]:
     if value.get("dont_know"):
-        return {"response_id": response_id, "item_id": item_id, "score": None, "dont_know": True, "text": None}
+        return {
+            "response_id": response_id,
+            "item_id": item_id,
+            "score": None,
+            "dont_know": True,
+            "text": None,
+        }
     if "score" in value:
-        return {"response_id": response_id, "item_id": item_id, "score": int(value["score"]), "dont_know": False, "text": None}
-    return {"response_id": response_id, "item_id": item_id, "score": None, "dont_know": False, "text": str(value["text"])}
+        return {
+            "response_id": response_id,
+            "item_id": item_id,
+            "score": int(value["score"]),
+            "dont_know": False,
+            "text": None,
+        }
+    return {
+        "response_id": response_id,
+        "item_id": item_id,
+        "score": None,
+        "dont_know": False,
+        "text": str(value["text"]),
+    }
 
 
 def submit_response(invitation: Invitation, expected_items: Iterable[str]) -> Response:
@@ -81,7 +101,8 @@ def submit_response(invitation: Invitation, expected_items: Iterable[str]) -> Re
     kept = {
         item_id: saved[item_id]
         for item_id in expected
-        if item_id in saved and not ("text" in saved[item_id] and not str(saved[item_id]["text"]).strip())
+        if item_id in saved
+        and not ("text" in saved[item_id] and not str(saved[item_id]["text"]).strip())
     }
     if not kept:
         raise InputError("there are no answers to submit")
@@ -93,7 +114,8 @@ def submit_response(invitation: Invitation, expected_items: Iterable[str]) -> Re
     db.session.add(response)
     db.session.flush()
     db.session.execute(
-        Answer.__table__.insert(), [_answer_row(response.id, item_id, value) for item_id, value in kept.items()]
+        Answer.__table__.insert(),
+        [_answer_row(response.id, item_id, value) for item_id, value in kept.items()],
     )
     if draft is not None:
         db.session.delete(draft)
@@ -132,7 +154,9 @@ def export_responses_csv(survey_round: SurveyRound, item_ids: list[str]) -> byte
         .join(Response)
         .where(Response.round_id == survey_round.id)
     ):
-        answers[response_id][item_id] = "DK" if dont_know else (str(score) if score is not None else text or "")
+        answers[response_id][item_id] = (
+            "DK" if dont_know else (str(score) if score is not None else text or "")
+        )
     local_ids = sorted({item for values in answers.values() for item in values} - set(item_ids))
     columns = item_ids + local_ids
     buffer = io.StringIO()
@@ -141,7 +165,14 @@ def export_responses_csv(survey_round: SurveyRound, item_ids: list[str]) -> byte
     for number, (response_id, code, kind, group) in enumerate(rows, start=1):
         values = answers[response_id]
         writer.writerow(
-            [number, survey_round.year, code, kind.value, group, *(neutralise(values.get(c, "")) for c in columns)]
+            [
+                number,
+                survey_round.year,
+                code,
+                kind.value,
+                group,
+                *(neutralise(values.get(c, "")) for c in columns),
+            ]
         )
     return buffer.getvalue().encode("utf-8-sig")
 

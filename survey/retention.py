@@ -39,11 +39,21 @@ def purge_date(survey_round: SurveyRound) -> date:
     return survey_round.closes_on + timedelta(days=survey_round.retention_days)
 
 
-def _delete_identities(stakeholder_ids: select, invitation_ids: select) -> tuple[int, int, int, int]:  # type: ignore[type-arg]
-    drafts = db.session.execute(delete(PartialAnswers).where(PartialAnswers.invitation_id.in_(invitation_ids))).rowcount
-    messages = db.session.execute(delete(OutboxMessage).where(OutboxMessage.stakeholder_id.in_(stakeholder_ids))).rowcount
-    invitations = db.session.execute(delete(Invitation).where(Invitation.id.in_(invitation_ids))).rowcount
-    stakeholders = db.session.execute(delete(Stakeholder).where(Stakeholder.id.in_(stakeholder_ids))).rowcount
+def _delete_identities(
+    stakeholder_ids: select, invitation_ids: select
+) -> tuple[int, int, int, int]:  # type: ignore[type-arg]
+    drafts = db.session.execute(
+        delete(PartialAnswers).where(PartialAnswers.invitation_id.in_(invitation_ids))
+    ).rowcount
+    messages = db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.stakeholder_id.in_(stakeholder_ids))
+    ).rowcount
+    invitations = db.session.execute(
+        delete(Invitation).where(Invitation.id.in_(invitation_ids))
+    ).rowcount
+    stakeholders = db.session.execute(
+        delete(Stakeholder).where(Stakeholder.id.in_(stakeholder_ids))
+    ).rowcount
     return int(stakeholders or 0), int(invitations or 0), int(messages or 0), int(drafts or 0)
 
 
@@ -54,7 +64,9 @@ def purge_identities(survey_round: SurveyRound, today: date) -> PurgeReport:
     finite population correction, and so every published number, stay exactly the same.
     """
     if survey_round.status is not RoundStatus.CLOSED:
-        raise InputError(f"round {survey_round.id} is {survey_round.status.value}: identities are kept until it closes")
+        raise InputError(
+            f"round {survey_round.id} is {survey_round.status.value}: identities are kept until it closes"
+        )
     if today < purge_date(survey_round):
         raise InputError(
             f"round {survey_round.id} keeps identities until {purge_date(survey_round)} "
@@ -64,20 +76,30 @@ def purge_identities(survey_round: SurveyRound, today: date) -> PurgeReport:
         counts = db.session.execute(
             select(Invitation.organisation_id, Stakeholder.group, func.count())
             .join(Stakeholder, Stakeholder.id == Invitation.stakeholder_id)
-            .where(Invitation.round_id == survey_round.id, Invitation.status != InvitationStatus.REVOKED)
+            .where(
+                Invitation.round_id == survey_round.id,
+                Invitation.status != InvitationStatus.REVOKED,
+            )
             .group_by(Invitation.organisation_id, Stakeholder.group)
         ).all()
         if counts:
             db.session.execute(
                 insert(InvitedCount),
                 [
-                    {"round_id": survey_round.id, "organisation_id": org, "stakeholder_group": group, "invited": n}
+                    {
+                        "round_id": survey_round.id,
+                        "organisation_id": org,
+                        "stakeholder_group": group,
+                        "invited": n,
+                    }
                     for org, group, n in counts
                 ],
             )
     stakeholder_ids = select(Stakeholder.id).where(Stakeholder.round_id == survey_round.id)
     invitation_ids = select(Invitation.id).where(Invitation.round_id == survey_round.id)
-    stakeholders, invitations, messages, drafts = _delete_identities(stakeholder_ids, invitation_ids)
+    stakeholders, invitations, messages, drafts = _delete_identities(
+        stakeholder_ids, invitation_ids
+    )
     survey_round.identities_purged_at = utcnow()
     db.session.flush()
     audit.record(
@@ -94,7 +116,9 @@ def purge_identities(survey_round: SurveyRound, today: date) -> PurgeReport:
 def purge_due(today: date) -> list[PurgeReport]:
     """Purge every closed round whose retention period is over (for a daily scheduled job)."""
     rounds = db.session.scalars(
-        select(SurveyRound).where(SurveyRound.status == RoundStatus.CLOSED, SurveyRound.identities_purged_at.is_(None))
+        select(SurveyRound).where(
+            SurveyRound.status == RoundStatus.CLOSED, SurveyRound.identities_purged_at.is_(None)
+        )
     )
     return [purge_identities(r, today) for r in list(rounds) if today >= purge_date(r)]
 
@@ -105,7 +129,10 @@ def erase_stakeholder(survey_round: SurveyRound, email: str) -> None:
     Any answer they already submitted stays, as it cannot be told apart from the others.
     """
     stakeholder = db.session.scalar(
-        select(Stakeholder).where(Stakeholder.round_id == survey_round.id, func.lower(Stakeholder.email) == email.strip().lower())
+        select(Stakeholder).where(
+            Stakeholder.round_id == survey_round.id,
+            func.lower(Stakeholder.email) == email.strip().lower(),
+        )
     )
     if stakeholder is None:
         raise NotFound(f"no stakeholder with that address in round {survey_round.id}")
@@ -119,7 +146,9 @@ def erase_stakeholder(survey_round: SurveyRound, email: str) -> None:
     audit.record("stakeholder.erase", target=f"round:{survey_round.id}", stakeholder=stakeholder_id)
 
 
-def change_thresholds(survey_round: SurveyRound, *, suppression: int | None = None, comment: int | None = None) -> None:
+def change_thresholds(
+    survey_round: SurveyRound, *, suppression: int | None = None, comment: int | None = None
+) -> None:
     """Change a round's thresholds; once it has responses they can only be raised."""
     new_suppression = survey_round.suppression_threshold if suppression is None else suppression
     new_comment = survey_round.comment_threshold if comment is None else comment
@@ -128,13 +157,26 @@ def change_thresholds(survey_round: SurveyRound, *, suppression: int | None = No
             f"thresholds must be at least 1 and comments at least the suppression threshold, "
             f"got {new_suppression} and {new_comment}"
         )
-    answered = db.session.scalar(select(func.count()).select_from(Response).where(Response.round_id == survey_round.id))
-    if answered and (new_suppression < survey_round.suppression_threshold or new_comment < survey_round.comment_threshold):
+    answered = db.session.scalar(
+        select(func.count()).select_from(Response).where(Response.round_id == survey_round.id)
+    )
+    if answered and (
+        new_suppression < survey_round.suppression_threshold
+        or new_comment < survey_round.comment_threshold
+    ):
         raise InputError(
             f"round {survey_round.id} already has {answered} responses: its thresholds "
             f"({survey_round.suppression_threshold}, comments {survey_round.comment_threshold}) can only be raised"
         )
     before = (survey_round.suppression_threshold, survey_round.comment_threshold)
-    survey_round.suppression_threshold, survey_round.comment_threshold = new_suppression, new_comment
+    survey_round.suppression_threshold, survey_round.comment_threshold = (
+        new_suppression,
+        new_comment,
+    )
     db.session.flush()
-    audit.record("round.thresholds", target=f"round:{survey_round.id}", before=list(before), after=[new_suppression, new_comment])
+    audit.record(
+        "round.thresholds",
+        target=f"round:{survey_round.id}",
+        before=list(before),
+        after=[new_suppression, new_comment],
+    )

@@ -47,15 +47,18 @@ def round_responses(survey_round: SurveyRound) -> RoundResponses:
     if survey_round.identities_purged_at is not None:
         # The invitations are gone; their counts were kept when the identities were purged.
         invited_rows = db.session.execute(
-            select(InvitedCount.organisation_id, InvitedCount.stakeholder_group, InvitedCount.invited).where(
-                InvitedCount.round_id == survey_round.id
-            )
+            select(
+                InvitedCount.organisation_id, InvitedCount.stakeholder_group, InvitedCount.invited
+            ).where(InvitedCount.round_id == survey_round.id)
         ).all()
     else:
         invited_rows = db.session.execute(
             select(Invitation.organisation_id, Stakeholder.group, func.count())
             .join(Stakeholder, Stakeholder.id == Invitation.stakeholder_id)
-            .where(Invitation.round_id == survey_round.id, Invitation.status != InvitationStatus.REVOKED)
+            .where(
+                Invitation.round_id == survey_round.id,
+                Invitation.status != InvitationStatus.REVOKED,
+            )
             .group_by(Invitation.organisation_id, Stakeholder.group)
         ).all()
     response_rows = db.session.execute(
@@ -66,7 +69,9 @@ def round_responses(survey_round: SurveyRound) -> RoundResponses:
     organisation_ids = sorted({row[0] for row in invited_rows} | {row[1] for row in response_rows})
     organisations = {
         org.id: org
-        for org in db.session.scalars(select(Organisation).where(Organisation.id.in_(organisation_ids)))
+        for org in db.session.scalars(
+            select(Organisation).where(Organisation.id.in_(organisation_ids))
+        )
     }
     org_index = {org_id: index for index, org_id in enumerate(organisation_ids)}
     kind_labels = sorted({org.kind.value for org in organisations.values()}) or ["ccg"]
@@ -115,7 +120,8 @@ def round_responses(survey_round: SurveyRound) -> RoundResponses:
         organisation=organisation,
         organisation_labels=tuple(organisations[org_id].code for org_id in organisation_ids),
         organisation_kind=np.array(
-            [kind_labels.index(organisations[org_id].kind.value) for org_id in organisation_ids], dtype=np.int64
+            [kind_labels.index(organisations[org_id].kind.value) for org_id in organisation_ids],
+            dtype=np.int64,
         ),
         group=group,
         group_labels=tuple(group_labels),

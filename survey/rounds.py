@@ -39,7 +39,9 @@ def create_round(
     except QuestionnaireError as error:
         raise InputError(str(error)) from None
     duplicate = db.session.scalar(
-        select(SurveyRound).where(SurveyRound.year == year, SurveyRound.questionnaire_id == loaded.id)
+        select(SurveyRound).where(
+            SurveyRound.year == year, SurveyRound.questionnaire_id == loaded.id
+        )
     )
     if duplicate is not None:
         raise InputError(f"there is already a {year} round of {loaded.id} (round {duplicate.id})")

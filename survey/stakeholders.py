@@ -51,7 +51,9 @@ def _assessed_codes(cell: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part.strip().upper() for part in parts if part.strip()))
 
 
-def plan_stakeholder_import(survey_round: SurveyRound, data: bytes, source: str) -> StakeholderImportPlan:
+def plan_stakeholder_import(
+    survey_round: SurveyRound, data: bytes, source: str
+) -> StakeholderImportPlan:
     """Check an upload against the round and say what loading it would do; stores nothing."""
     questionnaire = questionnaire_for(survey_round)
     groups = {group.id: group.id for group in questionnaire.stakeholder_groups}
@@ -59,7 +61,9 @@ def plan_stakeholder_import(survey_round: SurveyRound, data: bytes, source: str)
     organisations = {org.code: org for org in db.session.scalars(select(Organisation))}
     existing = {
         s.email: s
-        for s in db.session.scalars(select(Stakeholder).where(Stakeholder.round_id == survey_round.id))
+        for s in db.session.scalars(
+            select(Stakeholder).where(Stakeholder.round_id == survey_round.id)
+        )
     }
     plan = StakeholderImportPlan(source=source)
     first_seen: dict[tuple[str, str], int] = {}
@@ -89,25 +93,39 @@ def plan_stakeholder_import(survey_round: SurveyRound, data: bytes, source: str)
             plan.problems.append(Problem(number, "assesses", "names no organisation"))
         for code in codes:
             if code not in organisations:
-                plan.problems.append(Problem(number, "assesses", f"unknown organisation code {code!r}"))
+                plan.problems.append(
+                    Problem(number, "assesses", f"unknown organisation code {code!r}")
+                )
             elif (email, code) in first_seen:
                 plan.problems.append(
-                    Problem(number, "assesses", f"{email} already assesses {code} on row {first_seen[(email, code)]}")
+                    Problem(
+                        number,
+                        "assesses",
+                        f"{email} already assesses {code} on row {first_seen[(email, code)]}",
+                    )
                 )
             else:
                 first_seen[(email, code)] = number
         if group is not None and email in group_of and group_of[email][0] != group:
             plan.problems.append(
-                Problem(number, "group", f"{email} is in group {group_of[email][0]} on row {group_of[email][1]}")
+                Problem(
+                    number,
+                    "group",
+                    f"{email} is in group {group_of[email][0]} on row {group_of[email][1]}",
+                )
             )
         if group is not None and email in existing and existing[email].group != group:
             plan.problems.append(
-                Problem(number, "group", f"{email} is already loaded in group {existing[email].group}")
+                Problem(
+                    number, "group", f"{email} is already loaded in group {existing[email].group}"
+                )
             )
         if len(plan.problems) == problems_before and group is not None:
             group_of.setdefault(email, (group, number))
             plan.rows.append(
-                StakeholderRow(number, email, values["name"], values.get("employer", ""), group, codes)
+                StakeholderRow(
+                    number, email, values["name"], values.get("employer", ""), group, codes
+                )
             )
     _count_changes(plan, survey_round, existing, organisations)
     return plan
@@ -159,7 +177,9 @@ def apply_stakeholder_import(
     organisations = {org.code: org for org in db.session.scalars(select(Organisation))}
     stakeholders = {
         s.email: s
-        for s in db.session.scalars(select(Stakeholder).where(Stakeholder.round_id == survey_round.id))
+        for s in db.session.scalars(
+            select(Stakeholder).where(Stakeholder.round_id == survey_round.id)
+        )
     }
     invited = {
         (stakeholder_id, organisation_id)

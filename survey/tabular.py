@@ -26,7 +26,11 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"row {self.row}" if self.row else "file"
-        return f"{where}, column '{self.column}': {self.message}" if self.column else f"{where}: {self.message}"
+        return (
+            f"{where}, column '{self.column}': {self.message}"
+            if self.column
+            else f"{where}: {self.message}"
+        )
 
 
 def normalise_header(name: str) -> str:
@@ -94,7 +98,9 @@ def _read_xlsx(data: bytes, source: str) -> tuple[list[str], list[tuple[int, lis
 
 def read_table(data: bytes, source: str, required: Iterable[str]) -> list[Row]:
     """Rows of a CSV or XLSX upload, keyed by normalised header; checks required columns."""
-    reader = _read_xlsx if data[:2] == b"PK" or Path(source).suffix.lower() == ".xlsx" else _read_csv
+    reader = (
+        _read_xlsx if data[:2] == b"PK" or Path(source).suffix.lower() == ".xlsx" else _read_csv
+    )
     header, records = reader(data, source)
     rows = _rows_from_cells(header, records)
     present = {normalise_header(cell) for cell in header}

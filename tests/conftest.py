@@ -55,9 +55,17 @@ def _settings(database_url: str, tmp: Path) -> dict[str, object]:
 
 
 _TEST_KEYS = (
-    "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "MAIL_BACKEND", "MAIL_OUTBOX_DIR",
-    "PUBLIC_BASE_URL", "SERVER_NAME", "WTF_CSRF_ENABLED", "SESSION_COOKIE_SECURE",
-    "REMEMBER_COOKIE_SECURE", "RATELIMIT_ENABLED",
+    "TESTING",
+    "SECRET_KEY",
+    "SQLALCHEMY_DATABASE_URI",
+    "MAIL_BACKEND",
+    "MAIL_OUTBOX_DIR",
+    "PUBLIC_BASE_URL",
+    "SERVER_NAME",
+    "WTF_CSRF_ENABLED",
+    "SESSION_COOKIE_SECURE",
+    "REMEMBER_COOKIE_SECURE",
+    "RATELIMIT_ENABLED",
 )
 
 
@@ -94,9 +102,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _empty_postgres(app: Flask) -> None:
-    tables = ", ".join(
-        f'"{table.name}"' for table in _db.metadata.sorted_tables
-    )
+    tables = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
     with app.app_context():
         with _db.engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

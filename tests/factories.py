@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from survey.extensions import db
 from survey.invitations import issue_invitations
 from survey.models import (
     Invitation,
@@ -125,7 +124,13 @@ def make_user(db: Any) -> Callable[..., Any]:
     from survey.auth.passwords import hash_password
     from survey.models import Role, User
 
-    def make(*, role: Any = "manager", organisation: Organisation | None = None, region: str | None = None, **overrides: Any) -> User:
+    def make(
+        *,
+        role: Any = "manager",
+        organisation: Organisation | None = None,
+        region: str | None = None,
+        **overrides: Any,
+    ) -> User:
         role = Role(role)
         user = User(
             email=overrides.pop("email", f"user{next(_numbers)}@example.org"),
@@ -152,7 +157,10 @@ def sign_in(client: Any) -> Callable[[Any], None]:
         page = client.get("/auth/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)
         assert token
-        response = client.post("/auth/login", data={"csrf_token": token.group(1), "email": user.email, "password": PASSWORD})
+        response = client.post(
+            "/auth/login",
+            data={"csrf_token": token.group(1), "email": user.email, "password": PASSWORD},
+        )
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
     return sign

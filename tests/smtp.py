@@ -41,7 +41,9 @@ class Recorder:
         self.fail_data: Callable[[int], bool] = lambda _number: False
         self._lock = threading.Lock()
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
         if address.lower() in self.refuse:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)

@@ -10,7 +10,9 @@ from survey.auth.passwords import MIN_LENGTH
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[InputRequired(message="Enter your email address")])
+    email = EmailField(
+        "Email address", validators=[InputRequired(message="Enter your email address")]
+    )
     password = PasswordField("Password", validators=[InputRequired(message="Enter your password")])
 
 
@@ -20,10 +22,17 @@ class SetPasswordForm(FlaskForm):
         description=f"At least {MIN_LENGTH} characters. A few unrelated words make a strong password.",
         validators=[
             InputRequired(message="Enter a new password"),
-            Length(min=MIN_LENGTH, max=200, message=f"Your password must be at least {MIN_LENGTH} characters"),
+            Length(
+                min=MIN_LENGTH,
+                max=200,
+                message=f"Your password must be at least {MIN_LENGTH} characters",
+            ),
         ],
     )
     confirm = PasswordField(
         "Type the password again",
-        validators=[InputRequired(message="Type the password again"), EqualTo("password", message="The two passwords do not match")],
+        validators=[
+            InputRequired(message="Type the password again"),
+            EqualTo("password", message="The two passwords do not match"),
+        ],
     )

@@ -26,7 +26,12 @@ def _load_user(user_id: str) -> User | None:
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: a crafted ?next= must not send people elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("home.index")
 
@@ -78,4 +83,6 @@ def set_password_page(token: str) -> View:
         db.session.commit()
         flash("Your password is set. Sign in with it now.")
         return redirect(url_for("auth.login"))
-    return render_template("auth/set_password.html", form=form, user=user), (400 if form.errors else 200)
+    return render_template("auth/set_password.html", form=form, user=user), (
+        400 if form.errors else 200
+    )

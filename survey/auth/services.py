@@ -80,7 +80,9 @@ def create_user(
         email=address,
         name=name,
         role=role,
-        organisation_id=organisation.id if organisation and role in (Role.COMMISSIONER, Role.VIEWER) else None,
+        organisation_id=organisation.id
+        if organisation and role in (Role.COMMISSIONER, Role.VIEWER)
+        else None,
         region=region if role is Role.ASSESSOR else None,
     )
     db.session.add(user)

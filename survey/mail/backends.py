@@ -83,7 +83,9 @@ class SmtpBackend:
         except smtplib.SMTPResponseException as error:
             raise _classify(error) from error
         except (OSError, smtplib.SMTPException) as error:
-            raise ServerUnavailable(f"cannot connect to {self.host}:{self.port}: {error}") from error
+            raise ServerUnavailable(
+                f"cannot connect to {self.host}:{self.port}: {error}"
+            ) from error
         return connection
 
     def send(self, message: Message) -> None:

@@ -86,8 +86,19 @@ def due_count() -> int:
 
 
 @click.command("worker")
-@click.option("--poll", type=click.FloatRange(min=0), default=None, help="Seconds to wait when nothing is due (default MAIL_WORKER_POLL_SECONDS).")
-@click.option("--stale-after", type=click.FloatRange(min=0), default=600, show_default=True, help="Seconds after which a message left mid-send is flagged for checking.")
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds to wait when nothing is due (default MAIL_WORKER_POLL_SECONDS).",
+)
+@click.option(
+    "--stale-after",
+    type=click.FloatRange(min=0),
+    default=600,
+    show_default=True,
+    help="Seconds after which a message left mid-send is flagged for checking.",
+)
 @with_appcontext
 def mail_worker(poll: float | None, stale_after: float) -> None:
     """Keep sending the outbox until stopped (SIGTERM or Ctrl-C finish the message in hand).
@@ -185,12 +196,16 @@ def reminders_send(round_id: int, dry_run: bool, today: date, queue_only: bool) 
 
 @click.command("reminders")
 @click.argument("round_id", type=int)
-@click.option("--after", callback=_days, help="Days after each stakeholder's invitation, e.g. 7,14.")
+@click.option(
+    "--after", callback=_days, help="Days after each stakeholder's invitation, e.g. 7,14."
+)
 @click.option("--before", callback=_days, help="Days before the round closes, e.g. 2.")
 @click.option("--max", "limit", type=int, default=None, help="Most reminders per stakeholder.")
 @with_appcontext
 @_fails_cleanly
-def round_reminders(round_id: int, after: list[int] | None, before: list[int] | None, limit: int | None) -> None:
+def round_reminders(
+    round_id: int, after: list[int] | None, before: list[int] | None, limit: int | None
+) -> None:
     """Show the round's reminder schedule, or change it with --after, --before and --max."""
     from survey.reminders import set_schedule
 
@@ -200,7 +215,9 @@ def round_reminders(round_id: int, after: list[int] | None, before: list[int] | 
         survey_round = _round(round_id)
         set_schedule(
             survey_round,
-            after_invitation=survey_round.reminder_days_after_invitation if after is None else after,
+            after_invitation=survey_round.reminder_days_after_invitation
+            if after is None
+            else after,
             before_close=survey_round.reminder_days_before_close if before is None else before,
             limit=survey_round.reminder_limit if limit is None else limit,
         )
@@ -214,7 +231,9 @@ def round_reminders(round_id: int, after: list[int] | None, before: list[int] | 
 
 @click.command("status")
 @click.argument("round_id", type=int)
-@click.option("--stakeholders", "list_stakeholders", is_flag=True, help="Also list every stakeholder.")
+@click.option(
+    "--stakeholders", "list_stakeholders", is_flag=True, help="Also list every stakeholder."
+)
 @with_appcontext
 @_fails_cleanly
 def round_status(round_id: int, list_stakeholders: bool) -> None:
@@ -235,7 +254,9 @@ def round_status(round_id: int, list_stakeholders: bool) -> None:
                 f"{row.completed:>2}/{row.invitations:<2} {row.reminders_sent:>9}"
             )
     click.echo("")
-    click.echo(f"{'organisation':<10} {'group':<24} {'invited':>7} {'started':>7} {'completed':>9} {'rate':>6}")
+    click.echo(
+        f"{'organisation':<10} {'group':<24} {'invited':>7} {'started':>7} {'completed':>9} {'rate':>6}"
+    )
     for rate in response_rates(survey_round):
         shown = "-" if rate.rate is None else f"{rate.rate:.0%}"
         click.echo(

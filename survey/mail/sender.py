@@ -105,7 +105,11 @@ class _Claimed:
 _CLAIM = (
     update(OutboxMessage)
     .where(OutboxMessage.id == bindparam("message_id"), OutboxMessage.status == OutboxStatus.QUEUED)
-    .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1, next_attempt_at=bindparam("now"))
+    .values(
+        status=OutboxStatus.SENDING,
+        attempts=OutboxMessage.attempts + 1,
+        next_attempt_at=bindparam("now"),
+    )
     .returning(
         OutboxMessage.id,
         OutboxMessage.recipient,
@@ -138,13 +142,19 @@ def _release(message_ids: list[int], retry_at: datetime) -> None:
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.SENDING)
-        .values(status=OutboxStatus.QUEUED, attempts=OutboxMessage.attempts - 1, next_attempt_at=retry_at)
+        .values(
+            status=OutboxStatus.QUEUED,
+            attempts=OutboxMessage.attempts - 1,
+            next_attempt_at=retry_at,
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
 
 
-def _record(message_id: int, outcome: Exception | None, report: DeliveryReport, now: datetime) -> None:
+def _record(
+    message_id: int, outcome: Exception | None, report: DeliveryReport, now: datetime
+) -> None:
     """Store a send's outcome in the current write transaction (the caller commits)."""
     if outcome is None:
         # the common case, as one statement

@@ -51,7 +51,9 @@ def run_worker(
         sender died mid-send); keep it above MAIL_TIMEOUT so live senders are left alone.
     :param on_round: called with each delivery round's report that handled something.
     """
-    poll = float(config.get("MAIL_WORKER_POLL_SECONDS", 5) if poll_seconds is None else poll_seconds)
+    poll = float(
+        config.get("MAIL_WORKER_POLL_SECONDS", 5) if poll_seconds is None else poll_seconds
+    )
     totals = WorkerReport()
     while not stop.is_set():
         totals.recovered += recover_interrupted(stale_after)

@@ -146,7 +146,9 @@ class ReminderScheduleForm(FlaskForm):
 class AccountForm(FlaskForm):
     """A new account: its role decides whether it needs an organisation or a region."""
 
-    email = StringField("Email address", validators=[InputRequired(message="Enter the email address")])
+    email = StringField(
+        "Email address", validators=[InputRequired(message="Enter the email address")]
+    )
     name = StringField("Full name", validators=[InputRequired(message="Enter the person's name")])
     role = SelectField(
         "Role",
@@ -163,14 +165,22 @@ class AccountForm(FlaskForm):
         description="For example 01A.",
         validators=[Optional()],
     )
-    region = StringField("Region (assessors)", description="As written on the organisations' list.", validators=[Optional()])
+    region = StringField(
+        "Region (assessors)",
+        description="As written on the organisations' list.",
+        validators=[Optional()],
+    )
 
 
 class LocalQuestionForm(FlaskForm):
     """A local question for one organisation's stakeholders."""
 
     organisation = StringField(
-        "Organisation code", description="For example 01A.", validators=[InputRequired(message="Enter the organisation code")]
+        "Organisation code",
+        description="For example 01A.",
+        validators=[InputRequired(message="Enter the organisation code")],
     )
     text = StringField("Question", validators=[InputRequired(message="Enter the question")])
-    scale = SelectField("Answer scale", validators=[InputRequired(message="Select an answer scale")])
+    scale = SelectField(
+        "Answer scale", validators=[InputRequired(message="Select an answer scale")]
+    )

@@ -15,16 +15,16 @@ from sqlalchemy import Select, case, func, select
 
 from survey.extensions import db
 from survey.models import (
-    LocalQuestion,
-    User,
     AuditEvent,
     Invitation,
     InvitationStatus,
+    LocalQuestion,
     Organisation,
     OutboxMessage,
     OutboxStatus,
     Stakeholder,
     SurveyRound,
+    User,
 )
 from survey.monitoring import delivery_status, response_rates, state_counts
 from survey.rounds import questionnaire_for
@@ -220,7 +220,9 @@ def audit_events(*, action: str | None, limit: int) -> list[tuple[AuditEvent, st
 
 
 def audit_actions() -> list[str]:
-    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+    return list(
+        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    )
 
 
 def accounts() -> list[User]:

@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -20,11 +30,18 @@ from survey import audit
 from survey.access import roles_required
 from survey.errors import InputError
 from survey.extensions import begin_write, db
+from survey.local_questions import add_local_question
 from survey.mail import deliver_due
 from survey.manage import bp, queries, services, uploads
-from survey.manage.forms import AccountForm, ConfirmForm, LocalQuestionForm, ReminderScheduleForm, RoundForm, UploadForm
+from survey.manage.forms import (
+    AccountForm,
+    ConfirmForm,
+    LocalQuestionForm,
+    ReminderScheduleForm,
+    RoundForm,
+    UploadForm,
+)
 from survey.models import Role, SurveyRound, User
-from survey.local_questions import add_local_question
 from survey.organisations import organisation_by_code
 from survey.reminders import plan_reminders
 from survey.responses import export_responses_csv
@@ -392,7 +409,9 @@ def audit_log() -> View:
 def responses_csv(round_id: int) -> WerkzeugResponse:
     """The round's anonymous microdata (one row per response), for survey managers only."""
     survey_round = _round(round_id)
-    data = export_responses_csv(survey_round, [item.id for item in questionnaire_for(survey_round).items])
+    data = export_responses_csv(
+        survey_round, [item.id for item in questionnaire_for(survey_round).items]
+    )
     audit.record("export.responses", target=f"round:{round_id}")
     db.session.commit()
     return Response(
@@ -411,18 +430,25 @@ def users() -> View:
     form = AccountForm()
     if form.validate_on_submit():
         try:
-            user = services.new_account(**{name: form[name].data for name in ("email", "name", "role", "organisation", "region")})
+            user = services.new_account(
+                **{
+                    name: form[name].data
+                    for name in ("email", "name", "role", "organisation", "region")
+                }
+            )
         except InputError as error:
             form.email.errors = [*form.email.errors, _sentence(error)]
         else:
             db.session.commit()
             if current_app.config["MAIL_BACKEND"] == "file":
                 deliver_due(current_app.config)
-            flash(f"The account for {user.email} was created and emailed a link to set its password.")
+            flash(
+                f"The account for {user.email} was created and emailed a link to set its password."
+            )
             return redirect(url_for("manage.users"))
-    return render_template("manage/users.html", form=form, accounts=queries.accounts(), toggle=ConfirmForm()), (
-        400 if form.errors else 200
-    )
+    return render_template(
+        "manage/users.html", form=form, accounts=queries.accounts(), toggle=ConfirmForm()
+    ), (400 if form.errors else 200)
 
 
 @bp.post("/users/<int:user_id>/access")
@@ -448,11 +474,15 @@ def local_questions(round_id: int) -> View:
     """Add a local question for one organisation, and list the round's local questions."""
     survey_round = _round(round_id)
     form = LocalQuestionForm()
-    form.scale.choices = [SelectChoice(name, name) for name in questionnaire_for(survey_round).local_questions.scales]
+    form.scale.choices = [
+        SelectChoice(name, name) for name in questionnaire_for(survey_round).local_questions.scales
+    ]
     if form.validate_on_submit():
         try:
             organisation = organisation_by_code(form.organisation.data or "")
-            add_local_question(survey_round, organisation, form.text.data or "", form.scale.data or "")
+            add_local_question(
+                survey_round, organisation, form.text.data or "", form.scale.data or ""
+            )
         except InputError as error:
             form.text.errors = [*form.text.errors, _sentence(error)]
         else:
@@ -460,5 +490,8 @@ def local_questions(round_id: int) -> View:
             flash(f"The question was added for {organisation.name}.")
             return redirect(url_for("manage.local_questions", round_id=round_id))
     return render_template(
-        "manage/local_questions.html", survey_round=survey_round, form=form, questions=queries.local_questions(survey_round)
+        "manage/local_questions.html",
+        survey_round=survey_round,
+        form=form,
+        questions=queries.local_questions(survey_round),
     ), (400 if form.errors else 200)

@@ -176,14 +176,24 @@ def record_bounces(user: User, survey_round: SurveyRound, data: bytes, source: s
         return BounceReport(problems=[Problem(0, "", str(error))])
 
 
-def new_account(*, email: str, name: str, role: str, organisation: str | None, region: str | None) -> User:
+def new_account(
+    *, email: str, name: str, role: str, organisation: str | None, region: str | None
+) -> User:
     """Create an account (see ``survey.auth.services.create_user``); the organisation by code."""
     from survey.auth.services import create_user
     from survey.organisations import organisation_by_code
 
-    org = organisation_by_code(organisation.strip()) if organisation and organisation.strip() else None
+    org = (
+        organisation_by_code(organisation.strip())
+        if organisation and organisation.strip()
+        else None
+    )
     user, _link = create_user(
-        email=email, name=name, role=Role(role), organisation=org, region=(region or "").strip() or None
+        email=email,
+        name=name,
+        role=Role(role),
+        organisation=org,
+        region=(region or "").strip() or None,
     )
     return user
 

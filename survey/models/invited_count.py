@@ -17,7 +17,9 @@ class InvitedCount(db.Model):
 
     __tablename__ = "invited_count"
 
-    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id", ondelete="CASCADE"), primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_round.id", ondelete="CASCADE"), primary_key=True
+    )
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
     stakeholder_group: Mapped[str] = mapped_column(String(64), primary_key=True)
     invited: Mapped[int]

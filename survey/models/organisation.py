@@ -25,7 +25,9 @@ class Organisation(db.Model):
     #: the national code (ODS code for CCGs/ICBs), unique and stable across years
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, "organisation_kind"))
+    kind: Mapped[OrganisationKind] = mapped_column(
+        enum_column(OrganisationKind, "organisation_kind")
+    )
     #: NHS England region, the unit an assessor covers
     region: Mapped[str] = mapped_column(String(100))
     #: the area (sub-region or ICS footprint) inside the region, where one applies

@@ -58,9 +58,7 @@ class SurveyRound(db.Model):
     #: the smallest group whose open comments are shown
     comment_threshold: Mapped[int] = mapped_column(default=10)
     #: reminder days counted from each stakeholder's invitation, e.g. [7, 14]
-    reminder_days_after_invitation: Mapped[list[int]] = mapped_column(
-        JSON, default=lambda: [7, 14]
-    )
+    reminder_days_after_invitation: Mapped[list[int]] = mapped_column(JSON, default=lambda: [7, 14])
     #: reminder days counted back from the closing date, e.g. [2]
     reminder_days_before_close: Mapped[list[int]] = mapped_column(JSON, default=lambda: [2])
     #: the most reminders one stakeholder gets in this round
@@ -78,7 +76,9 @@ class SurveyRound(db.Model):
 
     def close(self) -> None:
         if self.status is not RoundStatus.OPEN:
-            raise RoundStateError(f"round {self.year} is {self.status.value}; only an open round closes")
+            raise RoundStateError(
+                f"round {self.year} is {self.status.value}; only an open round closes"
+            )
         self.status = RoundStatus.CLOSED
 
     def accepts_answers(self, today: date) -> bool:

@@ -111,9 +111,25 @@ def _points(row: Result, last_year: str) -> list[Point]:
         return []
     out = []
     about = _quoted(row)
-    checks: list[tuple[Comparison, bool, float | None, float | None, float | None, float | None]] = [
-        ("benchmark", row.bench_significant, row.bench_diff, row.bench_diff_low, row.bench_diff_high, row.bench_positive),
-        ("last year", row.prev_significant, row.prev_diff, row.prev_diff_low, row.prev_diff_high, row.prev_positive),
+    checks: list[
+        tuple[Comparison, bool, float | None, float | None, float | None, float | None]
+    ] = [
+        (
+            "benchmark",
+            row.bench_significant,
+            row.bench_diff,
+            row.bench_diff_low,
+            row.bench_diff_high,
+            row.bench_positive,
+        ),
+        (
+            "last year",
+            row.prev_significant,
+            row.prev_diff,
+            row.prev_diff_low,
+            row.prev_diff_high,
+            row.prev_positive,
+        ),
     ]
     for comparison, significant, diff, low, high, reference in checks:
         if not significant or diff is None or diff == 0:
@@ -133,11 +149,20 @@ def _points(row: Result, last_year: str) -> list[Point]:
             prompt = f"Stakeholders were more positive than {than} about {about} \u2014 {ask}"
         out.append(
             Point(
-                kind=kind, comparison=comparison, unit=row.unit, level=row.level, label=row.label,
-                prompt=prompt, n=row.n, positive=row.positive,
+                kind=kind,
+                comparison=comparison,
+                unit=row.unit,
+                level=row.level,
+                label=row.label,
+                prompt=prompt,
+                n=row.n,
+                positive=row.positive,
                 positive_low=row.positive_low if row.positive_low is not None else row.positive,
                 positive_high=row.positive_high if row.positive_high is not None else row.positive,
-                reference=reference, diff=diff, diff_low=low, diff_high=high,
+                reference=reference,
+                diff=diff,
+                diff_low=low,
+                diff_high=high,
             )
         )
     return out
@@ -170,7 +195,10 @@ def build_agenda(
         # Largest differences first: the strongest evidence leads the conversation.
         found.sort(key=lambda p: (p.level != "domain", -abs(p.diff)))
         return Section(
-            id=domain_id, number=number, title=title, headline=headline,
+            id=domain_id,
+            number=number,
+            title=title,
+            headline=headline,
             discussion=[p for p in found if p.kind == "discussion"],
             notable=[p for p in found if p.kind == "notable"],
             rated=rated,
@@ -215,8 +243,12 @@ def headline_text(row: Result | None, threshold: int, last_year: str) -> str:
         return f"No result shown: {hidden_text(threshold)}."
     parts = [
         f"{pct(row.positive)} positive (95% CI {ci(row.positive_low, row.positive_high)}; n = {row.n})",
-        f"benchmark {pct(row.bench_positive)}" if row.bench_positive is not None else "no benchmark",
-        f"{last_year} {pct(row.prev_positive)}" if row.prev_positive is not None else f"{last_year}: no comparable result",
+        f"benchmark {pct(row.bench_positive)}"
+        if row.bench_positive is not None
+        else "no benchmark",
+        f"{last_year} {pct(row.prev_positive)}"
+        if row.prev_positive is not None
+        else f"{last_year}: no comparable result",
     ]
     return "; ".join(parts)
 
@@ -233,14 +265,23 @@ def agenda_docx(agenda: Agenda) -> bytes:
     style = doc.styles["Normal"]
     style.font.name = "Arial"
     style.font.size = Pt(10)
-    doc.add_heading(clean(f"Assurance agenda: {agenda.organisation_name} ({agenda.organisation_code})"), level=0)
+    doc.add_heading(
+        clean(f"Assurance agenda: {agenda.organisation_name} ({agenda.organisation_code})"), level=0
+    )
     doc.add_paragraph(clean(f"360\u00b0 stakeholder survey evidence, {agenda.round.title}"))
     info = doc.add_table(rows=0, cols=2)
     info.style = grid
     p = agenda.participation
     facts = [*agenda.round.provenance()]
     if p.invited is not None:
-        facts.append(("Responses", f"{p.responses} of {p.invited} invited ({pct(p.response_rate)})" if p.responses is not None else f"{p.invited} invited"))
+        facts.append(
+            (
+                "Responses",
+                f"{p.responses} of {p.invited} invited ({pct(p.response_rate)})"
+                if p.responses is not None
+                else f"{p.invited} invited",
+            )
+        )
     for label, value in facts:
         cells = info.add_row().cells
         cells[0].text = clean(label)
@@ -251,8 +292,16 @@ def agenda_docx(agenda: Agenda) -> bytes:
     for section in agenda.sections:
         title = f"Domain {section.number}: {section.title}" if section.number else section.title
         doc.add_heading(clean(title), level=1)
-        doc.add_paragraph(clean("Headline (all stakeholders): " + headline_text(section.headline, agenda.threshold, agenda.round.last_year)))
-        for heading, points_ in (("Areas for discussion", section.discussion), ("Notable practice", section.notable)):
+        doc.add_paragraph(
+            clean(
+                "Headline (all stakeholders): "
+                + headline_text(section.headline, agenda.threshold, agenda.round.last_year)
+            )
+        )
+        for heading, points_ in (
+            ("Areas for discussion", section.discussion),
+            ("Notable practice", section.notable),
+        ):
             doc.add_heading(heading, level=2)
             if not points_:
                 doc.add_paragraph("None suggested by the survey.")

@@ -47,7 +47,9 @@ def render(job: Job, info: RoundInfo, questionnaire: Any, output: Path, html: bo
     started = time.process_time()
     stem = file_stem(job.code, info)
     files = []
-    pdf = report_pdf(job.table, job.code, info, questionnaire, organisation_name=job.name, local=job.local)
+    pdf = report_pdf(
+        job.table, job.code, info, questionnaire, organisation_name=job.name, local=job.local
+    )
     (output / f"{stem}-report.pdf").write_bytes(pdf)
     files.append(f"{stem}-report.pdf")
     agenda = build_agenda(job.table, job.code, info, questionnaire, organisation_name=job.name)
@@ -67,7 +69,9 @@ def _init(info: RoundInfo, questionnaire: Any, output: str, html: bool) -> None:
 
 
 def _run(job: Job) -> Done:
-    return render(job, _WORKER["info"], _WORKER["questionnaire"], _WORKER["output"], _WORKER["html"])
+    return render(
+        job, _WORKER["info"], _WORKER["questionnaire"], _WORKER["output"], _WORKER["html"]
+    )
 
 
 def jobs(

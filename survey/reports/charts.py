@@ -40,24 +40,39 @@ def positive_chart(
     shown = [(y, r) for y, r in zip(ys, rows, strict=True) if r.shown and r.positive is not None]
     if shown:
         # One call per artist kind (not per bar): drawing cost is per artist.
-        ax.barh([y for y, _ in shown], [100 * (r.positive or 0) for _, r in shown], color=NHS_BLUE, height=0.6)
-        whiskers = [(y, r) for y, r in shown if r.positive_low is not None and r.positive_high is not None]
+        ax.barh(
+            [y for y, _ in shown],
+            [100 * (r.positive or 0) for _, r in shown],
+            color=NHS_BLUE,
+            height=0.6,
+        )
+        whiskers = [
+            (y, r) for y, r in shown if r.positive_low is not None and r.positive_high is not None
+        ]
         if whiskers:
             ax.hlines(
                 [y for y, _ in whiskers],
                 [100 * (r.positive_low or 0) for _, r in whiskers],
                 [100 * (r.positive_high or 0) for _, r in whiskers],
-                color=DARK, linewidth=1.2,
+                color=DARK,
+                linewidth=1.2,
             )
         bench = [(y, r) for y, r in shown if r.bench_positive is not None]
         if bench:
             ax.plot(
-                [100 * (r.bench_positive or 0) for _, r in bench], [y for y, _ in bench],
-                linestyle="none", marker="D", color="#ffb81c", markeredgecolor=DARK, markersize=4,
+                [100 * (r.bench_positive or 0) for _, r in bench],
+                [y for y, _ in bench],
+                linestyle="none",
+                marker="D",
+                color="#ffb81c",
+                markeredgecolor=DARK,
+                markersize=4,
             )
     for y, row in zip(ys, rows, strict=True):
         if not (row.shown and row.positive is not None):
-            ax.text(1, y, hidden_text(threshold), va="center", fontsize=7, color=GREY, style="italic")
+            ax.text(
+                1, y, hidden_text(threshold), va="center", fontsize=7, color=GREY, style="italic"
+            )
     # Row labels as plain text, not y ticks: a tick is five artists, a text is one.
     ax.set_yticks([])
     names = labels if labels is not None else [_wrap(r.label, 30) for r in rows]

@@ -14,13 +14,29 @@ from survey.cli import _fails_cleanly, _round
 
 @click.command("reports")
 @click.argument("round_id", type=int)
-@click.option("--output", "-o", required=True, type=click.Path(file_okay=False), help="Folder to write the files to.")
-@click.option("--workers", type=click.IntRange(min=1), default=lambda: min(4, os.cpu_count() or 1), show_default="CPUs, at most 4", help="Worker processes.")
-@click.option("--organisation", "codes", multiple=True, help="Only this organisation code (repeatable).")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write the files to.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=lambda: min(4, os.cpu_count() or 1),
+    show_default="CPUs, at most 4",
+    help="Worker processes.",
+)
+@click.option(
+    "--organisation", "codes", multiple=True, help="Only this organisation code (repeatable)."
+)
 @click.option("--html/--no-html", default=True, help="Also write the agenda as HTML.")
 @with_appcontext
 @_fails_cleanly
-def reports_command(round_id: int, output: str, workers: int, codes: tuple[str, ...], html: bool) -> None:
+def reports_command(
+    round_id: int, output: str, workers: int, codes: tuple[str, ...], html: bool
+) -> None:
     """Write the report (PDF) and assurance agenda (DOCX, HTML) of every organisation of a round."""
     from survey import audit
     from survey.extensions import db
@@ -46,10 +62,19 @@ def reports_command(round_id: int, output: str, workers: int, codes: tuple[str, 
     db.session.rollback()  # release the read transaction while the workers render
     written = 0
     with click.progressbar(length=len(work), label=f"Reports for round {round_id}") as bar:
-        for done in generate(work, info, questionnaire_for(survey_round), Path(output), workers=workers, html=html):
-            audit.record("report.organisation", target=f"round:{round_id}", organisation=done.code, files=list(done.files))
+        for done in generate(
+            work, info, questionnaire_for(survey_round), Path(output), workers=workers, html=html
+        ):
+            audit.record(
+                "report.organisation",
+                target=f"round:{round_id}",
+                organisation=done.code,
+                files=list(done.files),
+            )
             written += len(done.files)
             bar.update(1)
-    audit.record("export.reports", target=f"round:{round_id}", organisations=len(work), files=written)
+    audit.record(
+        "export.reports", target=f"round:{round_id}", organisations=len(work), files=written
+    )
     db.session.commit()
     click.echo(f"wrote {written} file(s) for {len(work)} organisation(s) to {output}")

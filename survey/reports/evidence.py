@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -43,7 +43,9 @@ class RoundInfo:
     suppression_threshold: int = 5
     comment_threshold: int = 10
     previous_year: int | None = None
-    data_as_of: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    data_as_of: str = field(
+        default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    )
 
     @classmethod
     def of(cls, survey_round: Any, previous: Any = None) -> RoundInfo:
@@ -77,12 +79,20 @@ class RoundInfo:
     def provenance(self) -> list[tuple[str, str]]:
         """Label/value lines every export and report states."""
         return [
-            ("Round", f"{self.title} (round {self.id}, {self.year})" if self.id is not None else f"{self.title} ({self.year})"),
+            (
+                "Round",
+                f"{self.title} (round {self.id}, {self.year})"
+                if self.id is not None
+                else f"{self.title} ({self.year})",
+            ),
             ("Questionnaire", f"{self.questionnaire_id} version {self.questionnaire_version}"),
             ("Fieldwork", self.fieldwork),
             ("Data as of", self.data_as_of),
             ("Methods", METHODS_NOTE),
-            ("Suppression threshold", f"results based on fewer than {self.suppression_threshold} responses are not shown"),
+            (
+                "Suppression threshold",
+                f"results based on fewer than {self.suppression_threshold} responses are not shown",
+            ),
         ]
 
 
@@ -117,7 +127,9 @@ class Result:
 
     @property
     def shown(self) -> bool:
-        return not self.suppressed and self.n is not None and self.n > 0 and self.positive is not None
+        return (
+            not self.suppressed and self.n is not None and self.n > 0 and self.positive is not None
+        )
 
 
 def _num(value: Any) -> float | None:
@@ -152,9 +164,13 @@ def split_by_organisation(table: RoundTable) -> Iterator[tuple[str, RoundTable]]
         yield code, organisation_table(table, code)
 
 
-def results(table: RoundTable, code: str, questionnaire: Any, group: str = ALL_STAKEHOLDERS) -> list[Result]:
+def results(
+    table: RoundTable, code: str, questionnaire: Any, group: str = ALL_STAKEHOLDERS
+) -> list[Result]:
     """The organisation's rows for one group, in table order (domains, then items)."""
-    return results_by_group(organisation_table(table, code).filter(group=group), code, questionnaire).get(group, [])
+    return results_by_group(
+        organisation_table(table, code).filter(group=group), code, questionnaire
+    ).get(group, [])
 
 
 def results_by_group(table: RoundTable, code: str, questionnaire: Any) -> dict[str, list[Result]]:

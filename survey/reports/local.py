@@ -50,7 +50,9 @@ def local_results(survey_round: SurveyRound) -> dict[int, list[LocalResult]]:
             positive = sum(1 for s in given if s in scale.positive_scores)
             low, high = wilson(positive, n)
             result = LocalResult(
-                question.text, n, positive / n,
+                question.text,
+                n,
+                positive / n,
                 None if math.isnan(float(low)) else float(low),
                 None if math.isnan(float(high)) else float(high),
             )

@@ -82,6 +82,7 @@ def report_pdf(
     ``survey_round``: a SurveyRound or :class:`RoundInfo`; ``previous``: last year's round (or
     its year), for the trend column's heading; ``local``: the organisation's local questions.
     """
+    from reportlab import rl_config
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -96,8 +97,6 @@ def report_pdf(
         Table,
         TableStyle,
     )
-
-    from reportlab import rl_config
 
     # Embed images as binary streams: the pure-Python ASCII85 encoder is slow and the output larger.
     rl_config.useA85 = 0
@@ -119,16 +118,29 @@ def report_pdf(
 
     def grid(data: list[list[Any]], widths: list[float]) -> Table:
         t = Table(data, colWidths=widths, repeatRows=1)
-        t.setStyle(TableStyle([
-            ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#005eb8")),
-            ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#aeb7bd")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]))
+        t.setStyle(
+            TableStyle(
+                [
+                    ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#005eb8")),
+                    ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+                    ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#aeb7bd")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
         return t
 
-    header = ["", "Question", "n", "% positive", "95% CI", "Benchmark", "vs benchmark", f"{info.last_year} / change"]
+    header = [
+        "",
+        "Question",
+        "n",
+        "% positive",
+        "95% CI",
+        "Benchmark",
+        "vs benchmark",
+        f"{info.last_year} / change",
+    ]
     col = [width * f for f in (0.05, 0.33, 0.06, 0.09, 0.1, 0.1, 0.11, 0.16)]
 
     def short(members: list[Result], prefix: str) -> list[str]:
@@ -161,7 +173,12 @@ def report_pdf(
     # Title and provenance
     para(_p(f"{name} ({organisation_code})"), styles["Title"])
     para(_p(f"360\u00b0 stakeholder survey report: {info.title}"), h2)
-    story.append(grid([["", ""], *[[k, Paragraph(_p(v), small)] for k, v in info.provenance()]], [width * 0.25, width * 0.75]))
+    story.append(
+        grid(
+            [["", ""], *[[k, Paragraph(_p(v), small)] for k, v in info.provenance()]],
+            [width * 0.25, width * 0.75],
+        )
+    )
 
     para("1. Background and objectives", h1)
     para(
@@ -175,20 +192,30 @@ def report_pdf(
 
     part = participation(rows)
     para("2. Method", h1)
-    para(_p(
-        f"Stakeholders were emailed a personal link to an online questionnaire "
-        f"({info.questionnaire_id} version {info.questionnaire_version}). Fieldwork ran from {info.fieldwork}."
-    ))
+    para(
+        _p(
+            f"Stakeholders were emailed a personal link to an online questionnaire "
+            f"({info.questionnaire_id} version {info.questionnaire_version}). Fieldwork ran from {info.fieldwork}."
+        )
+    )
     if part.invited is not None:
-        para(_p(
-            f"{part.invited} stakeholders were invited"
-            + (f" and {part.responses} responded, a response rate of {pct(part.response_rate)}." if part.responses is not None else ".")
-        ))
-    para(_p(
-        f"Results based on fewer than {threshold} responses are not shown (and nor are results from "
-        f"which a hidden one could be worked out). Open comments are shown only for groups of at least "
-        f"{info.comment_threshold}. Intervals assume respondents are like a random sample of those invited."
-    ))
+        para(
+            _p(
+                f"{part.invited} stakeholders were invited"
+                + (
+                    f" and {part.responses} responded, a response rate of {pct(part.response_rate)}."
+                    if part.responses is not None
+                    else "."
+                )
+            )
+        )
+    para(
+        _p(
+            f"Results based on fewer than {threshold} responses are not shown (and nor are results from "
+            f"which a hidden one could be worked out). Open comments are shown only for groups of at least "
+            f"{info.comment_threshold}. Intervals assume respondents are like a random sample of those invited."
+        )
+    )
     names = group_names(questionnaire)
     group_rows = [["Stakeholder group", "Invited", "Response rate"]]
     for g, members in by_group.items():
@@ -210,15 +237,17 @@ def report_pdf(
     para("3. How to read the results", h1)
     for text in (
         "<b>% positive</b> is the share of stakeholders with a view who gave one of the top two answers "
-        "(for example strongly or tend to agree). \"Don't know\" answers are left out of the base (n).",
+        '(for example strongly or tend to agree). "Don\'t know" answers are left out of the base (n).',
         "<b>95% confidence interval (CI)</b>: with bases of around 30 a percentage is uncertain by about "
         "plus or minus 15 points; the interval shows the range the result is likely to lie in.",
         "<b>Benchmark</b>: all other organisations of the same kind, pooled. <b>vs benchmark</b> and "
         "<b>change</b> are differences in percentage points; <b>*</b> marks a difference that is "
         "statistically significant after controlling the false discovery rate across all of this "
         "organisation's questions.",
-        _p(f"Suppression: where fewer than {threshold} stakeholders answered, the result shows "
-           f"\"{hidden_text(threshold)}\" and no number."),
+        _p(
+            f"Suppression: where fewer than {threshold} stakeholders answered, the result shows "
+            f'"{hidden_text(threshold)}" and no number.'
+        ),
         "In the charts, bars are % positive, lines the 95% CI and diamonds the benchmark.",
     ):
         para(text)
@@ -241,7 +270,9 @@ def report_pdf(
         story.append(chart(domain_rows, "D"))
         story.append(results_table(domain_rows, "D"))
 
-    def section(number: str, title: str, domain_id: str, summary: str = "", prefix: str = "Q") -> None:
+    def section(
+        number: str, title: str, domain_id: str, summary: str = "", prefix: str = "Q"
+    ) -> None:
         members = by_domain.get(domain_id, [])
         para(_p(f"{number}. {title}"), h1)
         if summary:
@@ -252,14 +283,27 @@ def report_pdf(
         story.append(KeepTogether([chart(members, prefix)]))
         story.append(results_table(members, prefix))
         # The domain score by stakeholder group
-        data = [["", "Stakeholder group", "n", "% positive", "95% CI", "Benchmark", "vs benchmark", f"{info.last_year} / change"]]
+        data = [
+            [
+                "",
+                "Stakeholder group",
+                "n",
+                "% positive",
+                "95% CI",
+                "Benchmark",
+                "vs benchmark",
+                f"{info.last_year} / change",
+            ]
+        ]
         for g, group_members in by_group.items():
             if g == ALL_STAKEHOLDERS:
                 continue
             domain_row = next((r for r in group_members if r.unit == domain_id), None)
             if domain_row is None or (domain_row.n in (None, 0) and not domain_row.suppressed):
                 continue
-            data.append(["", Paragraph(_p(names.get(g, g)), small), *_row_cells(domain_row, threshold)])
+            data.append(
+                ["", Paragraph(_p(names.get(g, g)), small), *_row_cells(domain_row, threshold)]
+            )
         if len(data) > 1:
             story.append(Spacer(1, 4 * mm))
             para("By stakeholder group (domain score):", small)
@@ -269,8 +313,13 @@ def report_pdf(
     section("6", "Overall relationship", OVERALL)
     for index, domain in enumerate(questionnaire.domains):
         story.append(PageBreak())
-        section(str(7 + index), f"Domain {domain.number}: {domain.title}", domain.id,
-                getattr(domain, "summary", ""), prefix=f"{domain.number}.")
+        section(
+            str(7 + index),
+            f"Domain {domain.number}: {domain.title}",
+            domain.id,
+            getattr(domain, "summary", ""),
+            prefix=f"{domain.number}.",
+        )
 
     story.append(PageBreak())
     para(f"{7 + len(questionnaire.domains)}. Local questions", h1)
@@ -282,7 +331,14 @@ def report_pdf(
             if lq.n is None or lq.positive is None:
                 data.append([Paragraph(_p(lq.text), small), hidden_text(threshold), "", ""])
             else:
-                data.append([Paragraph(_p(lq.text), small), str(lq.n), pct(lq.positive), ci(lq.positive_low, lq.positive_high)])
+                data.append(
+                    [
+                        Paragraph(_p(lq.text), small),
+                        str(lq.n),
+                        pct(lq.positive),
+                        ci(lq.positive_low, lq.positive_high),
+                    ]
+                )
         story.append(grid(data, [width * 0.6, width * 0.1, width * 0.15, width * 0.15]))
 
     buffer = io.BytesIO()
@@ -290,13 +346,25 @@ def report_pdf(
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont("Helvetica", 7)
-        canvas.drawString(18 * mm, 10 * mm, clean(f"{name} ({organisation_code}) - {info.title} - data as of {info.data_as_of}")[:150])
+        canvas.drawString(
+            18 * mm,
+            10 * mm,
+            clean(f"{name} ({organisation_code}) - {info.title} - data as of {info.data_as_of}")[
+                :150
+            ],
+        )
         canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"Page {doc.page}")
         canvas.restoreState()
 
     doc = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=18 * mm,
-        title=clean(f"{name} 360 stakeholder survey report {info.year}"), author="Assure360",
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=18 * mm,
+        title=clean(f"{name} 360 stakeholder survey report {info.year}"),
+        author="Assure360",
         invariant=1,
     )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)

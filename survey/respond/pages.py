@@ -91,7 +91,10 @@ def pages_for(questionnaire: Questionnaire, invitation: Invitation) -> list[Page
                 question.text,
                 None,
                 "scale",
-                tuple((option.score, option.label) for option in questionnaire.scales[question.scale].options),
+                tuple(
+                    (option.score, option.label)
+                    for option in questionnaire.scales[question.scale].options
+                ),
                 questionnaire.scales[question.scale].dont_know_label,
                 0,
             )

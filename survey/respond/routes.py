@@ -85,7 +85,9 @@ def section(token: str, number: int) -> View:
         valid = form.validate()
         answers = form.answers(valid_only=not valid)
         if answers or leaving:
-            save_answers(invitation, answers, resume_section=number if (leaving or not valid) else number + 1)
+            save_answers(
+                invitation, answers, resume_section=number if (leaving or not valid) else number + 1
+            )
             db.session.commit()
         if leaving:
             return redirect(url_for("respond.saved", token=token))

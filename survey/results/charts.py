@@ -89,10 +89,26 @@ _STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')
 _ID_ATTR = re.compile(r'\sid="([^"]+)"')
 #: CSS properties matplotlib writes that are also SVG presentation attributes
 _PRESENTATION = {
-    "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-linecap",
-    "stroke-linejoin", "stroke-miterlimit", "stroke-opacity", "stroke-dasharray",
-    "stroke-dashoffset", "opacity", "clip-path", "font-family", "font-size", "font-weight",
-    "font-style", "text-anchor", "dominant-baseline", "visibility",
+    "fill",
+    "fill-opacity",
+    "fill-rule",
+    "stroke",
+    "stroke-width",
+    "stroke-linecap",
+    "stroke-linejoin",
+    "stroke-miterlimit",
+    "stroke-opacity",
+    "stroke-dasharray",
+    "stroke-dashoffset",
+    "opacity",
+    "clip-path",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "font-style",
+    "text-anchor",
+    "dominant-baseline",
+    "visibility",
 }
 
 
@@ -116,7 +132,11 @@ def to_svg(figure: Figure, *, title: str, description: str) -> str:
     """
     buffer = io.StringIO()
     with matplotlib.rc_context(_RC):
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+        figure.savefig(
+            buffer,
+            format="svg",
+            metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+        )
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
@@ -126,7 +146,9 @@ def to_svg(figure: Figure, *, title: str, description: str) -> str:
     ids = set(_ID_ATTR.findall(svg))
     for old in sorted(ids, key=len, reverse=True):
         svg = svg.replace(f'id="{old}"', f'id="{prefix}-{old}"')
-        svg = svg.replace(f'"#{old}"', f'"#{prefix}-{old}"').replace(f"url(#{old})", f"url(#{prefix}-{old})")
+        svg = svg.replace(f'"#{old}"', f'"#{prefix}-{old}"').replace(
+            f"url(#{old})", f"url(#{prefix}-{old})"
+        )
     # Scale with the page (viewBox kept); the width and height in pt would fix the size.
     svg = re.sub(r'<svg([^>]*?)\swidth="[^"]*"\s+height="[^"]*"', r"<svg\1", svg, count=1)
     head = (
@@ -175,19 +197,50 @@ def domain_figure(
                 axes.barh(position, 100 * positive, height=0.55, color=NHS_BLUE)
                 low, high = row.get("positive_low"), row.get("positive_high")
                 if _finite(low) and _finite(high):
-                    axes.plot([100 * low, 100 * high], [position, position], color=NHS_BLACK, linewidth=1.5)
-                    axes.plot([100 * low] * 2, [position - 0.12, position + 0.12], color=NHS_BLACK, linewidth=1.5)
-                    axes.plot([100 * high] * 2, [position - 0.12, position + 0.12], color=NHS_BLACK, linewidth=1.5)
+                    axes.plot(
+                        [100 * low, 100 * high],
+                        [position, position],
+                        color=NHS_BLACK,
+                        linewidth=1.5,
+                    )
+                    axes.plot(
+                        [100 * low] * 2,
+                        [position - 0.12, position + 0.12],
+                        color=NHS_BLACK,
+                        linewidth=1.5,
+                    )
+                    axes.plot(
+                        [100 * high] * 2,
+                        [position - 0.12, position + 0.12],
+                        color=NHS_BLACK,
+                        linewidth=1.5,
+                    )
             else:
-                axes.text(1, position, "suppressed or no data", va="center", fontsize=9, color=NHS_GREY)
+                axes.text(
+                    1, position, "suppressed or no data", va="center", fontsize=9, color=NHS_GREY
+                )
             bench = row.get("bench_positive")
             if _finite(bench):
-                axes.plot(100 * bench, position, marker="D", markersize=7, color=NHS_WARM_YELLOW,
-                          markeredgecolor=NHS_BLACK, linestyle="none")
+                axes.plot(
+                    100 * bench,
+                    position,
+                    marker="D",
+                    markersize=7,
+                    color=NHS_WARM_YELLOW,
+                    markeredgecolor=NHS_BLACK,
+                    linestyle="none",
+                )
             prev = row.get("prev_positive")
             if _finite(prev):
-                axes.plot(100 * prev, position + 0.32, marker="v", markersize=7, color=NHS_MID_GREY,
-                          markeredgecolor=NHS_BLACK, linestyle="none")
+                axes.plot(
+                    100 * prev,
+                    position + 0.32,
+                    marker="v",
+                    markersize=7,
+                    color=NHS_MID_GREY,
+                    markeredgecolor=NHS_BLACK,
+                    linestyle="none",
+                )
         axes.set_yticks(y, names)
         axes.set_xlim(0, 100)
         axes.set_ylim(-0.7, len(rows) - 0.3)
@@ -196,11 +249,25 @@ def domain_figure(
         axes.set_axisbelow(True)
         axes.spines[["top", "right"]].set_visible(False)
         handles = [
-            axes.plot([], [], marker="D", color=NHS_WARM_YELLOW, markeredgecolor=NHS_BLACK, linestyle="none")[0],
-            axes.plot([], [], marker="v", color=NHS_MID_GREY, markeredgecolor=NHS_BLACK, linestyle="none")[0],
+            axes.plot(
+                [],
+                [],
+                marker="D",
+                color=NHS_WARM_YELLOW,
+                markeredgecolor=NHS_BLACK,
+                linestyle="none",
+            )[0],
+            axes.plot(
+                [], [], marker="v", color=NHS_MID_GREY, markeredgecolor=NHS_BLACK, linestyle="none"
+            )[0],
         ]
-        figure.legend(handles, ["Benchmark (other organisations)", "Last year"], loc="outside lower center",
-                      ncols=2, frameon=False)
+        figure.legend(
+            handles,
+            ["Benchmark (other organisations)", "Last year"],
+            loc="outside lower center",
+            ncols=2,
+            frameon=False,
+        )
     return figure
 
 
@@ -240,7 +307,11 @@ def domain_chart(
 
 
 def heatmap_figure(
-    values: ArrayLike, row_labels: Sequence[str], column_labels: Sequence[str], *, missing: str = "–"
+    values: ArrayLike,
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    *,
+    missing: str = "–",
 ) -> Figure:
     """A grid of % positive: rows (e.g. stakeholder groups) x columns (e.g. domains).
 
@@ -249,7 +320,9 @@ def heatmap_figure(
     """
     data = np.asarray(values, dtype=float)
     if data.shape != (len(row_labels), len(column_labels)):
-        raise ValueError(f"values must have shape {(len(row_labels), len(column_labels))!r}, got {data.shape!r}")
+        raise ValueError(
+            f"values must have shape {(len(row_labels), len(column_labels))!r}, got {data.shape!r}"
+        )
     from matplotlib.colors import LinearSegmentedColormap
 
     colours = LinearSegmentedColormap.from_list(
@@ -258,16 +331,31 @@ def heatmap_figure(
     with matplotlib.rc_context(_RC):
         figure = _new_figure(0.8 * len(column_labels) + 2.8, 0.32 * len(row_labels) + 1.2)
         axes = figure.add_subplot()
-        image = axes.imshow(np.ma.masked_invalid(data * 100), cmap=colours, vmin=0, vmax=100, aspect="auto")
+        image = axes.imshow(
+            np.ma.masked_invalid(data * 100), cmap=colours, vmin=0, vmax=100, aspect="auto"
+        )
         for (i, j), value in np.ndenumerate(data):
             if math.isnan(value):
                 axes.text(j, i, missing, ha="center", va="center", fontsize=9, color=NHS_GREY)
             else:
-                axes.text(j, i, f"{100 * value:.0f}", ha="center", va="center", fontsize=9,
-                          color="white" if value >= 0.55 else NHS_BLACK)
-        axes.set_xticks(range(len(column_labels)), [textwrap.fill(c, 14) for c in column_labels], fontsize=7)
+                axes.text(
+                    j,
+                    i,
+                    f"{100 * value:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color="white" if value >= 0.55 else NHS_BLACK,
+                )
+        axes.set_xticks(
+            range(len(column_labels)), [textwrap.fill(c, 14) for c in column_labels], fontsize=7
+        )
         axes.xaxis.tick_top()
-        axes.set_yticks(range(len(row_labels)), [textwrap.shorten(r, 34, placeholder="…") for r in row_labels], fontsize=8)
+        axes.set_yticks(
+            range(len(row_labels)),
+            [textwrap.shorten(r, 34, placeholder="…") for r in row_labels],
+            fontsize=8,
+        )
         axes.tick_params(length=0)
         for spine in axes.spines.values():
             spine.set_visible(False)
@@ -297,7 +385,8 @@ def heatmap(
         parts.append(f"{row}: {cells}")
     description = (
         f"Heatmap of % positive, darker is higher; '{missing}' marks {missing_meaning}. "
-        + "; ".join(parts) + ". The same numbers are in the table below."
+        + "; ".join(parts)
+        + ". The same numbers are in the table below."
     )
     return to_svg(figure, title=title, description=description)
 
@@ -305,7 +394,9 @@ def heatmap(
 # -- funnel plot ---------------------------------------------------------------------------
 
 
-def control_limits(benchmark: float, n: ArrayLike, z: float = Z_95) -> tuple[np.ndarray, np.ndarray]:
+def control_limits(
+    benchmark: float, n: ArrayLike, z: float = Z_95
+) -> tuple[np.ndarray, np.ndarray]:
     """Funnel plot control limits around a proportion: ``p0 ± z·√(p0(1−p0)/n)``, clipped to [0, 1].
 
     The normal approximation to the binomial (Spiegelhalter 2005, "Funnel plots for comparing
@@ -346,15 +437,31 @@ def funnel_figure(points: Iterable[Mapping[str, Any]], *, benchmark: float) -> F
             colour = NHS_RED if z == Z_998 else NHS_MID_GREY
             axes.plot(n, 100 * low, color=colour, linestyle=style, linewidth=1.2, label=name)
             axes.plot(n, 100 * high, color=colour, linestyle=style, linewidth=1.2)
-        axes.axhline(100 * benchmark, color=NHS_BLACK, linewidth=1.2, label=f"National {_pct(benchmark)}")
+        axes.axhline(
+            100 * benchmark, color=NHS_BLACK, linewidth=1.2, label=f"National {_pct(benchmark)}"
+        )
         plain = [p for p in shown if not p.get("highlight")]
         marked = [p for p in shown if p.get("highlight")]
         if plain:
-            axes.plot([p["n"] for p in plain], [100 * p["positive"] for p in plain], "o", color=NHS_BLUE,
-                      markersize=6, alpha=0.85, label="Organisation")
+            axes.plot(
+                [p["n"] for p in plain],
+                [100 * p["positive"] for p in plain],
+                "o",
+                color=NHS_BLUE,
+                markersize=6,
+                alpha=0.85,
+                label="Organisation",
+            )
         if marked:
-            axes.plot([p["n"] for p in marked], [100 * p["positive"] for p in marked], "D", color=NHS_DARK_BLUE,
-                      markeredgecolor=NHS_WARM_YELLOW, markersize=9, label="Selected")
+            axes.plot(
+                [p["n"] for p in marked],
+                [100 * p["positive"] for p in marked],
+                "D",
+                color=NHS_DARK_BLUE,
+                markeredgecolor=NHS_WARM_YELLOW,
+                markersize=9,
+                label="Selected",
+            )
         axes.set_xlim(0, top)
         axes.set_ylim(0, 100)
         axes.set_xlabel("Base (number of stakeholders answering)")
@@ -386,7 +493,11 @@ def funnel_plot(
     description = (
         f"Funnel plot of {len(shown)} organisations: % positive against base n, around the national "
         f"{_pct(benchmark)} with 95% and 99.8% control limits. "
-        + (f"Outside the 95% limits: {'; '.join(outside)}." if outside else "All lie within the 95% limits.")
+        + (
+            f"Outside the 95% limits: {'; '.join(outside)}."
+            if outside
+            else "All lie within the 95% limits."
+        )
         + " The same numbers are in the table below."
     )
     return to_svg(funnel_figure(points, benchmark=benchmark), title=title, description=description)

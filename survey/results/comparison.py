@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+
 from sqlalchemy import select
 
 from analysis import ALL_STAKEHOLDERS
@@ -61,7 +62,9 @@ def rounds_for_kind(kind: str) -> list[SurveyRound]:
     """Rounds with responses whose questionnaire assesses organisations of ``kind``, latest first."""
     with_data = select(Response.round_id).distinct()
     rounds = db.session.scalars(
-        select(SurveyRound).where(SurveyRound.id.in_(with_data)).order_by(SurveyRound.year.desc(), SurveyRound.id.desc())
+        select(SurveyRound)
+        .where(SurveyRound.id.in_(with_data))
+        .order_by(SurveyRound.year.desc(), SurveyRound.id.desc())
     )
     return [r for r in rounds if questionnaire_for(r).organisation_kind == kind]
 
@@ -71,10 +74,17 @@ def _sorted(rows: list[OrganisationRow], sort: str, descending: bool) -> list[Or
     if sort in ("name", "region"):
         return sorted(
             rows,
-            key=lambda r: (r.organisation.region if sort == "region" else "", r.organisation.name.lower()),
+            key=lambda r: (
+                r.organisation.region if sort == "region" else "",
+                r.organisation.name.lower(),
+            ),
             reverse=descending,
         )
-    value = {"n": lambda r: r.n, "positive": lambda r: r.positive, "difference": lambda r: r.difference}[sort]
+    value = {
+        "n": lambda r: r.n,
+        "positive": lambda r: r.positive,
+        "difference": lambda r: r.difference,
+    }[sort]
     by_name = sorted(rows, key=lambda r: r.organisation.name.lower())  # ties stay in name order
     numbered = [r for r in by_name if not math.isnan(value(r))]
     missing = [r for r in by_name if math.isnan(value(r))]
@@ -124,7 +134,10 @@ def compare(
         value = float(row["positive"])
         position = (
             charts.funnel_position(result.national, row["n"], value)
-            if not suppressed and not math.isnan(value) and row["n"] > 0 and not math.isnan(result.national)
+            if not suppressed
+            and not math.isnan(value)
+            and row["n"] > 0
+            and not math.isnan(result.national)
             else ""
         )
         result.rows.append(
@@ -143,11 +156,17 @@ def compare(
     result.rows = _sorted(result.rows, sort, descending)
     if not math.isnan(result.national):
         label = result.domains[domain]
-        points = [{"n": r.n, "positive": r.positive, "label": r.organisation.name} for r in result.rows]
+        points = [
+            {"n": r.n, "positive": r.positive, "label": r.organisation.name} for r in result.rows
+        ]
         codes = tuple(sorted(r.organisation.code for r in result.rows))
-        result.svg = round_chart(survey_round, ("funnel", domain, codes), lambda: charts.funnel_plot(
-            points,
-            benchmark=result.national,
-            title=f"Funnel plot, {label}: % positive against base, {survey_round.title}",
-        ))
+        result.svg = round_chart(
+            survey_round,
+            ("funnel", domain, codes),
+            lambda: charts.funnel_plot(
+                points,
+                benchmark=result.national,
+                title=f"Funnel plot, {label}: % positive against base, {survey_round.title}",
+            ),
+        )
     return result

@@ -39,7 +39,12 @@ T = TypeVar("T")
 def _response_count(survey_round: SurveyRound | None) -> int:
     if survey_round is None:
         return -1
-    return int(db.session.scalar(select(func.count()).select_from(Response).where(Response.round_id == survey_round.id)) or 0)
+    return int(
+        db.session.scalar(
+            select(func.count()).select_from(Response).where(Response.round_id == survey_round.id)
+        )
+        or 0
+    )
 
 
 def _round_key(survey_round: SurveyRound) -> tuple[Any, ...]:
@@ -58,7 +63,9 @@ def _round_key(survey_round: SurveyRound) -> tuple[Any, ...]:
 def memoised(store: str, key: tuple[Any, ...], size: int, compute: Callable[[], T]) -> T:
     """``compute()``, remembered in this application process under ``key`` (least recently used
     entries beyond ``size`` are dropped). Keys must include :func:`_round_key`."""
-    memos: dict[str, OrderedDict[tuple[Any, ...], Any]] = current_app.extensions.setdefault(_MEMO_KEY, {})
+    memos: dict[str, OrderedDict[tuple[Any, ...], Any]] = current_app.extensions.setdefault(
+        _MEMO_KEY, {}
+    )
     with _memo_lock:
         memo = memos.setdefault(store, OrderedDict())
         if key in memo:
@@ -90,7 +97,9 @@ def rounds_with_data(organisation: Organisation) -> list[SurveyRound]:
     ids = select(Response.round_id).where(Response.organisation_id == organisation.id).distinct()
     return list(
         db.session.scalars(
-            select(SurveyRound).where(SurveyRound.id.in_(ids)).order_by(SurveyRound.year.desc(), SurveyRound.id.desc())
+            select(SurveyRound)
+            .where(SurveyRound.id.in_(ids))
+            .order_by(SurveyRound.year.desc(), SurveyRound.id.desc())
         )
     )
 
@@ -222,7 +231,9 @@ def _group_rates(table: RoundTable, code: str, group_names: dict[str, str]) -> l
         rows = _rows(org, group=group)
         # Rates are per organisation x group, the same on every unit row; the first unit (the
         # overall relationship) is asked of every group, so its invited count is everyone's.
-        published = next((r for r in rows if not r["suppressed"] and not _nan(r["response_rate"])), None)
+        published = next(
+            (r for r in rows if not r["suppressed"] and not _nan(r["response_rate"])), None
+        )
         name = group_names.get(group, group)
         if published is None:
             if rows and any(r["suppressed"] for r in rows):
@@ -240,7 +251,10 @@ def _local_results(organisation: Organisation, survey_round: SurveyRound) -> lis
         q.item_id: q
         for q in db.session.scalars(
             select(LocalQuestion)
-            .where(LocalQuestion.round_id == survey_round.id, LocalQuestion.organisation_id == organisation.id)
+            .where(
+                LocalQuestion.round_id == survey_round.id,
+                LocalQuestion.organisation_id == organisation.id,
+            )
             .order_by(LocalQuestion.position, LocalQuestion.id)
         )
     }
@@ -265,21 +279,31 @@ def _local_results(organisation: Organisation, survey_round: SurveyRound) -> lis
         scale = questionnaire.scales.get(scale_id)
         positive_from = min(scale.positive_scores) if scale else 4
         n = len(values)
-        hidden = bool(suppress({ALL_STAKEHOLDERS: n}, survey_round.suppression_threshold, total_published=False))
+        hidden = bool(
+            suppress(
+                {ALL_STAKEHOLDERS: n}, survey_round.suppression_threshold, total_published=False
+            )
+        )
         share = None if hidden or n == 0 else sum(v >= positive_from for v in values) / n
         results.append(LocalResult(item_id, text, n, share, hidden))
     return results
 
 
-def _comments(organisation: Organisation, survey_round: SurveyRound) -> tuple[list[CommentBlock], bool]:
+def _comments(
+    organisation: Organisation, survey_round: SurveyRound
+) -> tuple[list[CommentBlock], bool]:
     """Open comments, shuffled, with nothing about who wrote them; none below the comment threshold."""
     questionnaire = questionnaire_for(survey_round)
     text_items = [item for item in questionnaire.items if item.kind == "text"]
     respondents = int(
         db.session.scalar(
-            select(func.count()).select_from(Response)
-            .where(Response.round_id == survey_round.id, Response.organisation_id == organisation.id)
-        ) or 0
+            select(func.count())
+            .select_from(Response)
+            .where(
+                Response.round_id == survey_round.id, Response.organisation_id == organisation.id
+            )
+        )
+        or 0
     )
     if not comments_visible(respondents, survey_round.comment_threshold):
         return [], respondents > 0
@@ -342,16 +366,29 @@ def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound
     board.comments, board.comments_hidden = _comments(organisation, survey_round)
     if board.has_data:
         name = f"{organisation.name}, {survey_round.title}"
-        board.domain_svg = round_chart(survey_round, ("domains", code), lambda: charts.domain_chart(
-            board.domain_rows, labels=labels, title=f"% positive per domain with 95% confidence intervals: {name}"
-        ))
+        board.domain_svg = round_chart(
+            survey_round,
+            ("domains", code),
+            lambda: charts.domain_chart(
+                board.domain_rows,
+                labels=labels,
+                title=f"% positive per domain with 95% confidence intervals: {name}",
+            ),
+        )
         if board.heatmap_rows:
-            values = [[math.nan if r["suppressed"] else r["positive"] for r in rows] for rows in board.heatmap_rows]
-            board.heatmap_svg = round_chart(survey_round, ("heatmap", code), lambda: charts.heatmap(
-                values,
-                board.heatmap_groups,
-                [labels.get(d, d) for d in domains],
-                title=f"% positive by stakeholder group and domain: {name}",
-                missing_meaning=f"fewer than {survey_round.suppression_threshold} responses or none",
-            ))
+            values = [
+                [math.nan if r["suppressed"] else r["positive"] for r in rows]
+                for rows in board.heatmap_rows
+            ]
+            board.heatmap_svg = round_chart(
+                survey_round,
+                ("heatmap", code),
+                lambda: charts.heatmap(
+                    values,
+                    board.heatmap_groups,
+                    [labels.get(d, d) for d in domains],
+                    title=f"% positive by stakeholder group and domain: {name}",
+                    missing_meaning=f"fewer than {survey_round.suppression_threshold} responses or none",
+                ),
+            )
     return board

@@ -32,15 +32,23 @@ Builder = Callable[[Organisation, SurveyRound], bytes]
 
 def _agenda(org: Organisation, survey_round: SurveyRound) -> Any:
     return build_agenda(
-        round_table(survey_round), org.code, survey_round, questionnaire_for(survey_round),
-        organisation_name=org.name, previous=previous_round(survey_round),
+        round_table(survey_round),
+        org.code,
+        survey_round,
+        questionnaire_for(survey_round),
+        organisation_name=org.name,
+        previous=previous_round(survey_round),
     )
 
 
 def _report(org: Organisation, survey_round: SurveyRound) -> bytes:
     return report_pdf(
-        round_table(survey_round), org.code, survey_round, questionnaire_for(survey_round),
-        previous=previous_round(survey_round), organisation_name=org.name,
+        round_table(survey_round),
+        org.code,
+        survey_round,
+        questionnaire_for(survey_round),
+        previous=previous_round(survey_round),
+        organisation_name=org.name,
         local=local_results(survey_round).get(org.id, ()),
     )
 
@@ -58,9 +66,15 @@ FORMATS: dict[str, tuple[str, Builder]] = {
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         lambda org, r: agenda_docx(_agenda(org, r)),
     ),
-    "agenda.html": ("text/html; charset=utf-8", lambda org, r: agenda_html(_agenda(org, r)).encode("utf-8")),
+    "agenda.html": (
+        "text/html; charset=utf-8",
+        lambda org, r: agenda_html(_agenda(org, r)).encode("utf-8"),
+    ),
     "report.pdf": ("application/pdf", _report),
-    "results.csv": ("text/csv; charset=utf-8", lambda org, r: results_csv(_table(org, r), _provenance(r))),
+    "results.csv": (
+        "text/csv; charset=utf-8",
+        lambda org, r: results_csv(_table(org, r), _provenance(r)),
+    ),
     "results.xlsx": (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         lambda org, r: results_xlsx(_table(org, r), _provenance(r)),

@@ -54,7 +54,10 @@ def national() -> str:
     sort = request.args.get("sort", "positive")
     if sort not in SORT_KEYS:
         sort = "positive"
-    descending = request.args.get("order", "desc" if sort in ("n", "positive", "difference") else "asc") == "desc"
+    descending = (
+        request.args.get("order", "desc" if sort in ("n", "positive", "difference") else "asc")
+        == "desc"
+    )
     comparison = compare(
         current_user,
         survey_round=survey_round,

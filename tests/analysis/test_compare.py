@@ -15,11 +15,41 @@ from analysis.intervals import _newcombe_from_limits, _wilson_arrays, newcombe_d
 # Benjamini Y, Hochberg Y (1995) JRSS-B 57:289-300, section 4: the 15 p-values of
 # the myocardial infarction example.  At q = 0.05 the BH procedure rejects the
 # four smallest (Bonferroni-type procedures reject three).
-BH_1995 = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344,
-           0.0459, 0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.0000]
+BH_1995 = [
+    0.0001,
+    0.0004,
+    0.0019,
+    0.0095,
+    0.0201,
+    0.0278,
+    0.0298,
+    0.0344,
+    0.0459,
+    0.3240,
+    0.4262,
+    0.5719,
+    0.6528,
+    0.7590,
+    1.0000,
+]
 # Adjusted p-values, derived by hand from min_{j>=i} min(1, 15 p_(j) / j).
-BH_1995_ADJUSTED = [0.0015, 0.0030, 0.0095, 0.0356, 0.0603, 0.0639, 0.0639, 0.0645,
-                    0.0765, 0.4860, 0.5812, 0.7149, 0.7532, 0.8132, 1.0000]
+BH_1995_ADJUSTED = [
+    0.0015,
+    0.0030,
+    0.0095,
+    0.0356,
+    0.0603,
+    0.0639,
+    0.0639,
+    0.0645,
+    0.0765,
+    0.4860,
+    0.5812,
+    0.7149,
+    0.7532,
+    0.8132,
+    1.0000,
+]
 
 
 def test_bh_reproduces_benjamini_hochberg_1995_example():

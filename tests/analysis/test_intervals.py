@@ -85,7 +85,9 @@ def test_wilson_fpc_width_table_from_statistics_brief():
 def test_wilson_uses_exact_normal_quantile_not_1_96():
     z = 1.959963984540054
     low, high = wilson(5, 10)
-    assert high - 0.5 == pytest.approx(z / (1 + z * z / 10) * np.sqrt(0.025 + z * z / 400), rel=1e-12)
+    assert high - 0.5 == pytest.approx(
+        z / (1 + z * z / 10) * np.sqrt(0.025 + z * z / 400), rel=1e-12
+    )
     assert low == pytest.approx(1 - high, abs=1e-15)
 
 
@@ -313,7 +315,10 @@ def test_mean_interval_edge_cases():
     ("kwargs", "message"),
     [
         ({"values": [[1.0, 2.0]]}, r"values must be 1-D, got shape \(1, 2\)"),
-        ({"values": [1.0, 2.0, 3.0], "population": 2}, r"population must be >= the number of values \(3\), got 2"),
+        (
+            {"values": [1.0, 2.0, 3.0], "population": 2},
+            r"population must be >= the number of values \(3\), got 2",
+        ),
         ({"values": [1.0, 2.0], "confidence": -0.1}, r"got -0\.1"),
     ],
 )

@@ -10,9 +10,23 @@ from analysis.reliability import cronbach_alpha, feldt_interval
 
 # 15 respondents x 3 items; alpha = 0.547752808988764, the value asserted in the
 # public test suite of the tci-stats package (anthropedia/tci-stats, test/__init__.py).
-TCI_DATA = [[3, 4, 5], [3, 4, 6], [2, 3, 4], [4, 4, 4], [5, 5, 5], [3, 3, 2], [5, 2, 3],
-            [4, 1, 2], [3, 4, 2], [4, 4, 3], [1, 2, 3], [3, 2, 1], [3, 5, 4], [3, 4, 3],
-            [4, 3, 4]]
+TCI_DATA = [
+    [3, 4, 5],
+    [3, 4, 6],
+    [2, 3, 4],
+    [4, 4, 4],
+    [5, 5, 5],
+    [3, 3, 2],
+    [5, 2, 3],
+    [4, 1, 2],
+    [3, 4, 2],
+    [4, 4, 3],
+    [1, 2, 3],
+    [3, 2, 1],
+    [3, 5, 4],
+    [3, 4, 3],
+    [4, 3, 4],
+]
 
 
 def test_cronbach_alpha_reproduces_published_test_value():

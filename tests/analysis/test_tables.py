@@ -22,7 +22,9 @@ def _true_item_n(resp: RoundResponses, org: int, group: int | None, item: int) -
     return int(np.sum(~np.isnan(resp.scores[sel, item])))
 
 
-def _domain_scores(resp: RoundResponses, rows: np.ndarray, domain: int) -> tuple[np.ndarray, np.ndarray]:
+def _domain_scores(
+    resp: RoundResponses, rows: np.ndarray, domain: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Respondent domain scores and positive shares by the half rule (reference version)."""
     cols = np.flatnonzero(resp.item_domain == domain)
     scores, shares = [], []
@@ -53,7 +55,13 @@ def test_table_shape_and_row_order(resp, table):
     assert first.unit.tolist() == ["D0", "D1", "Q0", "Q1", "Q2", "Q3", "Q4", "Q5"]
     assert first.level.tolist() == ["domain"] * 2 + ["item"] * 6
     assert first.domain.tolist() == ["D0", "D1", "D0", "D1", "D0", "D1", "D0", "D1"]
-    assert table.group[: 5 * n_units : n_units].tolist() == [ALL_STAKEHOLDERS, "G0", "G1", "G2", "G3"]
+    assert table.group[: 5 * n_units : n_units].tolist() == [
+        ALL_STAKEHOLDERS,
+        "G0",
+        "G1",
+        "G2",
+        "G3",
+    ]
     assert set(table.organisation_kind[table.organisation == "O1"]) == {"Direct"}
 
 
@@ -84,7 +92,9 @@ def test_item_rows_match_direct_computation(resp, table):
         assert row["positive_high"] == pytest.approx(high, abs=1e-12)
         ref = mean_interval(x, population=population)
         assert row["mean"] == pytest.approx(ref.mean)
-        np.testing.assert_allclose([row["mean_low"], row["mean_high"]], [ref.low, ref.high], atol=1e-9)
+        np.testing.assert_allclose(
+            [row["mean_low"], row["mean_high"]], [ref.low, ref.high], atol=1e-9
+        )
         n_dk = int(np.sum(resp.dont_know[sel, i]))
         assert row["dont_know"] == pytest.approx(n_dk / (x.size + n_dk))
         checked += 1
@@ -106,7 +116,9 @@ def test_domain_rows_use_respondent_scores_and_half_rule(resp, table):
         assert row["mean"] == pytest.approx(scores.mean())
         assert row["positive"] == pytest.approx(shares.mean())
         ref = mean_interval(scores, population=row["n_invited"])
-        np.testing.assert_allclose([row["mean_low"], row["mean_high"]], [ref.low, ref.high], atol=1e-9)
+        np.testing.assert_allclose(
+            [row["mean_low"], row["mean_high"]], [ref.low, ref.high], atol=1e-9
+        )
         assert row["positive_low"] <= row["positive"] <= row["positive_high"]
         checked += 1
     assert checked > 10
@@ -233,8 +245,10 @@ def test_without_previous_round_trend_columns_are_nan(table):
 def test_finite_population_switch_widens_intervals(resp, table):
     plain = analyse_round(resp, finite_population=False)
     ok = ~np.isnan(table.positive_low) & (table.n < table.n_invited)
-    assert np.all(plain.positive_high[ok] - plain.positive_low[ok]
-                  >= table.positive_high[ok] - table.positive_low[ok] - 1e-12)
+    assert np.all(
+        plain.positive_high[ok] - plain.positive_low[ok]
+        >= table.positive_high[ok] - table.positive_low[ok] - 1e-12
+    )
 
 
 def test_threshold_ten_suppresses_more(resp, table):
@@ -253,8 +267,11 @@ def test_zero_response_cells_show_no_responses_not_zero_percent(make_round):
     resp = make_round(seed=3, n_orgs=3)
     keep = resp.organisation != 2
     resp = dataclasses.replace(
-        resp, scores=resp.scores[keep], dont_know=resp.dont_know[keep],
-        organisation=resp.organisation[keep], group=resp.group[keep],
+        resp,
+        scores=resp.scores[keep],
+        dont_know=resp.dont_know[keep],
+        organisation=resp.organisation[keep],
+        group=resp.group[keep],
     )
     empty = analyse_round(resp).filter(organisation="O2")
     assert (empty.n == 0).all() and not empty.suppressed.any()
@@ -277,12 +294,27 @@ def test_table_is_read_only_and_iterable(table):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda r: {"scores": np.where(r.dont_know, 3.0, r.scores)}, r"scores must be NaN where dont_know is True, got 3\.0"),
+        (
+            lambda r: {"scores": np.where(r.dont_know, 3.0, r.scores)},
+            r"scores must be NaN where dont_know is True, got 3\.0",
+        ),
         (lambda r: {"invited": r.invited * 0}, r"invited must be >= responses.*got invited=0"),
-        (lambda r: {"group": r.group + 10}, r"group codes must index group_labels \(0\.\.3\), got 1[0-3]"),
-        (lambda r: {"group_labels": ("G0", "G1", "G2", ALL_STAKEHOLDERS)}, r"must not contain the reserved 'All stakeholders'"),
-        (lambda r: {"item_labels": ("Q0",) * 6}, r"item_labels must be unique, got duplicates \['Q0'\]"),
-        (lambda r: {"positive_threshold": 2.0}, r"negative_threshold must be below positive_threshold, got 2\.0 >= 2\.0"),
+        (
+            lambda r: {"group": r.group + 10},
+            r"group codes must index group_labels \(0\.\.3\), got 1[0-3]",
+        ),
+        (
+            lambda r: {"group_labels": ("G0", "G1", "G2", ALL_STAKEHOLDERS)},
+            r"must not contain the reserved 'All stakeholders'",
+        ),
+        (
+            lambda r: {"item_labels": ("Q0",) * 6},
+            r"item_labels must be unique, got duplicates \['Q0'\]",
+        ),
+        (
+            lambda r: {"positive_threshold": 2.0},
+            r"negative_threshold must be below positive_threshold, got 2\.0 >= 2\.0",
+        ),
         (lambda r: {"scores": r.scores[:, :2]}, r"dont_know must have shape \(\d+, 2\)"),
     ],
 )
@@ -325,8 +357,12 @@ def test_property_random_rounds_are_safe_and_well_formed(
     table = analyse_round(resp, threshold=k)
     _assert_no_recovery_by_subtraction(resp, table, k)
     shown = ~np.isnan(table.positive_low)
-    assert np.all((0 <= table.positive_low[shown]) & (table.positive_low[shown] <= table.positive[shown]))
-    assert np.all((table.positive[shown] <= table.positive_high[shown]) & (table.positive_high[shown] <= 1))
+    assert np.all(
+        (0 <= table.positive_low[shown]) & (table.positive_low[shown] <= table.positive[shown])
+    )
+    assert np.all(
+        (table.positive[shown] <= table.positive_high[shown]) & (table.positive_high[shown] <= 1)
+    )
     has_mean = ~np.isnan(table.mean_low)
     assert np.all(table.mean_low[has_mean] <= table.mean[has_mean])
     assert np.all(table.mean[has_mean] <= table.mean_high[has_mean])

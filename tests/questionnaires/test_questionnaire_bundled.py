@@ -24,11 +24,23 @@ from questionnaires import (
 
 BUNDLED = ["ccg-360", "direct-commissioning-360"]
 CCG_GROUPS = [
-    "gp_practice", "health_wellbeing_board", "local_authority", "healthwatch", "patient_groups",
-    "nhs_provider", "other_commissioner", "nhs_england", "regulator", "vcse",
+    "gp_practice",
+    "health_wellbeing_board",
+    "local_authority",
+    "healthwatch",
+    "patient_groups",
+    "nhs_provider",
+    "other_commissioner",
+    "nhs_england",
+    "regulator",
+    "vcse",
 ]
 DOMAIN_IDS = [
-    "clinical_quality", "patient_engagement", "plans_outcomes", "governance", "partnership",
+    "clinical_quality",
+    "patient_engagement",
+    "plans_outcomes",
+    "governance",
+    "partnership",
     "leadership",
 ]
 
@@ -39,8 +51,19 @@ def q(request) -> Questionnaire:
 
 
 def test_contract_names_are_exported():
-    for name in ("load", "Questionnaire", "Section", "Domain", "Item", "Scale", "ScaleOption",
-                 "StakeholderGroup", "LocalQuestionBlock", "QuestionnaireError", "bundled_names"):
+    for name in (
+        "load",
+        "Questionnaire",
+        "Section",
+        "Domain",
+        "Item",
+        "Scale",
+        "ScaleOption",
+        "StakeholderGroup",
+        "LocalQuestionBlock",
+        "QuestionnaireError",
+        "bundled_names",
+    ):
         assert hasattr(questionnaires, name), name
     assert issubclass(QuestionnaireError, ValueError)
 
@@ -122,7 +145,11 @@ def test_one_headline_relationship_item(q):
     scale = q.scale_for(item)
     assert scale.id == "relationship"
     assert [o.label for o in scale.options] == [
-        "Very good", "Fairly good", "Neither good nor poor", "Fairly poor", "Very poor"
+        "Very good",
+        "Fairly good",
+        "Neither good nor poor",
+        "Fairly poor",
+        "Very poor",
     ]
 
 

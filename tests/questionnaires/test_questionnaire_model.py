@@ -36,8 +36,11 @@ def test_scale_helpers():
 def test_three_point_scale():
     scale = Scale(
         id="yes_no",
-        options=[ScaleOption(score=3, label="Yes"), ScaleOption(score=2, label="Partly"),
-                 ScaleOption(score=1, label="No")],
+        options=[
+            ScaleOption(score=3, label="Yes"),
+            ScaleOption(score=2, label="Partly"),
+            ScaleOption(score=1, label="No"),
+        ],
         positive_scores=frozenset({3}),
         negative_scores=frozenset({1}),
     )
@@ -60,8 +63,10 @@ def test_section_fills_items():
         id="leadership",
         title="Leadership",
         domain="leadership",
-        items=[Item(id="q_one", text="A?", scale="agreement"),
-               Item(id="q_two", text="B?", scale="agreement", groups=["vcse"])],
+        items=[
+            Item(id="q_one", text="A?", scale="agreement"),
+            Item(id="q_two", text="B?", scale="agreement", groups=["vcse"]),
+        ],
     )
     assert [(i.section, i.domain) for i in section.items] == [("leadership", "leadership")] * 2
     assert [i.id for i in section.items_for("vcse")] == ["q_one", "q_two"]
@@ -70,13 +75,23 @@ def test_section_fills_items():
 
 def test_validating_a_dict_checks_references_too():
     data = {
-        "id": "py-360", "version": 1, "title": "T", "organisation_kind": "direct",
-        "estimated_minutes": 5, "introduction": "Hello.",
+        "id": "py-360",
+        "version": 1,
+        "title": "T",
+        "organisation_kind": "direct",
+        "estimated_minutes": 5,
+        "introduction": "Hello.",
         "stakeholder_groups": [{"id": "icb", "name": "ICBs"}],
         "scales": {"agreement": AGREEMENT},
         "domains": [{"id": "governance", "number": 4, "title": "G", "summary": "S"}],
-        "sections": [{"id": "governance", "title": "G", "domain": "governance",
-                      "items": [{"id": "gov_one", "text": "Q?", "scale": "agreement"}]}],
+        "sections": [
+            {
+                "id": "governance",
+                "title": "G",
+                "domain": "governance",
+                "items": [{"id": "gov_one", "text": "Q?", "scale": "agreement"}],
+            }
+        ],
     }
     q = Questionnaire.model_validate(data)
     assert q.source == "" and q.items[0].domain == "governance"

@@ -22,9 +22,30 @@ SCOPES = ("own", "other_org", "other_area")
 #: outcomes: "ok" (the page works: 2xx, a redirect within its own flow, or a form error),
 #: "login" (redirect to sign in), "404" (as if the page did not exist)
 EVERYONE = {actor: "ok" for actor in ACTORS}
-SIGNED_IN = {"anonymous": "login", "respondent": "login", "viewer": "ok", "commissioner": "ok", "assessor": "ok", "manager": "ok"}
-MANAGERS = {"anonymous": "login", "respondent": "login", "viewer": "404", "commissioner": "404", "assessor": "404", "manager": "ok"}
-AREA_AND_NATIONAL = {"anonymous": "login", "respondent": "login", "viewer": "404", "commissioner": "404", "assessor": "ok", "manager": "ok"}
+SIGNED_IN = {
+    "anonymous": "login",
+    "respondent": "login",
+    "viewer": "ok",
+    "commissioner": "ok",
+    "assessor": "ok",
+    "manager": "ok",
+}
+MANAGERS = {
+    "anonymous": "login",
+    "respondent": "login",
+    "viewer": "404",
+    "commissioner": "404",
+    "assessor": "404",
+    "manager": "ok",
+}
+AREA_AND_NATIONAL = {
+    "anonymous": "login",
+    "respondent": "login",
+    "viewer": "404",
+    "commissioner": "404",
+    "assessor": "ok",
+    "manager": "ok",
+}
 
 
 def by_organisation(scope: str) -> dict[str, str]:
@@ -34,7 +55,12 @@ def by_organisation(scope: str) -> dict[str, str]:
         "other_org": {"assessor", "manager"},
         "other_area": {"manager"},
     }[scope]
-    return {actor: "login" if actor in ("anonymous", "respondent") else ("ok" if actor in visible else "404") for actor in ACTORS}
+    return {
+        actor: "login"
+        if actor in ("anonymous", "respondent")
+        else ("ok" if actor in visible else "404")
+        for actor in ACTORS
+    }
 
 
 @dataclass(frozen=True)
@@ -50,16 +76,24 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "auth.login"): Route("/auth/login", EVERYONE),
     ("POST", "auth.login"): Route("/auth/login", EVERYONE),
     ("POST", "auth.logout"): Route("/auth/logout", {**SIGNED_IN}),
-    ("GET", "auth.set_password_page"): Route("/auth/set-password/not-a-token", {actor: "404" for actor in ACTORS}),
-    ("POST", "auth.set_password_page"): Route("/auth/set-password/not-a-token", {actor: "404" for actor in ACTORS}),
+    ("GET", "auth.set_password_page"): Route(
+        "/auth/set-password/not-a-token", {actor: "404" for actor in ACTORS}
+    ),
+    ("POST", "auth.set_password_page"): Route(
+        "/auth/set-password/not-a-token", {actor: "404" for actor in ACTORS}
+    ),
     ("GET", "respond.start"): Route("/s/{token}", EVERYONE),
     ("GET", "respond.section"): Route("/s/{token}/1", EVERYONE),
     ("POST", "respond.section"): Route("/s/{token}/1", EVERYONE),
     ("GET", "respond.check"): Route("/s/{token}/check", EVERYONE),
     ("POST", "respond.check"): Route("/s/{token}/check", EVERYONE),
     ("GET", "respond.saved"): Route("/s/{token}/saved", EVERYONE),
-    ("GET", "respond.opt_out_page"): Route("/s/opt-out/not-a-token", {actor: "404" for actor in ACTORS}),
-    ("POST", "respond.opt_out_page"): Route("/s/opt-out/not-a-token", {actor: "404" for actor in ACTORS}),
+    ("GET", "respond.opt_out_page"): Route(
+        "/s/opt-out/not-a-token", {actor: "404" for actor in ACTORS}
+    ),
+    ("POST", "respond.opt_out_page"): Route(
+        "/s/opt-out/not-a-token", {actor: "404" for actor in ACTORS}
+    ),
     ("GET", "static"): Route("/static/css/app.css", EVERYONE),
     ("GET", "manage.index"): Route("/manage/", MANAGERS),
     ("GET", "manage.audit_log"): Route("/manage/audit", MANAGERS),
@@ -83,11 +117,15 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("POST", "manage.send_invitations"): Route("/manage/rounds/{round}/invitations", MANAGERS),
     ("GET", "manage.monitor"): Route("/manage/rounds/{round}/monitor", MANAGERS),
     ("GET", "manage.reminders"): Route("/manage/rounds/{round}/reminders", MANAGERS),
-    ("POST", "manage.reminder_schedule"): Route("/manage/rounds/{round}/reminders/schedule", MANAGERS),
+    ("POST", "manage.reminder_schedule"): Route(
+        "/manage/rounds/{round}/reminders/schedule", MANAGERS
+    ),
     ("POST", "manage.send_reminders"): Route("/manage/rounds/{round}/reminders/send", MANAGERS),
     ("GET", "manage.upload_stakeholders"): Route("/manage/rounds/{round}/stakeholders", MANAGERS),
     ("POST", "manage.upload_stakeholders"): Route("/manage/rounds/{round}/stakeholders", MANAGERS),
-    ("POST", "manage.confirm_stakeholders"): Route("/manage/rounds/{round}/stakeholders/confirm", MANAGERS),
+    ("POST", "manage.confirm_stakeholders"): Route(
+        "/manage/rounds/{round}/stakeholders/confirm", MANAGERS
+    ),
     ("GET", "results.methods"): Route("/results/methods", SIGNED_IN),
     ("GET", "results.national"): Route("/results/national", AREA_AND_NATIONAL),
     ("GET", "results.organisation"): Route("/results/{code}", by_organisation, scoped=True),
@@ -101,7 +139,9 @@ def test_every_route_has_an_entry(app: Any) -> None:
         for rule in app.url_map.iter_rules()
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
-    assert served == set(MATRIX), f"missing: {sorted(served - set(MATRIX))}; stale: {sorted(set(MATRIX) - served)}"
+    assert served == set(MATRIX), (
+        f"missing: {sorted(served - set(MATRIX))}; stale: {sorted(set(MATRIX) - served)}"
+    )
 
 
 def _outcome(response: Any) -> str:
@@ -117,7 +157,9 @@ def _outcome(response: Any) -> str:
 
 
 @pytest.fixture
-def world(db: Any, make_organisation: Any, make_round: Any, make_invitation: Any, make_user: Any) -> dict[str, Any]:
+def world(
+    db: Any, make_organisation: Any, make_round: Any, make_invitation: Any, make_user: Any
+) -> dict[str, Any]:
     own = make_organisation(code="OWN01", region="Midlands")
     other_org = make_organisation(code="OTH02", region="Midlands")
     other_area = make_organisation(code="FAR03", region="London")
@@ -137,7 +179,12 @@ def world(db: Any, make_organisation: Any, make_round: Any, make_invitation: Any
         "manager": make_user(role="manager"),
     }
     codes = {"own": own.code, "other_org": other_org.code, "other_area": other_area.code}
-    return {"round": survey_round.id, "token": link.path.rsplit("/", 1)[1], "users": users, "codes": codes}
+    return {
+        "round": survey_round.id,
+        "token": link.path.rsplit("/", 1)[1],
+        "users": users,
+        "codes": codes,
+    }
 
 
 def _csrf(client: Any) -> str:
@@ -147,29 +194,43 @@ def _csrf(client: Any) -> str:
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_each_visitor_gets_exactly_what_the_matrix_says(app: Any, world: dict[str, Any], actor: str) -> None:
+def test_each_visitor_gets_exactly_what_the_matrix_says(
+    app: Any, world: dict[str, Any], actor: str
+) -> None:
     client = app.test_client()
     if actor in world["users"]:
         token = _csrf(client)
-        signed = client.post("/auth/login", data={"csrf_token": token, "email": world["users"][actor].email, "password": PASSWORD})
+        signed = client.post(
+            "/auth/login",
+            data={"csrf_token": token, "email": world["users"][actor].email, "password": PASSWORD},
+        )
         assert signed.status_code == 302
     elif actor == "respondent":
         assert client.get(f"/s/{world['token']}").status_code == 200  # holds a live survey link
     leaks = []
     # Reads first, then writes (which may change the world), sign-out last of all.
-    ordered = sorted(MATRIX.items(), key=lambda item: (item[0][0] == "POST", item[0][1] == "auth.logout"))
+    ordered = sorted(
+        MATRIX.items(), key=lambda item: (item[0][0] == "POST", item[0][1] == "auth.logout")
+    )
     for (method, endpoint), route in ordered:
         scopes = SCOPES if route.scoped else ("own",)
         for scope in scopes:
             expected = (route.expect(scope) if route.scoped else route.expect)[actor]
-            path = route.path.format(round=world["round"], token=world["token"], code=world["codes"][scope], user=world["users"]["viewer"].id)
+            path = route.path.format(
+                round=world["round"],
+                token=world["token"],
+                code=world["codes"][scope],
+                user=world["users"]["viewer"].id,
+            )
             if method == "GET":
                 response = client.get(path)
             else:
                 response = client.post(path, data={"csrf_token": _csrf_for(client, actor)})
             got = _outcome(response)
             if got != expected:
-                leaks.append(f"{actor} {method} {path} ({scope}): expected {expected}, got {got} [{response.status_code}]")
+                leaks.append(
+                    f"{actor} {method} {path} ({scope}): expected {expected}, got {got} [{response.status_code}]"
+                )
             response.close()
     assert not leaks, "\n".join(leaks)
 

@@ -13,20 +13,36 @@ from sqlalchemy import func, select
 from survey.models import Answer, Invitation, PartialAnswers, Response
 from tests.survey.helpers import csrf_token
 
-XSS = ["<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "javascript:alert(1)", "{{7*7}}", "=cmd|' /C calc'!A0"]
+XSS = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "javascript:alert(1)",
+    "{{7*7}}",
+    "=cmd|' /C calc'!A0",
+]
 #: 5,000 generated links for GET and 5,000 for POST: 10,000 token strings per run
-FUZZ_SETTINGS = settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ_SETTINGS = settings(
+    max_examples=5000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 link_like = st.one_of(
     st.text(min_size=0, max_size=300),
-    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.", min_size=20, max_size=120),
+    st.text(
+        alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.",
+        min_size=20,
+        max_size=120,
+    ),
     st.binary(max_size=64).map(lambda b: b.hex()),
 )
 
 
 @FUZZ_SETTINGS
 @given(token=link_like, tail=st.sampled_from(["", "/1", "/check", "/saved", "/99", "/-1"]))
-def test_generated_links_get_the_dead_link_page_never_a_server_error(client: Any, token: str, tail: str) -> None:
+def test_generated_links_get_the_dead_link_page_never_a_server_error(
+    client: Any, token: str, tail: str
+) -> None:
     path = "/s/" + re.sub(r"[/?#%\\]", "", token) + tail
     response = client.get(path)
     assert response.status_code in (404, 405, 308), (path, response.status_code)
@@ -42,26 +58,38 @@ def test_generated_links_posted_to_never_store_anything(client: Any, db: Any, to
 
 values = st.one_of(
     st.text(max_size=50),
-    st.sampled_from(["1", "5", "dk", "0", "6", "-1", "99999999999999999999", "1.5", "", " ", "NaN", *XSS]),
+    st.sampled_from(
+        ["1", "5", "dk", "0", "6", "-1", "99999999999999999999", "1.5", "", " ", "NaN", *XSS]
+    ),
     st.text(min_size=2001, max_size=2100),
 )
 
 
-def test_hostile_form_payloads_never_fail_or_half_store(client: Any, db: Any, make_invitation: Any) -> None:
+def test_hostile_form_payloads_never_fail_or_half_store(
+    client: Any, db: Any, make_invitation: Any
+) -> None:
     issued = make_invitation()
     page = client.get(f"{issued.path}/1").get_data(as_text=True)
     token = csrf_token(page)
     names = sorted(set(re.findall(r'name="([a-z0-9_]+)" type="radio"', page)))
     other_items = ["local_1", "not_an_item", "csrf_token_x", "overall_relationship[]", "__proto__"]
 
-    @settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=2500,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(
-        payload=st.dictionaries(st.sampled_from(names + other_items), values, max_size=len(names) + 3),
+        payload=st.dictionaries(
+            st.sampled_from(names + other_items), values, max_size=len(names) + 3
+        ),
         section=st.integers(min_value=-2, max_value=12),
         action=st.sampled_from(["continue", "save", "", "submit", "<b>x</b>"]),
     )
     def post(payload: dict[str, str], section: int, action: str) -> None:
-        response = client.post(f"{issued.path}/{section}", data={"csrf_token": token, "action": action, **payload})
+        response = client.post(
+            f"{issued.path}/{section}", data={"csrf_token": token, "action": action, **payload}
+        )
         assert response.status_code < 500, (payload, section, response.status_code)
         if response.status_code == 200 or response.status_code == 400:
             html = response.get_data(as_text=True)
@@ -82,10 +110,17 @@ def test_hostile_form_payloads_never_fail_or_half_store(client: Any, db: Any, ma
     assert db.session.get(Invitation, issued.invitation.id).status.value in ("issued", "started")
 
 
-cells = st.one_of(st.text(max_size=40), st.sampled_from(["", " ", "gp_practice", "GP member practices", "T001", "a@b.org", "not an email", *XSS]))
+cells = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        ["", " ", "gp_practice", "GP member practices", "T001", "a@b.org", "not an email", *XSS]
+    ),
+)
 
 
-def test_generated_stakeholder_files_load_all_or_nothing(db: Any, make_round: Any, make_organisation: Any) -> None:
+def test_generated_stakeholder_files_load_all_or_nothing(
+    db: Any, make_round: Any, make_organisation: Any
+) -> None:
     from survey.errors import InputError
     from survey.models import Stakeholder
     from survey.stakeholders import apply_stakeholder_import, plan_stakeholder_import
@@ -93,11 +128,28 @@ def test_generated_stakeholder_files_load_all_or_nothing(db: Any, make_round: An
     survey_round = make_round()
     make_organisation(code="T001")
 
-    @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-    @given(rows=st.lists(st.tuples(cells, cells, cells, cells), max_size=6), header=st.sampled_from(["email,name,group,assesses", "Email , NAME,Group,ASSESSES", "email;name;group;assesses"]))
+    @settings(
+        max_examples=1500,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        rows=st.lists(st.tuples(cells, cells, cells, cells), max_size=6),
+        header=st.sampled_from(
+            [
+                "email,name,group,assesses",
+                "Email , NAME,Group,ASSESSES",
+                "email;name;group;assesses",
+            ]
+        ),
+    )
     def load(rows: list[tuple[str, str, str, str]], header: str) -> None:
         separator = ";" if ";" in header else ","
-        text = header + "\n" + "\n".join(separator.join(f'"{c.replace(chr(34), "")}"' for c in row) for row in rows)
+        text = (
+            header
+            + "\n"
+            + "\n".join(separator.join(f'"{c.replace(chr(34), "")}"' for c in row) for row in rows)
+        )
         before = db.session.scalar(select(func.count()).select_from(Stakeholder))
         try:
             plan = plan_stakeholder_import(survey_round, text.encode("utf-8"), "fuzz.csv")
@@ -112,7 +164,9 @@ def test_generated_stakeholder_files_load_all_or_nothing(db: Any, make_round: An
     load()
 
 
-def test_hostile_organisation_names_are_escaped_on_the_survey_pages(client: Any, make_invitation: Any, make_organisation: Any) -> None:
+def test_hostile_organisation_names_are_escaped_on_the_survey_pages(
+    client: Any, make_invitation: Any, make_organisation: Any
+) -> None:
     issued = make_invitation(organisation=make_organisation(name=XSS[0] + XSS[1]))
     for path in (issued.path, f"{issued.path}/1", f"{issued.path}/check"):
         html = client.get(path).get_data(as_text=True)
@@ -121,28 +175,61 @@ def test_hostile_organisation_names_are_escaped_on_the_survey_pages(client: Any,
 
 
 def test_hostile_author_and_import_fields_are_escaped_on_every_signed_in_page(
-    client: Any, db: Any, make_round: Any, make_organisation: Any, make_invitation: Any, make_user: Any, sign_in: Any
+    client: Any,
+    db: Any,
+    make_round: Any,
+    make_organisation: Any,
+    make_invitation: Any,
+    make_user: Any,
+    sign_in: Any,
 ) -> None:
     from survey.models import LocalQuestion
     from survey.responses import save_answers, submit_response
 
     hostile = XSS[0] + XSS[1]
-    organisation = make_organisation(code="XSS01", name="NHS " + hostile, region="Midlands " + hostile)
+    organisation = make_organisation(
+        code="XSS01", name="NHS " + hostile, region="Midlands " + hostile
+    )
     survey_round = make_round(title="Round " + hostile)
-    db.session.add(LocalQuestion(round_id=survey_round.id, organisation_id=organisation.id, item_id="local_1", text=hostile, scale="agreement"))
+    db.session.add(
+        LocalQuestion(
+            round_id=survey_round.id,
+            organisation_id=organisation.id,
+            item_id="local_1",
+            text=hostile,
+            scale="agreement",
+        )
+    )
     db.session.commit()
     for score in (5, 4, 4, 2, 5, 3):
         issued = make_invitation(survey_round=survey_round, organisation=organisation)
         invitation = db.session.get(Invitation, issued.invitation.id)
-        save_answers(invitation, {"overall_relationship": {"score": score}, "local_1": {"score": 4}, "comment_does_well": {"text": hostile}}, resume_section=1)
+        save_answers(
+            invitation,
+            {
+                "overall_relationship": {"score": score},
+                "local_1": {"score": 4},
+                "comment_does_well": {"text": hostile},
+            },
+            resume_section=1,
+        )
         submit_response(invitation, ["overall_relationship", "local_1", "comment_does_well"])
         db.session.commit()
     make_user(role="manager", name="Manager " + hostile)
     sign_in(make_user(role="manager", name="Boss " + hostile))
     paths = [
-        "/", "/results/XSS01", f"/results/XSS01?round={survey_round.id}", "/results/national", "/results/methods",
-        "/manage/", f"/manage/rounds/{survey_round.id}", f"/manage/rounds/{survey_round.id}/monitor",
-        f"/manage/rounds/{survey_round.id}/invitations", "/manage/users", "/manage/audit", "/results/XSS01/agenda.html",
+        "/",
+        "/results/XSS01",
+        f"/results/XSS01?round={survey_round.id}",
+        "/results/national",
+        "/results/methods",
+        "/manage/",
+        f"/manage/rounds/{survey_round.id}",
+        f"/manage/rounds/{survey_round.id}/monitor",
+        f"/manage/rounds/{survey_round.id}/invitations",
+        "/manage/users",
+        "/manage/audit",
+        "/results/XSS01/agenda.html",
     ]
     for path in paths:
         response = client.get(path)

@@ -55,7 +55,9 @@ def test_no_token_email_or_comment_reaches_a_log_line(
     comment = "A very particular remark about Dr Example"
     answer_everything(client, issued.path, comment=comment)
     check = client.get(f"{issued.path}/check")
-    client.post(f"{issued.path}/check", data={"csrf_token": csrf_token(check.get_data(as_text=True))})
+    client.post(
+        f"{issued.path}/check", data={"csrf_token": csrf_token(check.get_data(as_text=True))}
+    )
     runner.invoke(args=["mail", "send"])
     token = issued.path.rsplit("/", 1)[1]
     logged = "\n".join(record.getMessage() for record in caplog.records)
@@ -64,7 +66,9 @@ def test_no_token_email_or_comment_reaches_a_log_line(
         assert secret not in logged
 
 
-def test_probing_dead_links_is_rate_limited_but_answering_is_not(app: Any, db: Any, make_invitation: Any) -> None:
+def test_probing_dead_links_is_rate_limited_but_answering_is_not(
+    app: Any, db: Any, make_invitation: Any
+) -> None:
     from survey import create_app
     from survey.extensions import db as extension
 
@@ -84,7 +88,9 @@ def test_a_lost_database_connection_is_a_503_that_stores_nothing(app: Any) -> No
 
     from survey.errors import _render_database_error
 
-    lost = DBAPIError("SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True)
+    lost = DBAPIError(
+        "SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True
+    )
     refused = OperationalError("SELECT 1", {}, Exception("connection refused"))
     other = DBAPIError("SELECT 1", {}, Exception("syntax error"), connection_invalidated=False)
     with app.test_request_context("/s/anything/1", method="POST"):

@@ -43,7 +43,9 @@ def links_in(message: Message) -> list[str]:
     return _LINK.findall(text_part(message))
 
 
-def answer_everything(client: FlaskClient, path: str, *, choice: str = "4", comment: str = "Works well with us.") -> None:
+def answer_everything(
+    client: FlaskClient, path: str, *, choice: str = "4", comment: str = "Works well with us."
+) -> None:
     """Answer every section of the survey at ``path`` and stop at the check page."""
     number = 1
     while True:

@@ -55,7 +55,11 @@ def test_the_database_refuses_an_answer_that_is_both_a_score_and_dont_know(
     db: Any, make_invitation: Any
 ) -> None:
     issued = make_invitation()
-    response = Response(round_id=issued.invitation.round_id, organisation_id=issued.invitation.organisation_id, stakeholder_group="gp_practice")
+    response = Response(
+        round_id=issued.invitation.round_id,
+        organisation_id=issued.invitation.organisation_id,
+        stakeholder_group="gp_practice",
+    )
     db.session.add(response)
     db.session.flush()
     db.session.add(Answer(response_id=response.id, item_id="x", score=4, dont_know=True))
@@ -64,11 +68,17 @@ def test_the_database_refuses_an_answer_that_is_both_a_score_and_dont_know(
     db.session.rollback()
 
 
-def test_one_invitation_per_stakeholder_organisation_and_round(db: Any, make_invitation: Any) -> None:
+def test_one_invitation_per_stakeholder_organisation_and_round(
+    db: Any, make_invitation: Any
+) -> None:
     issued = make_invitation()
     first = issued.invitation
     db.session.add(
-        Invitation(round_id=first.round_id, stakeholder_id=first.stakeholder_id, organisation_id=first.organisation_id)
+        Invitation(
+            round_id=first.round_id,
+            stakeholder_id=first.stakeholder_id,
+            organisation_id=first.organisation_id,
+        )
     )
     with pytest.raises(IntegrityError):
         db.session.flush()

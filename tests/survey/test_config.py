@@ -12,7 +12,14 @@ import pytest
 from survey import create_app
 from survey.config import ConfigError, normalise_database_url
 
-ENV_NAMES = ("SECRET_KEY", "DATABASE_URL", "ASSURE360_DEMO", "FLASK_DEBUG", "SUPPRESSION_THRESHOLD", "COMMENT_THRESHOLD")
+ENV_NAMES = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "ASSURE360_DEMO",
+    "FLASK_DEBUG",
+    "SUPPRESSION_THRESHOLD",
+    "COMMENT_THRESHOLD",
+)
 
 
 @pytest.fixture
@@ -22,7 +29,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
-def test_refuses_to_start_without_a_secret_key(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_refuses_to_start_without_a_secret_key(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"})
 
@@ -46,19 +55,32 @@ def test_settings_come_from_the_environment(clean_env: pytest.MonkeyPatch) -> No
 def test_default_database_is_sqlite_in_the_instance_folder(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("SECRET_KEY", "x")
     app = create_app()
-    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{Path(app.instance_path) / 'assure360.sqlite'}"
+    assert (
+        app.config["SQLALCHEMY_DATABASE_URI"]
+        == f"sqlite:///{Path(app.instance_path) / 'assure360.sqlite'}"
+    )
     assert app.config["MAIL_BACKEND"] == "file"
 
 
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("SUPPRESSION_THRESHOLD", "five", "SUPPRESSION_THRESHOLD must be a whole number, got 'five'"),
+        (
+            "SUPPRESSION_THRESHOLD",
+            "five",
+            "SUPPRESSION_THRESHOLD must be a whole number, got 'five'",
+        ),
         ("SUPPRESSION_THRESHOLD", "0", "SUPPRESSION_THRESHOLD must be at least 1"),
-        ("COMMENT_THRESHOLD", "3", "COMMENT_THRESHOLD (3) must not be below SUPPRESSION_THRESHOLD (5)"),
+        (
+            "COMMENT_THRESHOLD",
+            "3",
+            "COMMENT_THRESHOLD (3) must not be below SUPPRESSION_THRESHOLD (5)",
+        ),
     ],
 )
-def test_bad_settings_are_named(clean_env: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:
+def test_bad_settings_are_named(
+    clean_env: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
     clean_env.setenv("SECRET_KEY", "x")
     clean_env.setenv(name, value)
     with pytest.raises(ConfigError) as error:
@@ -76,7 +98,9 @@ def _cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Complete
     base["DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     base.update(env)
     command = [sys.executable, "-c", "from survey.cli import main; main()", *args]
-    return subprocess.run(command, cwd=tmp_path, env=base, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        command, cwd=tmp_path, env=base, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_the_command_line_says_clearly_why_it_will_not_start(tmp_path: Path) -> None:

@@ -29,14 +29,30 @@ def _run(runner, *args: str):  # type: ignore[no-untyped-def]
     return result
 
 
-def test_a_round_from_cli_to_one_anonymous_response(app, runner, client, db, tmp_path: Path) -> None:
+def test_a_round_from_cli_to_one_anonymous_response(
+    app, runner, client, db, tmp_path: Path
+) -> None:
     (tmp_path / "orgs.csv").write_text(ORGANISATIONS)
     (tmp_path / "people.csv").write_text(STAKEHOLDERS, encoding="utf-8")
     _run(runner, "organisations", "import", str(tmp_path / "orgs.csv"))
-    created = _run(runner, "round", "create", "--year", "2030", "--questionnaire", "ccg-360", "--opens", "2020-01-01", "--closes", "2099-12-31")
+    created = _run(
+        runner,
+        "round",
+        "create",
+        "--year",
+        "2030",
+        "--questionnaire",
+        "ccg-360",
+        "--opens",
+        "2020-01-01",
+        "--closes",
+        "2099-12-31",
+    )
     round_id = created.output.split()[2].rstrip(":")
     _run(runner, "round", "open", round_id)
-    preview = _run(runner, "stakeholders", "import", round_id, str(tmp_path / "people.csv"), "--yes")
+    preview = _run(
+        runner, "stakeholders", "import", round_id, str(tmp_path / "people.csv"), "--yes"
+    )
     assert "2 new stakeholder(s)" in preview.output and "3 new invitation(s)" in preview.output
     issued = _run(runner, "invitations", "issue", round_id)
     assert "3 invitation(s) in 2 email(s)" in issued.output
@@ -52,7 +68,9 @@ def test_a_round_from_cli_to_one_anonymous_response(app, runner, client, db, tmp
     assert "NHS Alpha Integrated Care Board" in start.get_data(as_text=True)
     answer_everything(client, path, choice="4", comment="Clear about its plans.")
     check = client.get(f"{path}/check")
-    submitted = client.post(f"{path}/check", data={"csrf_token": csrf_token(check.get_data(as_text=True))})
+    submitted = client.post(
+        f"{path}/check", data={"csrf_token": csrf_token(check.get_data(as_text=True))}
+    )
     assert submitted.status_code == 302
     assert "Survey complete" in client.get(path).get_data(as_text=True)
 
@@ -65,7 +83,11 @@ def test_a_round_from_cli_to_one_anonymous_response(app, runner, client, db, tmp
             [a for a in response.answers if a.text]
         )
         statuses = sorted(s.value for s in db.session.scalars(select(Invitation.status)))
-        assert statuses == [InvitationStatus.COMPLETED.value, InvitationStatus.ISSUED.value, InvitationStatus.ISSUED.value]
+        assert statuses == [
+            InvitationStatus.COMPLETED.value,
+            InvitationStatus.ISSUED.value,
+            InvitationStatus.ISSUED.value,
+        ]
 
     exported = _run(runner, "export", "responses", round_id, "-o", str(tmp_path / "out.csv"))
     assert "wrote" in exported.output
@@ -75,10 +97,24 @@ def test_a_round_from_cli_to_one_anonymous_response(app, runner, client, db, tmp
     assert "pat.jones" not in (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
 
 
-def test_a_bad_stakeholder_file_names_row_and_column_and_loads_nothing(app, runner, db, tmp_path: Path) -> None:
+def test_a_bad_stakeholder_file_names_row_and_column_and_loads_nothing(
+    app, runner, db, tmp_path: Path
+) -> None:
     (tmp_path / "orgs.csv").write_text(ORGANISATIONS)
     _run(runner, "organisations", "import", str(tmp_path / "orgs.csv"))
-    created = _run(runner, "round", "create", "--year", "2031", "--questionnaire", "ccg-360", "--opens", "2020-01-01", "--closes", "2099-12-31")
+    created = _run(
+        runner,
+        "round",
+        "create",
+        "--year",
+        "2031",
+        "--questionnaire",
+        "ccg-360",
+        "--opens",
+        "2020-01-01",
+        "--closes",
+        "2099-12-31",
+    )
     round_id = created.output.split()[2].rstrip(":")
     (tmp_path / "bad.csv").write_text(
         "email,name,group,assesses\n"
@@ -88,7 +124,9 @@ def test_a_bad_stakeholder_file_names_row_and_column_and_loads_nothing(app, runn
         "y@example.org,Unknown Org,gp_practice,99Z\n"
         "good@example.org,Good Again,gp_practice,01A\n"
     )
-    result = runner.invoke(args=["stakeholders", "import", round_id, str(tmp_path / "bad.csv"), "--yes"])
+    result = runner.invoke(
+        args=["stakeholders", "import", round_id, str(tmp_path / "bad.csv"), "--yes"]
+    )
     assert result.exit_code == 1
     assert "row 3, column 'email'" in result.output
     assert "row 4, column 'group'" in result.output and "astronauts" in result.output

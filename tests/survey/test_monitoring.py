@@ -11,16 +11,22 @@ from sqlalchemy import select, update
 from survey.invitations import issue_invitations, opt_out
 from survey.models import Invitation, OutboxMessage, OutboxStatus, Stakeholder
 from survey.models.types import utcnow
-from survey.monitoring import DeliveryState, delivery_status, mark_bounced, response_rates, state_counts
+from survey.monitoring import (
+    DeliveryState,
+    delivery_status,
+    mark_bounced,
+    response_rates,
+    state_counts,
+)
 from survey.responses import save_answers, submit_response
 from tests.survey.mail.helpers import queue_invitations
 
 
 def _invitation(db: Any, email: str, organisation_id: int) -> Invitation:
     return db.session.scalars(
-        select(Invitation).join(Invitation.stakeholder).where(
-            Stakeholder.email == email, Invitation.organisation_id == organisation_id
-        )
+        select(Invitation)
+        .join(Invitation.stakeholder)
+        .where(Stakeholder.email == email, Invitation.organisation_id == organisation_id)
     ).one()
 
 
@@ -40,23 +46,42 @@ def test_every_stakeholder_has_one_state_and_rates_count_per_organisation_and_gr
     _complete(_invitation(db, "person0@example.org", first.id))
     _complete(_invitation(db, "person0@example.org", second.id))
     _complete(_invitation(db, "person1@example.org", first.id))
-    save_answers(_invitation(db, "person2@example.org", second.id), {"overall_relationship": {"score": 2}}, 2)
+    save_answers(
+        _invitation(db, "person2@example.org", second.id), {"overall_relationship": {"score": 2}}, 2
+    )
     stakeholders = {s.email: s for s in db.session.scalars(select(Stakeholder))}
     opt_out(stakeholders["person3@example.org"])
     stakeholders["person4@example.org"].undeliverable_at = utcnow()
-    for number, status in ((5, OutboxStatus.SENT), (6, OutboxStatus.FAILED), (7, OutboxStatus.AMBIGUOUS)):
+    for number, status in (
+        (5, OutboxStatus.SENT),
+        (6, OutboxStatus.FAILED),
+        (7, OutboxStatus.AMBIGUOUS),
+    ):
         db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.stakeholder_id == stakeholders[f"person{number}@example.org"].id)
             .values(status=status, last_error=None if status is OutboxStatus.SENT else "451 boom")
         )
-    late = Stakeholder(round_id=survey_round.id, email="late@example.org", name="Late", group="gp_practice")
-    purged = Stakeholder(round_id=survey_round.id, email="purged@example.org", name="P", group="gp_practice")
+    late = Stakeholder(
+        round_id=survey_round.id, email="late@example.org", name="Late", group="gp_practice"
+    )
+    purged = Stakeholder(
+        round_id=survey_round.id, email="purged@example.org", name="P", group="gp_practice"
+    )
     db.session.add_all([late, purged])
     db.session.flush()
-    db.session.add(Invitation(round_id=survey_round.id, stakeholder_id=late.id, organisation_id=first.id))
+    db.session.add(
+        Invitation(round_id=survey_round.id, stakeholder_id=late.id, organisation_id=first.id)
+    )
     # links issued, their email since purged: counted as sent
-    db.session.add(Invitation(round_id=survey_round.id, stakeholder_id=purged.id, organisation_id=first.id, status="issued"))
+    db.session.add(
+        Invitation(
+            round_id=survey_round.id,
+            stakeholder_id=purged.id,
+            organisation_id=first.id,
+            status="issued",
+        )
+    )
     db.session.commit()
 
     rows = {row.email: row for row in delivery_status(survey_round)}
@@ -75,7 +100,10 @@ def test_every_stakeholder_has_one_state_and_rates_count_per_organisation_and_gr
         "purged": DeliveryState.SENT,
     }
     assert {email.split("@")[0]: row.state for email, row in rows.items()} == expected
-    assert (rows["person1@example.org"].completed, rows["person1@example.org"].invitations) == (1, 2)
+    assert (rows["person1@example.org"].completed, rows["person1@example.org"].invitations) == (
+        1,
+        2,
+    )
     assert rows["person6@example.org"].last_error == "451 boom"
     counts = state_counts(list(rows.values()))
     assert sum(counts.values()) == 11 and counts[DeliveryState.COMPLETED] == 1
@@ -87,13 +115,20 @@ def test_every_stakeholder_has_one_state_and_rates_count_per_organisation_and_gr
     assert abs((rates["AAA", "gp_practice"].rate or 0) - 2 / 10) < 1e-12
 
 
-def test_a_bounce_list_marks_addresses_any_case_and_reports_strangers(db, make_round, make_organisation) -> None:
+def test_a_bounce_list_marks_addresses_any_case_and_reports_strangers(
+    db, make_round, make_organisation
+) -> None:
     survey_round = make_round()
     queue_invitations(db, survey_round, [make_organisation().id], 3)
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    for row in (["Email"], ["PERSON0@example.org"], ["stranger@example.org"], ["person2@example.org"]):
+    for row in (
+        ["Email"],
+        ["PERSON0@example.org"],
+        ["stranger@example.org"],
+        ["person2@example.org"],
+    ):
         sheet.append(row)
     data = io.BytesIO()
     workbook.save(data)
@@ -102,7 +137,12 @@ def test_a_bounce_list_marks_addresses_any_case_and_reports_strangers(db, make_r
     db.session.commit()
 
     assert (report.marked, report.already, report.unknown) == (2, 0, ["stranger@example.org"])
-    bounced = sorted(s.email for s in db.session.scalars(select(Stakeholder).where(Stakeholder.undeliverable_at.is_not(None))))
+    bounced = sorted(
+        s.email
+        for s in db.session.scalars(
+            select(Stakeholder).where(Stakeholder.undeliverable_at.is_not(None))
+        )
+    )
     assert bounced == ["person0@example.org", "person2@example.org"]
     again = mark_bounced(survey_round, b"email\nperson0@example.org\n", "again.csv")
     assert (again.marked, again.already) == (0, 1)
@@ -127,8 +167,12 @@ def test_status_and_bounces_commands(runner, db, make_round, make_organisation, 
     assert "person1@example.org" in status.output
     assert "ZZZ" in status.output and "0%" in status.output
 
-    missing = runner.invoke(args=["mail", "bounces", str(survey_round.id), str(tmp_path / "none.csv")])
+    missing = runner.invoke(
+        args=["mail", "bounces", str(survey_round.id), str(tmp_path / "none.csv")]
+    )
     assert missing.exit_code == 1 and "cannot read" in missing.output
     no_column = tmp_path / "wrong.csv"
     no_column.write_text("address\nx@example.org\n")
-    assert runner.invoke(args=["mail", "bounces", str(survey_round.id), str(no_column)]).exit_code == 1
+    assert (
+        runner.invoke(args=["mail", "bounces", str(survey_round.id), str(no_column)]).exit_code == 1
+    )

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from survey.invitations import reissue_link, revoke
 from survey.mail import deliver_due
-from survey.models import Invitation, InvitationStatus, OutboxMessage, Stakeholder
+from survey.models import Invitation, OutboxMessage, Stakeholder
 from survey.models.types import utcnow
 from survey.reminders import plan_reminders, schedule_days, send_reminders, set_schedule
 from survey.responses import save_answers, submit_response
@@ -31,8 +31,15 @@ def _stakeholder(db: Any, email: str) -> Stakeholder:
 
 def test_schedule_days_count_from_invitation_and_back_from_closing(make_round) -> None:
     survey_round = make_round(opens_on=date(2030, 3, 1), closes_on=date(2030, 3, 31))
-    assert (survey_round.reminder_days_after_invitation, survey_round.reminder_days_before_close) == ([7, 14], [2])
-    assert schedule_days(survey_round, date(2030, 3, 1)) == [date(2030, 3, 8), date(2030, 3, 15), date(2030, 3, 29)]
+    assert (
+        survey_round.reminder_days_after_invitation,
+        survey_round.reminder_days_before_close,
+    ) == ([7, 14], [2])
+    assert schedule_days(survey_round, date(2030, 3, 1)) == [
+        date(2030, 3, 8),
+        date(2030, 3, 15),
+        date(2030, 3, 29),
+    ]
     # invited late: only days after the invitation and not after closing remain
     assert schedule_days(survey_round, date(2030, 3, 26)) == [date(2030, 3, 29)]
     assert schedule_days(survey_round, date(2030, 3, 30)) == []
@@ -79,20 +86,28 @@ def test_reminders_leave_out_completed_opted_out_bounced_and_revoked(
     by_email["person3@example.org"].undeliverable_at = utcnow()
     # person4: one revoked, one started -> reminded about the started one
     revoke(invitations[("person4@example.org", first.id)])
-    save_answers(invitations[("person4@example.org", second.id)], {"overall_relationship": {"score": 3}}, 2)
+    save_answers(
+        invitations[("person4@example.org", second.id)], {"overall_relationship": {"score": 3}}, 2
+    )
     db.session.commit()
 
     planned = {plan.email: plan for plan in plan_reminders(survey_round, TODAY)}
 
     assert sorted(planned) == ["person0@example.org", "person4@example.org"]
-    assert [link for _n, link in planned["person0@example.org"].links] == [links[invitations[("person0@example.org", second.id)].id]]
-    assert [link for _n, link in planned["person4@example.org"].links] == [links[invitations[("person4@example.org", second.id)].id]]
+    assert [link for _n, link in planned["person0@example.org"].links] == [
+        links[invitations[("person0@example.org", second.id)].id]
+    ]
+    assert [link for _n, link in planned["person4@example.org"].links] == [
+        links[invitations[("person4@example.org", second.id)].id]
+    ]
 
 
 def test_sending_queues_one_email_each_and_respects_the_schedule_and_the_maximum(
     app, db, make_round, make_organisation
 ) -> None:
-    survey_round = make_round(opens_on=TODAY - timedelta(days=20), closes_on=TODAY + timedelta(days=30))
+    survey_round = make_round(
+        opens_on=TODAY - timedelta(days=20), closes_on=TODAY + timedelta(days=30)
+    )
     organisation = make_organisation()
     queue_invitations(db, survey_round, [organisation.id], 3)
     _invited_days_ago(db, 8)
@@ -107,7 +122,9 @@ def test_sending_queues_one_email_each_and_respects_the_schedule_and_the_maximum
     assert send_reminders(survey_round, TODAY + timedelta(days=1)).emails == 3
     db.session.commit()
     assert plan_reminders(survey_round, TODAY + timedelta(days=3)) == []  # the maximum is 2
-    reminders = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder")).all()
+    reminders = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "reminder")
+    ).all()
     assert len(reminders) == 6
     assert all(m.unsubscribe_url and "/s/opt-out/" in m.unsubscribe_url for m in reminders)
     assert {s.reminders_sent for s in db.session.scalars(select(Stakeholder))} == {2}
@@ -131,7 +148,9 @@ def test_reminders_carry_a_reissued_link_and_the_old_one_is_dead(
     assert client.get(old_link.removeprefix("http://localhost")).status_code == 404
 
 
-def test_a_changed_secret_key_drops_links_it_cannot_rebuild(app, db, make_round, make_organisation) -> None:
+def test_a_changed_secret_key_drops_links_it_cannot_rebuild(
+    app, db, make_round, make_organisation
+) -> None:
     survey_round = make_round()
     queue_invitations(db, survey_round, [make_organisation().id], 1)
     _invited_days_ago(db, 8)
@@ -158,14 +177,19 @@ def test_reminders_command_dry_run_lists_and_queues_nothing_then_sends(
     assert "2 reminder(s) would be queued" in dry.output
     for link in links.values():
         assert link in dry.output
-    assert db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder")).all() == []
+    assert (
+        db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder")).all()
+        == []
+    )
 
     sent = runner.invoke(args=["reminders", "send", str(survey_round.id)])
     assert sent.exit_code == 0, sent.output
     assert "2 reminder(s) covering 2 invitation(s) queued" in sent.output
     assert "2 sent" in sent.output
     reminders = [
-        m for m in read_outbox(tmp_path / "outbox") if str(make_header(decode_header(m["Subject"]))).startswith("Reminder")
+        m
+        for m in read_outbox(tmp_path / "outbox")
+        if str(make_header(decode_header(m["Subject"]))).startswith("Reminder")
     ]
     assert len(reminders) == 2
     assert sorted(link for m in reminders for link in links_in(m)) == sorted(links.values())
@@ -176,7 +200,19 @@ def test_round_reminders_command_shows_and_changes_the_schedule(runner, db, make
     survey_round = make_round()
     shown = runner.invoke(args=["round", "reminders", str(survey_round.id)])
     assert shown.exit_code == 0 and "[7, 14]" in shown.output and "[2]" in shown.output
-    changed = runner.invoke(args=["round", "reminders", str(survey_round.id), "--after", "5,10", "--before", "3,1", "--max", "4"])
+    changed = runner.invoke(
+        args=[
+            "round",
+            "reminders",
+            str(survey_round.id),
+            "--after",
+            "5,10",
+            "--before",
+            "3,1",
+            "--max",
+            "4",
+        ]
+    )
     assert changed.exit_code == 0, changed.output
     db.session.refresh(survey_round)
     assert survey_round.reminder_days_after_invitation == [5, 10]

@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.errors import InputError
-from survey.models import AuditEvent, Invitation, OutboxMessage, PartialAnswers, Response, Stakeholder
+from survey.models import (
+    AuditEvent,
+    Invitation,
+    OutboxMessage,
+    PartialAnswers,
+    Response,
+    Stakeholder,
+)
 from survey.responses import save_answers, submit_response
 from survey.retention import change_thresholds, erase_stakeholder, purge_date, purge_identities
 from survey.round_arrays import analyse
@@ -36,14 +43,28 @@ def _same(before: Any, after: Any) -> None:
             assert left.tolist() == right.tolist(), column
 
 
-def test_purging_identities_keeps_every_number(db: Any, make_round: Any, make_organisation: Any, make_invitation: Any) -> None:
+def test_purging_identities_keeps_every_number(
+    db: Any, make_round: Any, make_organisation: Any, make_invitation: Any
+) -> None:
     survey_round = make_round()
     alpha, beta = make_organisation(), make_organisation()
     for index, score in enumerate([5, 4, 4, 3, 2, 5, 4]):
-        _answer(db, make_invitation(survey_round=survey_round, organisation=alpha, group="gp_practice"), score)
-        make_invitation(survey_round=survey_round, organisation=beta, group="local_authority" if index % 2 else "gp_practice")
+        _answer(
+            db,
+            make_invitation(survey_round=survey_round, organisation=alpha, group="gp_practice"),
+            score,
+        )
+        make_invitation(
+            survey_round=survey_round,
+            organisation=beta,
+            group="local_authority" if index % 2 else "gp_practice",
+        )
     started = make_invitation(survey_round=survey_round, organisation=alpha)
-    save_answers(db.session.get(Invitation, started.invitation.id), {"overall_relationship": {"score": 1}}, resume_section=1)
+    save_answers(
+        db.session.get(Invitation, started.invitation.id),
+        {"overall_relationship": {"score": 1}},
+        resume_section=1,
+    )
     db.session.commit()
     survey_round.close()
     db.session.commit()
@@ -68,7 +89,9 @@ def test_an_open_round_keeps_its_identities(db: Any, make_round: Any) -> None:
         purge_identities(survey_round, date.today() + timedelta(days=999))
 
 
-def test_a_stakeholder_can_be_erased_on_request(db: Any, make_round: Any, make_invitation: Any) -> None:
+def test_a_stakeholder_can_be_erased_on_request(
+    db: Any, make_round: Any, make_invitation: Any
+) -> None:
     survey_round = make_round()
     keep = make_invitation(survey_round=survey_round, email="keep@example.org")
     gone = make_invitation(survey_round=survey_round, email="Erase.Me@example.org")
@@ -77,16 +100,27 @@ def test_a_stakeholder_can_be_erased_on_request(db: Any, make_round: Any, make_i
     db.session.commit()
     emails = list(db.session.scalars(select(Stakeholder.email)))
     assert emails == ["keep@example.org"]
-    assert _count(db, Invitation) == 1 and db.session.get(Invitation, keep.invitation.id) is not None
-    assert not any(m.recipient.lower() == "erase.me@example.org" for m in db.session.scalars(select(OutboxMessage)))
+    assert (
+        _count(db, Invitation) == 1 and db.session.get(Invitation, keep.invitation.id) is not None
+    )
+    assert not any(
+        m.recipient.lower() == "erase.me@example.org"
+        for m in db.session.scalars(select(OutboxMessage))
+    )
     assert _count(db, Response) == 1  # the submitted answer stays: it is anonymous
-    audit_text = str([(e.action, e.target, e.detail) for e in db.session.scalars(select(AuditEvent))])
+    audit_text = str(
+        [(e.action, e.target, e.detail) for e in db.session.scalars(select(AuditEvent))]
+    )
     assert "erase.me" not in audit_text.lower()
 
 
-def test_thresholds_can_only_be_raised_once_there_are_responses(db: Any, make_round: Any, make_invitation: Any) -> None:
+def test_thresholds_can_only_be_raised_once_there_are_responses(
+    db: Any, make_round: Any, make_invitation: Any
+) -> None:
     survey_round = make_round()
-    change_thresholds(survey_round, suppression=3, comment=6)  # no responses yet: any sensible change
+    change_thresholds(
+        survey_round, suppression=3, comment=6
+    )  # no responses yet: any sensible change
     _answer(db, make_invitation(survey_round=survey_round), 4)
     with pytest.raises(InputError, match="can only be raised"):
         change_thresholds(survey_round, suppression=2)
@@ -97,7 +131,9 @@ def test_thresholds_can_only_be_raised_once_there_are_responses(db: Any, make_ro
     assert (survey_round.suppression_threshold, survey_round.comment_threshold) == (6, 12)
 
 
-def test_the_purge_command_refuses_an_open_round_and_names_why(runner: Any, make_round: Any) -> None:
+def test_the_purge_command_refuses_an_open_round_and_names_why(
+    runner: Any, make_round: Any
+) -> None:
     survey_round = make_round()
     result = runner.invoke(args=["round", "purge", str(survey_round.id)])
     assert result.exit_code == 1

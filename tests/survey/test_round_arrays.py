@@ -12,7 +12,9 @@ from survey.responses import save_answers, submit_response
 from survey.round_arrays import analyse, round_responses
 
 
-def _answer(db: Any, make_invitation: Any, survey_round: Any, organisation: Any, group: str, value: dict) -> None:
+def _answer(
+    db: Any, make_invitation: Any, survey_round: Any, organisation: Any, group: str, value: dict
+) -> None:
     issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
     invitation = db.session.get(Invitation, issued.invitation.id)
     save_answers(invitation, {"overall_relationship": value}, resume_section=1)
@@ -20,42 +22,83 @@ def _answer(db: Any, make_invitation: Any, survey_round: Any, organisation: Any,
     db.session.commit()
 
 
-def test_stored_answers_become_the_engines_arrays_and_results(db: Any, make_invitation: Any, make_round: Any, make_organisation: Any) -> None:
+def test_stored_answers_become_the_engines_arrays_and_results(
+    db: Any, make_invitation: Any, make_round: Any, make_organisation: Any
+) -> None:
     survey_round = make_round()
     alpha, beta = make_organisation(code="01A"), make_organisation(code="02B")
     # Alpha: six GP practices (5, 5, 4, 2, 1, don't know); one local authority (suppressed).
-    for value in ({"score": 5}, {"score": 5}, {"score": 4}, {"score": 2}, {"score": 1}, {"dont_know": True}):
+    for value in (
+        {"score": 5},
+        {"score": 5},
+        {"score": 4},
+        {"score": 2},
+        {"score": 1},
+        {"dont_know": True},
+    ):
         _answer(db, make_invitation, survey_round, alpha, "gp_practice", value)
     _answer(db, make_invitation, survey_round, alpha, "local_authority", {"score": 3})
     for score in (4, 4, 4, 4, 4):
         _answer(db, make_invitation, survey_round, beta, "gp_practice", {"score": score})
-    make_invitation(survey_round=survey_round, organisation=beta, group="gp_practice")  # invited, silent
+    make_invitation(
+        survey_round=survey_round, organisation=beta, group="gp_practice"
+    )  # invited, silent
 
     arrays = round_responses(survey_round)
     assert arrays.scores.shape == (12, len(arrays.item_labels))
     column = arrays.item_labels.index("overall_relationship")
     alpha_rows = arrays.organisation == arrays.organisation_labels.index("01A")
-    assert sorted(np.nan_to_num(arrays.scores[alpha_rows, column]).tolist()) == [0, 1, 2, 3, 4, 5, 5]
+    assert sorted(np.nan_to_num(arrays.scores[alpha_rows, column]).tolist()) == [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        5,
+    ]
     assert arrays.dont_know[alpha_rows, column].sum() == 1
-    assert arrays.invited[arrays.organisation_labels.index("02B"), arrays.group_labels.index("gp_practice")] == 6
+    assert (
+        arrays.invited[
+            arrays.organisation_labels.index("02B"), arrays.group_labels.index("gp_practice")
+        ]
+        == 6
+    )
 
     table = analyse(survey_round)
-    alpha_all = next(table.filter(organisation="01A", group="All stakeholders", unit="overall_relationship").rows())
+    alpha_all = next(
+        table.filter(
+            organisation="01A", group="All stakeholders", unit="overall_relationship"
+        ).rows()
+    )
     assert alpha_all["n"] == 6 and math.isclose(alpha_all["positive"], 3 / 6)
-    assert math.isclose(alpha_all["negative"], 2 / 6) and math.isclose(alpha_all["dont_know"], 1 / 7)
+    assert math.isclose(alpha_all["negative"], 2 / 6) and math.isclose(
+        alpha_all["dont_know"], 1 / 7
+    )
     assert math.isclose(alpha_all["mean"], (5 + 5 + 4 + 2 + 1 + 3) / 6)
     assert alpha_all["positive_low"] < 0.5 < alpha_all["positive_high"]
     # The lone local authority answer is hidden, and so are the GP practices: otherwise the
     # local authority's answer would be "all stakeholders" minus "GP practices".
     for group in ("local_authority", "gp_practice"):
-        row = next(table.filter(organisation="01A", group=group, unit="overall_relationship").rows())
+        row = next(
+            table.filter(organisation="01A", group=group, unit="overall_relationship").rows()
+        )
         assert row["suppressed"] and math.isnan(row["n"]) and math.isnan(row["positive"])
-    beta_gp = next(table.filter(organisation="02B", group="gp_practice", unit="overall_relationship").rows())
+    beta_gp = next(
+        table.filter(organisation="02B", group="gp_practice", unit="overall_relationship").rows()
+    )
     assert not beta_gp["suppressed"] and beta_gp["n"] == 5 and beta_gp["positive"] == 1.0
     assert math.isclose(beta_gp["response_rate"], 5 / 6)
 
 
-def test_the_results_export_carries_no_number_for_a_suppressed_cell(db: Any, runner: Any, make_invitation: Any, make_round: Any, make_organisation: Any, tmp_path: Any) -> None:
+def test_the_results_export_carries_no_number_for_a_suppressed_cell(
+    db: Any,
+    runner: Any,
+    make_invitation: Any,
+    make_round: Any,
+    make_organisation: Any,
+    tmp_path: Any,
+) -> None:
     import csv
 
     survey_round = make_round()
@@ -63,7 +106,9 @@ def test_the_results_export_carries_no_number_for_a_suppressed_cell(db: Any, run
     for score in (5, 4, 4, 3, 2, 5):
         _answer(db, make_invitation, survey_round, alpha, "gp_practice", {"score": score})
     _answer(db, make_invitation, survey_round, alpha, "healthwatch", {"score": 1})
-    result = runner.invoke(args=["export", "results", str(survey_round.id), "-o", str(tmp_path / "r.csv")])
+    result = runner.invoke(
+        args=["export", "results", str(survey_round.id), "-o", str(tmp_path / "r.csv")]
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()))
     cells = {(r["group"], r["unit"]): r for r in rows if r["organisation"] == "01A"}

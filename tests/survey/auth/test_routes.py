@@ -6,18 +6,19 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from survey import create_app
-from survey.models import AuditEvent, User
+from survey.models import AuditEvent
 from tests.factories import PASSWORD
-from tests.survey.helpers import csrf_token, links_in, read_outbox
+from tests.survey.helpers import csrf_token, read_outbox
 
 
 def _post_login(client: Any, email: str, password: str) -> Any:
     token = csrf_token(client.get("/auth/login").get_data(as_text=True))
-    return client.post("/auth/login", data={"csrf_token": token, "email": email, "password": password})
+    return client.post(
+        "/auth/login", data={"csrf_token": token, "email": email, "password": password}
+    )
 
 
 def test_signing_in_renews_the_session_and_is_audited(client: Any, db: Any, make_user: Any) -> None:
@@ -34,7 +35,9 @@ def test_signing_in_renews_the_session_and_is_audited(client: Any, db: Any, make
     assert "login" in actions
 
 
-def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client: Any, db: Any, make_user: Any) -> None:
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(
+    client: Any, db: Any, make_user: Any
+) -> None:
     user = make_user()
     for email, password in ((user.email, "wrong password!"), ("nobody@example.org", PASSWORD)):
         response = _post_login(client, email, password)
@@ -50,19 +53,51 @@ def test_pages_need_sign_in(client: Any) -> None:
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_a_new_account_sets_its_password_once_from_the_emailed_link(app: Any, runner: Any, client: Any, db: Any, make_organisation: Any, tmp_path: Path) -> None:
+def test_a_new_account_sets_its_password_once_from_the_emailed_link(
+    app: Any, runner: Any, client: Any, db: Any, make_organisation: Any, tmp_path: Path
+) -> None:
     organisation = make_organisation(code="01A")
-    result = runner.invoke(args=["users", "create", "--email", "casey@example.org", "--name", "Casey", "--role", "commissioner", "--organisation", "01A"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "casey@example.org",
+            "--name",
+            "Casey",
+            "--role",
+            "commissioner",
+            "--organisation",
+            "01A",
+        ]
+    )
     assert result.exit_code == 0, result.output
     [message] = [m for m in read_outbox(tmp_path / "outbox") if m["To"] == "casey@example.org"]
-    link = re.search(r"(http://\S+/auth/set-password/\S+)", message.get_payload()[0].get_payload(decode=True).decode())
+    link = re.search(
+        r"(http://\S+/auth/set-password/\S+)",
+        message.get_payload()[0].get_payload(decode=True).decode(),
+    )
     assert link
     path = link.group(1).removeprefix("http://localhost")
     page = client.get(path)
     assert page.status_code == 200
-    short = client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True)), "password": "short", "confirm": "short"})
+    short = client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "password": "short",
+            "confirm": "short",
+        },
+    )
     assert short.status_code == 400 and "at least 12 characters" in short.get_data(as_text=True)
-    done = client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True)), "password": "a long new password", "confirm": "a long new password"})
+    done = client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "password": "a long new password",
+            "confirm": "a long new password",
+        },
+    )
     assert done.status_code == 302
     assert client.get(path).status_code == 404  # used once: dead
     assert _post_login(client, "casey@example.org", "a long new password").status_code == 302
@@ -70,7 +105,9 @@ def test_a_new_account_sets_its_password_once_from_the_emailed_link(app: Any, ru
     assert organisation.name in home
 
 
-def test_each_role_sees_only_its_organisations(client: Any, db: Any, make_user: Any, make_organisation: Any, sign_in: Any) -> None:
+def test_each_role_sees_only_its_organisations(
+    client: Any, db: Any, make_user: Any, make_organisation: Any, sign_in: Any
+) -> None:
     mine = make_organisation(name="NHS Mine ICB", region="Midlands")
     neighbour = make_organisation(name="NHS Neighbour ICB", region="Midlands")
     far = make_organisation(name="NHS Far Away ICB", region="London")
@@ -91,7 +128,9 @@ def test_each_role_sees_only_its_organisations(client: Any, db: Any, make_user: 
 
 
 def test_session_cookies_are_secure_outside_tests(tmp_path: Path) -> None:
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"})
+    app = create_app(
+        {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"}
+    )
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 

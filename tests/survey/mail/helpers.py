@@ -14,17 +14,31 @@ from survey.models import Invitation, OutboxMessage, OutboxStatus, Stakeholder, 
 from tests.smtp import SmtpSink
 
 
-def queue_invitations(db: Any, survey_round: SurveyRound, organisation_ids: list[int], count: int, *, prefix: str = "person") -> dict[int, str]:
+def queue_invitations(
+    db: Any,
+    survey_round: SurveyRound,
+    organisation_ids: list[int],
+    count: int,
+    *,
+    prefix: str = "person",
+) -> dict[int, str]:
     """``count`` stakeholders, each invited to assess every organisation; returns the links."""
     for number in range(count):
         stakeholder = Stakeholder(
-            round_id=survey_round.id, email=f"{prefix}{number}@example.org", name=f"Person {number}", group="gp_practice"
+            round_id=survey_round.id,
+            email=f"{prefix}{number}@example.org",
+            name=f"Person {number}",
+            group="gp_practice",
         )
         db.session.add(stakeholder)
         db.session.flush()
         for organisation_id in organisation_ids:
             db.session.add(
-                Invitation(round_id=survey_round.id, stakeholder_id=stakeholder.id, organisation_id=organisation_id)
+                Invitation(
+                    round_id=survey_round.id,
+                    stakeholder_id=stakeholder.id,
+                    organisation_id=organisation_id,
+                )
             )
     db.session.flush()
     report = issue_invitations(survey_round)

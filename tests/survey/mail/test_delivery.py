@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-
 from sqlalchemy import select
 
 from survey.mail.backends import OUTBOX_ID_HEADER
@@ -27,7 +26,9 @@ def _parts(message: Any) -> tuple[str, str]:
 def test_invitation_arrives_as_text_and_html_with_headers_and_working_links(
     app, db, client, smtp_sink: SmtpSink, make_round, make_organisation
 ) -> None:
-    app.config.update(MAIL_SENDER="Survey team <survey@example.nhs.uk>", MAIL_REPLY_TO="help@example.nhs.uk")
+    app.config.update(
+        MAIL_SENDER="Survey team <survey@example.nhs.uk>", MAIL_REPLY_TO="help@example.nhs.uk"
+    )
     survey_round = make_round()
     first, second = make_organisation(), make_organisation()
     links = queue_invitations(db, survey_round, [first.id, second.id], 1)
@@ -149,11 +150,20 @@ def test_permanent_refusal_marks_the_message_and_the_stakeholder_undeliverable(
     report = deliver(app, smtp_sink)
 
     assert (report.sent, report.undeliverable) == (2, 1)
-    refused = db.session.scalars(select(Stakeholder).where(Stakeholder.email == "person1@example.org")).one()
+    refused = db.session.scalars(
+        select(Stakeholder).where(Stakeholder.email == "person1@example.org")
+    ).one()
     assert refused.undeliverable_at is not None
-    others = db.session.scalars(select(Stakeholder).where(Stakeholder.email != "person1@example.org")).all()
+    others = db.session.scalars(
+        select(Stakeholder).where(Stakeholder.email != "person1@example.org")
+    ).all()
     assert [s.undeliverable_at for s in others] == [None, None]
-    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.stakeholder_id == refused.id)).one()
+    message = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.stakeholder_id == refused.id)
+    ).one()
     assert message.status is OutboxStatus.UNDELIVERABLE and "550" in (message.last_error or "")
-    assert sorted(m["To"] for m in smtp_sink.received()) == ["person0@example.org", "person2@example.org"]
+    assert sorted(m["To"] for m in smtp_sink.received()) == [
+        "person0@example.org",
+        "person2@example.org",
+    ]
     assert all(m[OUTBOX_ID_HEADER] for m in smtp_sink.received())

@@ -83,10 +83,19 @@ def _worker(app: Any, sink: SmtpSink, tmp_path: Path, *extra: str) -> subprocess
         "MAIL_WORKER_POLL_SECONDS": "0.1",
     }
     env.pop("ASSURE360_DEMO", None)
-    command = [sys.executable, "-c", "from survey.cli import main; main()", "mail", "worker", *extra]
+    command = [
+        sys.executable,
+        "-c",
+        "from survey.cli import main; main()",
+        "mail",
+        "worker",
+        *extra,
+    ]
     log = (tmp_path / f"worker-{time.monotonic_ns()}.log").open("wb")
     try:
-        return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[3])
+        return subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[3]
+        )
     finally:
         log.close()
 
@@ -95,7 +104,6 @@ def test_worker_killed_mid_batch_and_restarted_loses_nothing_and_repeats_nothing
     app, db, smtp_sink: SmtpSink, tmp_path: Path, make_round, make_organisation
 ) -> None:
     queue_invitations(db, make_round(), [make_organisation().id], 300)
-
 
     first = _worker(app, smtp_sink, tmp_path)
     try:

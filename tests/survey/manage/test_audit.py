@@ -11,7 +11,9 @@ from survey.audit import AuditLogIsAppendOnly, record
 from survey.models import AuditEvent
 
 
-def test_managers_see_the_log_with_who_did_what(client: Any, db: Any, make_user: Any, sign_in: Any, make_round: Any) -> None:
+def test_managers_see_the_log_with_who_did_what(
+    client: Any, db: Any, make_user: Any, sign_in: Any, make_round: Any
+) -> None:
     manager = make_user(role="manager", email="boss@example.org")
     make_round()
     sign_in(manager)
@@ -20,11 +22,17 @@ def test_managers_see_the_log_with_who_did_what(client: Any, db: Any, make_user:
     assert page.status_code == 200
     assert "round.create" in html and "login" in html and "boss@example.org" in html
     only = client.get("/manage/audit?action=round.create").get_data(as_text=True)
-    assert "round.create" in only and "<td class=\"nhsuk-table__cell\"><span class=\"nhsuk-table-responsive__heading\" aria-hidden=\"true\">Action </span>login</td>" not in only
+    assert (
+        "round.create" in only
+        and '<td class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">Action </span>login</td>'
+        not in only
+    )
 
 
 @pytest.mark.parametrize("role", ["assessor", "commissioner", "viewer"])
-def test_other_roles_do_not_see_the_log(client: Any, db: Any, make_user: Any, make_organisation: Any, sign_in: Any, role: str) -> None:
+def test_other_roles_do_not_see_the_log(
+    client: Any, db: Any, make_user: Any, make_organisation: Any, sign_in: Any, role: str
+) -> None:
     sign_in(make_user(role=role, organisation=make_organisation() if role != "assessor" else None))
     assert client.get("/manage/audit").status_code == 404
 
@@ -41,10 +49,15 @@ def test_entries_cannot_be_changed_or_deleted(db: Any) -> None:
     with pytest.raises(AuditLogIsAppendOnly):
         db.session.flush()
     db.session.rollback()
-    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.id == entry.id)) == "test.entry"
+    assert (
+        db.session.scalar(select(AuditEvent.action).where(AuditEvent.id == entry.id))
+        == "test.entry"
+    )
 
 
-def test_managers_download_anonymous_microdata_and_it_is_audited(client: Any, db: Any, make_user: Any, sign_in: Any, make_invitation: Any) -> None:
+def test_managers_download_anonymous_microdata_and_it_is_audited(
+    client: Any, db: Any, make_user: Any, sign_in: Any, make_invitation: Any
+) -> None:
     from survey.models import Invitation
     from survey.responses import save_answers, submit_response
 
@@ -56,6 +69,10 @@ def test_managers_download_anonymous_microdata_and_it_is_audited(client: Any, db
     sign_in(make_user(role="manager"))
     response = client.get(f"/manage/rounds/{invitation.round_id}/responses.csv")
     text = response.get_data(as_text=True)
-    assert response.status_code == 200 and "overall_relationship" in text and "named@example.org" not in text
+    assert (
+        response.status_code == 200
+        and "overall_relationship" in text
+        and "named@example.org" not in text
+    )
     db.session.rollback()
     assert "export.responses" in [e.action for e in db.session.scalars(select(AuditEvent))]

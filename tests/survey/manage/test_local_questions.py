@@ -14,34 +14,80 @@ from tests.survey.helpers import csrf_token
 
 def _add(client: Any, round_id: int, **form: str) -> Any:
     page = client.get(f"/manage/rounds/{round_id}/local-questions")
-    return client.post(f"/manage/rounds/{round_id}/local-questions", data={"csrf_token": csrf_token(page.get_data(as_text=True)), **form})
+    return client.post(
+        f"/manage/rounds/{round_id}/local-questions",
+        data={"csrf_token": csrf_token(page.get_data(as_text=True)), **form},
+    )
 
 
-def test_a_local_question_reaches_that_organisations_stakeholders_only(client: Any, db: Any, make_user: Any, sign_in: Any, make_round: Any, make_organisation: Any, make_invitation: Any) -> None:
+def test_a_local_question_reaches_that_organisations_stakeholders_only(
+    client: Any,
+    db: Any,
+    make_user: Any,
+    sign_in: Any,
+    make_round: Any,
+    make_organisation: Any,
+    make_invitation: Any,
+) -> None:
     survey_round = make_round()
     mine, other = make_organisation(code="LQ001"), make_organisation(code="LQ002")
     sign_in(make_user(role="manager"))
-    added = _add(client, survey_round.id, organisation="lq001", text="The ICB's new estates plan was well explained.", scale="agreement")
+    added = _add(
+        client,
+        survey_round.id,
+        organisation="lq001",
+        text="The ICB's new estates plan was well explained.",
+        scale="agreement",
+    )
     assert added.status_code == 302
     mine_link = make_invitation(survey_round=survey_round, organisation=mine)
     other_link = make_invitation(survey_round=survey_round, organisation=other)
     found = [client.get(f"{mine_link.path}/{n}").get_data(as_text=True) for n in range(1, 10)]
     assert any("estates plan" in page for page in found)
-    assert not any("estates plan" in client.get(f"{other_link.path}/{n}").get_data(as_text=True) for n in range(1, 10))
+    assert not any(
+        "estates plan" in client.get(f"{other_link.path}/{n}").get_data(as_text=True)
+        for n in range(1, 10)
+    )
     db.session.rollback()
     assert [q.item_id for q in db.session.scalars(select(LocalQuestion))] == ["local_1"]
 
 
-def test_the_rules_are_named_and_nothing_is_stored(client: Any, db: Any, make_user: Any, sign_in: Any, make_round: Any, make_organisation: Any, make_invitation: Any) -> None:
+def test_the_rules_are_named_and_nothing_is_stored(
+    client: Any,
+    db: Any,
+    make_user: Any,
+    sign_in: Any,
+    make_round: Any,
+    make_organisation: Any,
+    make_invitation: Any,
+) -> None:
     survey_round = make_round()
     organisation = make_organisation(code="LQ003")
     sign_in(make_user(role="manager"))
-    unknown = _add(client, survey_round.id, organisation="NOPE", text="A question?", scale="agreement")
-    assert unknown.status_code == 400 and "No organisation with code &#39;NOPE&#39;" in unknown.get_data(as_text=True)
+    unknown = _add(
+        client, survey_round.id, organisation="NOPE", text="A question?", scale="agreement"
+    )
+    assert (
+        unknown.status_code == 400
+        and "No organisation with code &#39;NOPE&#39;" in unknown.get_data(as_text=True)
+    )
     for number in range(5):
-        assert _add(client, survey_round.id, organisation="LQ003", text=f"Question {number}?", scale="agreement").status_code == 302
-    too_many = _add(client, survey_round.id, organisation="LQ003", text="One more?", scale="agreement")
-    assert too_many.status_code == 400 and "most local questions allowed (5)" in too_many.get_data(as_text=True)
+        assert (
+            _add(
+                client,
+                survey_round.id,
+                organisation="LQ003",
+                text=f"Question {number}?",
+                scale="agreement",
+            ).status_code
+            == 302
+        )
+    too_many = _add(
+        client, survey_round.id, organisation="LQ003", text="One more?", scale="agreement"
+    )
+    assert too_many.status_code == 400 and "most local questions allowed (5)" in too_many.get_data(
+        as_text=True
+    )
     other = make_organisation(code="LQ004")
     issued = make_invitation(survey_round=survey_round, organisation=other)
     invitation = db.session.get(Invitation, issued.invitation.id)

@@ -23,7 +23,14 @@ class Seeded:
     tiny: Organisation
 
 
-def seed_responses(db: Any, survey_round: SurveyRound, organisation: Organisation, group: str, count: int, score_for: Any) -> None:
+def seed_responses(
+    db: Any,
+    survey_round: SurveyRound,
+    organisation: Organisation,
+    group: str,
+    count: int,
+    score_for: Any,
+) -> None:
     """``count`` submitted responses from ``group``; ``score_for(item, i)`` gives each answer
     (an int, "dk" for don't know, or None to skip)."""
     questionnaire = questionnaire_for(survey_round)
@@ -40,10 +47,15 @@ def seed_responses(db: Any, survey_round: SurveyRound, organisation: Organisatio
             value = score_for(item, i)
             if value is None:
                 continue
-            rows.append({
-                "response_id": response.id, "item_id": item.id,
-                "score": None if value == "dk" else value, "dont_know": value == "dk", "text": None,
-            })
+            rows.append(
+                {
+                    "response_id": response.id,
+                    "item_id": item.id,
+                    "score": None if value == "dk" else value,
+                    "dont_know": value == "dk",
+                    "text": None,
+                }
+            )
     db.session.execute(Answer.__table__.insert(), rows)
     db.session.commit()
 
@@ -62,9 +74,13 @@ def seeded(db: Any, make_round: Any, make_organisation: Any) -> Seeded:
     tiny = make_organisation(code="07S")
     for organisation in [*typical, worse, better]:
         if organisation is worse:
-            score = lambda item, i: (2, 1, 2, 3)[i % 4] if item.domain == "governance" else _typical(item, i)  # noqa: E731
+            score = lambda item, i: (
+                (2, 1, 2, 3)[i % 4] if item.domain == "governance" else _typical(item, i)
+            )  # noqa: E731
         elif organisation is better:
-            score = lambda item, i: (5, 5, 4, 5)[i % 4] if item.domain == "partnership" else _typical(item, i)  # noqa: E731
+            score = lambda item, i: (
+                (5, 5, 4, 5)[i % 4] if item.domain == "partnership" else _typical(item, i)
+            )  # noqa: E731
         else:
             score = _typical
         seed_responses(db, survey_round, organisation, "gp_practice", 32, score)
@@ -73,5 +89,3 @@ def seeded(db: Any, make_round: Any, make_organisation: Any) -> Seeded:
     seed_responses(db, survey_round, typical[0], "healthwatch", 2, _typical)
     seed_responses(db, survey_round, tiny, "gp_practice", 3, _typical)
     return Seeded(survey_round, typical, worse, better, tiny)
-
-

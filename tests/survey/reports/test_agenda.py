@@ -31,25 +31,32 @@ def _docx_text(data: bytes) -> str:
     return "\n".join(parts)
 
 
-def test_significantly_worse_governance_is_an_area_for_discussion_with_its_evidence(seeded: Any) -> None:
+def test_significantly_worse_governance_is_an_area_for_discussion_with_its_evidence(
+    seeded: Any,
+) -> None:
     survey_round = seeded.survey_round
     table = analyse(survey_round)
     questionnaire = questionnaire_for(survey_round)
     row = _row(table, "05W", "governance")
     assert row["bench_significant"] and row["bench_diff"] < 0
 
-    agenda = build_agenda(table, "05W", survey_round, questionnaire, organisation_name=seeded.worse.name)
+    agenda = build_agenda(
+        table, "05W", survey_round, questionnaire, organisation_name=seeded.worse.name
+    )
     governance = next(s for s in agenda.sections if s.id == "governance")
     units = {p.unit for p in governance.discussion}
     assert "governance" in units and len(units) > 1  # the domain and its items
-    point = next(p for p in governance.discussion if p.unit == "governance" and p.comparison == "benchmark")
+    point = next(
+        p for p in governance.discussion if p.unit == "governance" and p.comparison == "benchmark"
+    )
     assert point.prompt.startswith("Stakeholders were less positive than the benchmark about")
     assert point.prompt.endswith("what is behind this?")
     assert point.n == row["n"] and math.isclose(point.positive, row["positive"])
     assert math.isclose(point.diff, row["bench_diff"])
     # Only flagged differences are suggested: other domains have nothing for this organisation.
     flagged = {
-        r["unit"] for r in table.filter(organisation="05W", group=ALL_STAKEHOLDERS).rows()
+        r["unit"]
+        for r in table.filter(organisation="05W", group=ALL_STAKEHOLDERS).rows()
         if r["bench_significant"] or r["prev_significant"]
     }
     suggested = {p.unit for s in agenda.sections for p in (*s.discussion, *s.notable)}
@@ -81,14 +88,20 @@ def test_significantly_better_partnership_is_notable_practice(seeded: Any) -> No
     row = _row(table, "06B", "partnership")
     assert row["bench_significant"] and math.isclose(notable.diff, row["bench_diff"])
     # the headline carries the engine's numbers
-    assert partnership.headline is not None and math.isclose(partnership.headline.positive, row["positive"])
+    assert partnership.headline is not None and math.isclose(
+        partnership.headline.positive, row["positive"]
+    )
     html = agenda_html(agenda)
     assert notable.prompt.replace("\u201c", "&#8220;") in html or notable.prompt in html
-    assert f"{pct(row['positive'])} positive (95% CI {ci(row['positive_low'], row['positive_high'])}; n = {int(row['n'])})" in html
+    assert (
+        f"{pct(row['positive'])} positive (95% CI {ci(row['positive_low'], row['positive_high'])}; n = {int(row['n'])})"
+        in html
+    )
     # a typical organisation gets exactly its flagged differences, no more
     typical = build_agenda(table, "02T", survey_round, questionnaire_for(survey_round))
     flagged = {
-        r["unit"] for r in table.filter(organisation="02T", group=ALL_STAKEHOLDERS).rows()
+        r["unit"]
+        for r in table.filter(organisation="02T", group=ALL_STAKEHOLDERS).rows()
         if r["bench_significant"] or r["prev_significant"]
     }
     assert {p.unit for s in typical.sections for p in (*s.discussion, *s.notable)} == flagged
@@ -110,7 +123,9 @@ def test_a_suppressed_organisation_gets_no_numbers(seeded: Any) -> None:
 def test_a_payload_in_the_organisation_name_is_escaped_in_html(seeded: Any) -> None:
     survey_round = seeded.survey_round
     table = analyse(survey_round)
-    agenda = build_agenda(table, "05W", survey_round, questionnaire_for(survey_round), organisation_name=PAYLOAD)
+    agenda = build_agenda(
+        table, "05W", survey_round, questionnaire_for(survey_round), organisation_name=PAYLOAD
+    )
     html = agenda_html(agenda)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert PAYLOAD in _docx_text(agenda_docx(agenda))  # Word shows text as text

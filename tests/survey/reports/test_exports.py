@@ -26,14 +26,20 @@ def _expected(value: Any) -> Any:
     return value
 
 
-def test_the_xlsx_export_holds_the_engines_table_with_provenance(seeded: Any, runner: Any, db: Any, tmp_path: Any) -> None:
+def test_the_xlsx_export_holds_the_engines_table_with_provenance(
+    seeded: Any, runner: Any, db: Any, tmp_path: Any
+) -> None:
     survey_round = seeded.survey_round
     path = tmp_path / "results.xlsx"
-    result = runner.invoke(args=["export", "results", str(survey_round.id), "--format", "xlsx", "-o", str(path)])
+    result = runner.invoke(
+        args=["export", "results", str(survey_round.id), "--format", "xlsx", "-o", str(path)]
+    )
     assert result.exit_code == 0, result.output
     book = load_workbook(path, read_only=True)
     assert book.sheetnames == ["About", "Results"]
-    about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True) if row and len(row) > 1}
+    about = {
+        row[0]: row[1] for row in book["About"].iter_rows(values_only=True) if row and len(row) > 1
+    }
     assert str(survey_round.id) in about["Round"] and survey_round.title in about["Round"]
     assert about["Questionnaire"] == f"ccg-360 version {survey_round.questionnaire_version}"
     assert "fewer than 5 responses" in about["Suppression threshold"]
@@ -53,16 +59,25 @@ def test_the_xlsx_export_holds_the_engines_table_with_provenance(seeded: Any, ru
                 assert value == expected, (name, value, expected)
         if row["suppressed"]:
             suppressed += 1
-            assert got[table.columns().index("n")] is None and got[table.columns().index("positive")] is None
+            assert (
+                got[table.columns().index("n")] is None
+                and got[table.columns().index("positive")] is None
+            )
     assert suppressed > 0
     book.close()
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export.results")).all()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "export.results")
+    ).all()
     assert [e.detail.get("format") for e in events] == ["xlsx"]
 
 
-def test_the_csv_export_states_its_provenance_after_the_table(seeded: Any, runner: Any, tmp_path: Any) -> None:
+def test_the_csv_export_states_its_provenance_after_the_table(
+    seeded: Any, runner: Any, tmp_path: Any
+) -> None:
     path = tmp_path / "results.csv"
-    result = runner.invoke(args=["export", "results", str(seeded.survey_round.id), "--format", "csv", "-o", str(path)])
+    result = runner.invoke(
+        args=["export", "results", str(seeded.survey_round.id), "--format", "csv", "-o", str(path)]
+    )
     assert result.exit_code == 0, result.output
     lines = path.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("organisation,")
@@ -89,10 +104,20 @@ def test_formula_payloads_in_labels_are_neutralised_in_xlsx_and_csv() -> None:
     )
     table = analyse_round(responses)
     book = load_workbook(io.BytesIO(results_xlsx(table, [("=Round", "+1")])))
-    cells = [c for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    cells = [
+        c
+        for ws in book.worksheets
+        for row in ws.iter_rows(values_only=True)
+        for c in row
+        if isinstance(c, str)
+    ]
     assert not any(c[:1] in ("=", "+", "-", "@") for c in cells)
-    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in cells and "'@cmd" in cells and "'-2+3" in cells
-    assert all(cell.data_type != "f" for ws in book.worksheets for row in ws.iter_rows() for cell in row)
+    assert (
+        '\'=HYPERLINK("http://evil.example","x")' in cells and "'@cmd" in cells and "'-2+3" in cells
+    )
+    assert all(
+        cell.data_type != "f" for ws in book.worksheets for row in ws.iter_rows() for cell in row
+    )
     rows = list(csv.reader(results_csv(table, [("=Round", "+1")]).decode("utf-8-sig").splitlines()))
     texts = [c for row in rows for c in row if c and not _is_number(c)]
     assert not any(c[:1] in ("=", "+", "-", "@") for c in texts)

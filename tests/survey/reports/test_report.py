@@ -32,8 +32,15 @@ def test_the_report_prints_the_engines_numbers_for_every_shown_domain(seeded: An
     data = report_pdf(table, "05W", survey_round, questionnaire, organisation_name=PAYLOAD)
     assert data.startswith(b"%PDF")
     text = _flat(_text(data))
-    for heading in ("Background and objectives", "Method", "How to read the results", "Summary",
-                    "Overall relationship", "Domain 4", "Local questions"):
+    for heading in (
+        "Background and objectives",
+        "Method",
+        "How to read the results",
+        "Summary",
+        "Overall relationship",
+        "Domain 4",
+        "Local questions",
+    ):
         assert heading in text
     assert PAYLOAD in text  # printed as text, not interpreted as markup
     assert f"version {survey_round.questionnaire_version}" in text
@@ -67,7 +74,12 @@ def test_suppressed_cells_say_so_and_carry_no_number(seeded: Any) -> None:
 def test_local_questions_are_reported_and_suppressed(seeded: Any) -> None:
     survey_round = seeded.survey_round
     table = analyse(survey_round)
-    local = [LocalResult("Our new question", 20, 0.65, 0.44, 0.82), LocalResult("A small one", None, None, None, None)]
-    text = _flat(_text(report_pdf(table, "02T", survey_round, questionnaire_for(survey_round), local=local)))
+    local = [
+        LocalResult("Our new question", 20, 0.65, 0.44, 0.82),
+        LocalResult("A small one", None, None, None, None),
+    ]
+    text = _flat(
+        _text(report_pdf(table, "02T", survey_round, questionnaire_for(survey_round), local=local))
+    )
     assert "Our new question 20 65% 44-82%" in text
     assert "A small one fewer than 5 responses" in text

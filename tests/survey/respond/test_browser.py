@@ -33,10 +33,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-AXE_JS = Path(__file__).resolve().parents[2] / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_JS = (
+    Path(__file__).resolve().parents[2] / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+)
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 #: the browser logs every 4xx page load as an error: that is the page working, not a fault
-_EXPECTED_CONSOLE = re.compile(r"Failed to load resource: the server responded with a status of 40[04]")
+_EXPECTED_CONSOLE = re.compile(
+    r"Failed to load resource: the server responded with a status of 40[04]"
+)
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +67,11 @@ class Session:
         self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
         self.page.on(
             "console",
-            lambda message: self.errors.append(message.text)
-            if message.type == "error" and not _EXPECTED_CONSOLE.search(message.text)
-            else None,
+            lambda message: (
+                self.errors.append(message.text)
+                if message.type == "error" and not _EXPECTED_CONSOLE.search(message.text)
+                else None
+            ),
         )
 
     def close(self) -> None:
@@ -87,7 +93,9 @@ def open_session(browser: Browser) -> Iterator[Callable[..., Session]]:
 
 
 @pytest.fixture
-def emailed_link(live_server: LiveServer, make_invitation: Any, runner: Any, app: Any) -> Callable[..., str]:
+def emailed_link(
+    live_server: LiveServer, make_invitation: Any, runner: Any, app: Any
+) -> Callable[..., str]:
     """Issue an invitation, send the outbox (as ``assure360 mail send`` does) and return the link
     read from the .eml file the stakeholder received."""
 
@@ -96,7 +104,9 @@ def emailed_link(live_server: LiveServer, make_invitation: Any, runner: Any, app
         result = runner.invoke(args=["mail", "send"])
         assert result.exit_code == 0, result.output
         recipient = issued.invitation.stakeholder.email
-        messages = [m for m in read_outbox(Path(app.config["MAIL_OUTBOX_DIR"])) if m["To"] == recipient]
+        messages = [
+            m for m in read_outbox(Path(app.config["MAIL_OUTBOX_DIR"])) if m["To"] == recipient
+        ]
         assert len(messages) == 1
         [link] = links_in(messages[0])
         assert link == issued.link and link.startswith(live_server.url + "/s/")
@@ -211,7 +221,10 @@ def tour(page: Page, server: LiveServer, link: str, visit: Callable[[str], None]
 
 
 def test_from_the_email_link_save_come_back_and_submit(
-    open_session: Callable[..., Session], emailed_link: Callable[..., str], live_server: LiveServer, db: Any
+    open_session: Callable[..., Session],
+    emailed_link: Callable[..., str],
+    live_server: LiveServer,
+    db: Any,
 ) -> None:
     link = emailed_link()
     first = open_session()
@@ -324,7 +337,9 @@ def test_keyboard_only_completion(
     assert scores == {5}
 
 
-def test_error_summary_takes_focus(open_session: Callable[..., Session], emailed_link: Callable[..., str]) -> None:
+def test_error_summary_takes_focus(
+    open_session: Callable[..., Session], emailed_link: Callable[..., str]
+) -> None:
     link = emailed_link()
     session = open_session()
     page = session.page
@@ -361,7 +376,10 @@ def test_no_horizontal_scrolling_at_320_px(
 
 
 def test_the_whole_survey_works_without_javascript(
-    open_session: Callable[..., Session], emailed_link: Callable[..., str], live_server: LiveServer, db: Any
+    open_session: Callable[..., Session],
+    emailed_link: Callable[..., str],
+    live_server: LiveServer,
+    db: Any,
 ) -> None:
     link = emailed_link()
     session = open_session(java_script_enabled=False)
@@ -380,7 +398,8 @@ def _axe(page: Page, axe_source: str) -> list[str]:
     )
     assert result["passes"], f"axe checked nothing on {page.url}"
     return [
-        f"{v['id']} ({v['impact']}): {v['help']} -> " + "; ".join(str(node["target"]) for node in v["nodes"][:5])
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + "; ".join(str(node["target"]) for node in v["nodes"][:5])
         for v in result["violations"]
     ]
 
@@ -419,6 +438,13 @@ def test_axe_finds_no_wcag_violations_on_any_respondent_page(
             violations[name] = found
 
     tour(page, live_server, link, audit)
-    assert {"start", "section 1 with errors", "saved", "check your answers", "survey complete",
-            "already submitted", "dead link (404)"} <= set(checked)
+    assert {
+        "start",
+        "section 1 with errors",
+        "saved",
+        "check your answers",
+        "survey complete",
+        "already submitted",
+        "dead link (404)",
+    } <= set(checked)
     assert violations == {}

@@ -112,7 +112,9 @@ def test_twenty_simultaneous_submits_of_one_link_store_exactly_one_response(
     assert sorted(count for _id, count in per_response) == [items] * LINKS
 
 
-def test_simultaneous_saves_from_two_tabs_lose_no_answer(live_server: LiveServer, db: Any, make_invitation: Any) -> None:
+def test_simultaneous_saves_from_two_tabs_lose_no_answer(
+    live_server: LiveServer, db: Any, make_invitation: Any
+) -> None:
     """Two tabs of one session saving different answers of one page at once: both are kept."""
     issued = make_invitation()
     path = live_server.path_of(issued.link)

@@ -40,7 +40,12 @@ def _page_count(client: Any, path: str) -> int:
 
 def _all_pages(client: Any, path: str) -> list[str]:
     """Every page a link has (start, each section, saved, check), as a scanner would find them."""
-    return [path, *(f"{path}/{n}" for n in range(1, _page_count(client, path) + 1)), f"{path}/saved", f"{path}/check"]
+    return [
+        path,
+        *(f"{path}/{n}" for n in range(1, _page_count(client, path) + 1)),
+        f"{path}/saved",
+        f"{path}/check",
+    ]
 
 
 def _submit(client: Any, path: str, **answers: str) -> Any:
@@ -112,7 +117,9 @@ def test_revoked_link_shows_the_404_page_and_its_draft_is_gone(client, db, make_
     assert _draft(db, issued.invitation) is None
 
 
-def test_reissued_link_kills_the_old_one_and_the_new_one_works(client, db, make_invitation, app) -> None:
+def test_reissued_link_kills_the_old_one_and_the_new_one_works(
+    client, db, make_invitation, app
+) -> None:
     reference = _dead_reference(client)
     issued = make_invitation()
     post_form(client, f"{issued.path}/1", {"overall_relationship": "5", "action": "save"})
@@ -129,7 +136,9 @@ def test_reissued_link_kills_the_old_one_and_the_new_one_works(client, db, make_
     assert "Survey complete" in _html(client.get(new_path))
 
 
-def test_closed_round_and_out_of_dates_links_show_the_404_page(client, db, make_invitation, make_round) -> None:
+def test_closed_round_and_out_of_dates_links_show_the_404_page(
+    client, db, make_invitation, make_round
+) -> None:
     reference = _dead_reference(client)
     closing = make_invitation()
     post_form(client, f"{closing.path}/1", {"overall_relationship": "5", "action": "save"})
@@ -138,9 +147,17 @@ def test_closed_round_and_out_of_dates_links_show_the_404_page(client, db, make_
     _assert_dead(client, closing.path, reference)
 
     today = date.today()
-    not_yet = make_invitation(survey_round=make_round(opens_on=today + timedelta(days=3), closes_on=today + timedelta(days=30)))
+    not_yet = make_invitation(
+        survey_round=make_round(
+            opens_on=today + timedelta(days=3), closes_on=today + timedelta(days=30)
+        )
+    )
     _assert_dead(client, not_yet.path, reference)
-    past = make_invitation(survey_round=make_round(opens_on=today - timedelta(days=30), closes_on=today - timedelta(days=1)))
+    past = make_invitation(
+        survey_round=make_round(
+            opens_on=today - timedelta(days=30), closes_on=today - timedelta(days=1)
+        )
+    )
     _assert_dead(client, past.path, reference)
 
 
@@ -168,7 +185,9 @@ def _snapshot(db: Any, invitation: Invitation) -> tuple[object, ...]:
     )
 
 
-def test_a_link_scanner_getting_every_page_three_times_changes_nothing(client, db, make_invitation) -> None:
+def test_a_link_scanner_getting_every_page_three_times_changes_nothing(
+    client, db, make_invitation
+) -> None:
     untouched = make_invitation()
     pages = _all_pages(client, untouched.path)
     before = _snapshot(db, untouched.invitation)
@@ -194,7 +213,8 @@ def test_post_without_csrf_token_is_refused_and_stores_nothing(client, db, make_
     assert refused.status_code == 400
     assert "Traceback" not in _html(refused)
     wrong = client.post(
-        f"{issued.path}/1", data={"csrf_token": "forged", "overall_relationship": "5", "action": "continue"}
+        f"{issued.path}/1",
+        data={"csrf_token": "forged", "overall_relationship": "5", "action": "continue"},
     )
     assert wrong.status_code == 400
     assert _draft(db, issued.invitation) is None
@@ -211,7 +231,9 @@ def test_post_without_csrf_token_is_refused_and_stores_nothing(client, db, make_
 # -- save and resume -----------------------------------------------------------------------
 
 
-def test_save_and_come_back_later_keeps_partial_answers_and_resumes(client, db, make_invitation) -> None:
+def test_save_and_come_back_later_keeps_partial_answers_and_resumes(
+    client, db, make_invitation
+) -> None:
     issued = make_invitation()
     assert "Start now" in _html(client.get(issued.path))
     first = client.get(f"{issued.path}/1")
@@ -220,7 +242,11 @@ def test_save_and_come_back_later_keeps_partial_answers_and_resumes(client, db, 
     # only one of the first page's questions answered, then leave
     saved = client.post(
         f"{issued.path}/1",
-        data={"csrf_token": csrf_token(_html(first)), "overall_relationship": "2", "action": "save"},
+        data={
+            "csrf_token": csrf_token(_html(first)),
+            "overall_relationship": "2",
+            "action": "save",
+        },
     )
     assert saved.status_code == 302 and saved.headers["Location"].endswith(f"{issued.path}/saved")
     saved_page = client.get(f"{issued.path}/saved")
@@ -250,13 +276,19 @@ def test_save_and_come_back_later_keeps_partial_answers_and_resumes(client, db, 
     assert f'href="{issued.path}/2"' in _html(client.get(issued.path))
 
 
-def test_an_incomplete_page_shows_errors_and_keeps_the_valid_answers(client, db, make_invitation) -> None:
+def test_an_incomplete_page_shows_errors_and_keeps_the_valid_answers(
+    client, db, make_invitation
+) -> None:
     issued = make_invitation()
     page = client.get(f"{issued.path}/1")
     names = sorted(_radio_names(_html(page)))
     response = client.post(
         f"{issued.path}/1",
-        data={"csrf_token": csrf_token(_html(page)), "overall_relationship": "5", "action": "continue"},
+        data={
+            "csrf_token": csrf_token(_html(page)),
+            "overall_relationship": "5",
+            "action": "continue",
+        },
     )
     assert response.status_code == 400
     html = _html(response)
@@ -300,7 +332,9 @@ def test_dont_know_is_stored_as_dont_know_never_a_score(client, db, make_invitat
         assert answer.dont_know is True and answer.score is None and answer.text is None
 
 
-def test_open_text_over_the_limit_is_an_error_and_nothing_is_submitted(client, db, make_invitation) -> None:
+def test_open_text_over_the_limit_is_an_error_and_nothing_is_submitted(
+    client, db, make_invitation
+) -> None:
     issued = make_invitation()
     answer_everything(client, issued.path, comment="Fine.")
     last = _page_count(client, issued.path)
@@ -321,15 +355,21 @@ def test_open_text_over_the_limit_is_an_error_and_nothing_is_submitted(client, d
     assert _fresh(db, issued.invitation).status is InvitationStatus.STARTED
 
     exactly = "y" * 2000
-    ok = post_form(client, f"{issued.path}/{last}", {"action": "continue", "comment_does_well": exactly})
+    ok = post_form(
+        client, f"{issued.path}/{last}", {"action": "continue", "comment_does_well": exactly}
+    )
     assert ok.status_code == 302
     check = client.get(f"{issued.path}/check")
     client.post(f"{issued.path}/check", data={"csrf_token": csrf_token(_html(check))})
-    stored = db.session.scalars(select(Answer.text).where(Answer.item_id == "comment_does_well")).all()
+    stored = db.session.scalars(
+        select(Answer.text).where(Answer.item_id == "comment_does_well")
+    ).all()
     assert stored == [exactly]
 
 
-def test_a_stakeholder_group_sees_and_stores_only_its_own_items(client, db, make_invitation, make_round) -> None:
+def test_a_stakeholder_group_sees_and_stores_only_its_own_items(
+    client, db, make_invitation, make_round
+) -> None:
     survey_round = make_round()
     gp = make_invitation(survey_round=survey_round, group="gp_practice")
     healthwatch = make_invitation(survey_round=survey_round, group="healthwatch")
@@ -368,18 +408,28 @@ def test_after_submit_the_link_only_says_survey_complete(client, db, make_invita
         assert page.status_code == 200, url
         html = _html(page)
         assert "Survey complete" in html, url
-        assert secret_comment not in html and "Strongly agree" not in html and "Very good" not in html
+        assert (
+            secret_comment not in html and "Strongly agree" not in html and "Very good" not in html
+        )
         assert 'type="radio"' not in html and "<textarea" not in html and "csrf_token" not in html
     # a valid CSRF token of this browser session, from a live link's page
     token = csrf_token(_html(client.get(f"{other.path}/1")))
     resubmit = client.post(f"{issued.path}/check", data={"csrf_token": token})
     assert resubmit.status_code == 200 and "Survey complete" in _html(resubmit)
-    late = client.post(f"{issued.path}/1", data={"csrf_token": token, "overall_relationship": "1", "action": "save"})
+    late = client.post(
+        f"{issued.path}/1",
+        data={"csrf_token": token, "overall_relationship": "1", "action": "save"},
+    )
     assert late.status_code == 200 and "Survey complete" in _html(late)
     assert _count(db, Response) == 1
     assert _count(db, PartialAnswers) == 0
-    assert db.session.scalar(select(Answer.score).where(Answer.item_id == "overall_relationship")) == 5
-    assert db.session.scalar(select(Answer.text).where(Answer.item_id == "comment_does_well")) == secret_comment
+    assert (
+        db.session.scalar(select(Answer.score).where(Answer.item_id == "overall_relationship")) == 5
+    )
+    assert (
+        db.session.scalar(select(Answer.text).where(Answer.item_id == "comment_does_well"))
+        == secret_comment
+    )
 
 
 # -- drafts are deleted, responses are anonymous -------------------------------------------
@@ -398,7 +448,9 @@ def test_partial_answers_are_deleted_on_submit(client, db, make_invitation) -> N
     assert _fresh(db, issued.invitation).status is InvitationStatus.COMPLETED
 
 
-def test_partial_answers_are_deleted_when_the_round_closes(client, db, make_invitation, make_round) -> None:
+def test_partial_answers_are_deleted_when_the_round_closes(
+    client, db, make_invitation, make_round
+) -> None:
     closing_round = make_round()
     staying_round = make_round()
     first = make_invitation(survey_round=closing_round)
@@ -413,20 +465,39 @@ def test_partial_answers_are_deleted_when_the_round_closes(client, db, make_invi
     assert _draft(db, elsewhere.invitation) is not None
 
 
-def test_stored_responses_have_no_timestamp_and_no_link_to_the_invitation(client, db, make_invitation) -> None:
+def test_stored_responses_have_no_timestamp_and_no_link_to_the_invitation(
+    client, db, make_invitation
+) -> None:
     issued = make_invitation()
     _submit(client, issued.path)
     for model in (Response, Answer):
         table = model.__table__
         assert not [c.name for c in table.columns if isinstance(c.type, DateTime)], table.name
-        assert not [c.name for c in table.columns if "time" in c.name or c.name.endswith("_at")], table.name
-        assert not [c.name for c in table.columns if "invitation" in c.name or "stakeholder_id" in c.name or "token" in c.name]
-    assert {fk.column.table.name for fk in Response.__table__.foreign_keys} == {"survey_round", "organisation"}
+        assert not [c.name for c in table.columns if "time" in c.name or c.name.endswith("_at")], (
+            table.name
+        )
+        assert not [
+            c.name
+            for c in table.columns
+            if "invitation" in c.name or "stakeholder_id" in c.name or "token" in c.name
+        ]
+    assert {fk.column.table.name for fk in Response.__table__.foreign_keys} == {
+        "survey_round",
+        "organisation",
+    }
     assert {fk.column.table.name for fk in Answer.__table__.foreign_keys} == {"response"}
     # the database as migrated agrees with the models
     inspector = inspect(_db.engine)
-    assert {c["name"] for c in inspector.get_columns("response")} == {"id", "round_id", "organisation_id", "stakeholder_group"}
-    assert {fk["referred_table"] for fk in inspector.get_foreign_keys("response")} == {"survey_round", "organisation"}
+    assert {c["name"] for c in inspector.get_columns("response")} == {
+        "id",
+        "round_id",
+        "organisation_id",
+        "stakeholder_group",
+    }
+    assert {fk["referred_table"] for fk in inspector.get_foreign_keys("response")} == {
+        "survey_round",
+        "organisation",
+    }
     [response] = db.session.scalars(select(Response)).all()
     invitation = _fresh(db, issued.invitation)
     assert response.id != str(invitation.id) and len(response.id) == 36

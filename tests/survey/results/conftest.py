@@ -14,7 +14,12 @@ from survey.responses import save_answers, submit_response
 from tests.survey.respond.live import LiveServer, serve
 
 #: the items every seeded response answers (the overall section), and a comment
-ITEMS = ["overall_relationship", "overall_involved_enough", "overall_know_contact", "overall_concerns_heard"]
+ITEMS = [
+    "overall_relationship",
+    "overall_involved_enough",
+    "overall_know_contact",
+    "overall_concerns_heard",
+]
 COMMENT = "comment_does_well"
 
 
@@ -36,7 +41,9 @@ class Seeded:
 def answer(db: Any, make_invitation: Callable[..., Any]) -> Callable[..., None]:
     """Submit one response through the respondent services: ``answers`` is item id -> stored value."""
 
-    def submit(survey_round: SurveyRound, organisation: Organisation, group: str, answers: dict[str, dict]) -> None:
+    def submit(
+        survey_round: SurveyRound, organisation: Organisation, group: str, answers: dict[str, dict]
+    ) -> None:
         issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
         invitation = db.session.get(Invitation, issued.invitation.id)
         save_answers(invitation, answers, resume_section=1)
@@ -56,20 +63,43 @@ def _scored(score: int, comment: str | None = None, local: int | None = None) ->
 
 
 @pytest.fixture
-def seeded(db: Any, make_round: Any, make_organisation: Any, make_invitation: Any, answer: Any) -> Seeded:
+def seeded(
+    db: Any, make_round: Any, make_organisation: Any, make_invitation: Any, answer: Any
+) -> Seeded:
     survey_round = make_round(suppression_threshold=5, comment_threshold=5)
     alpha = make_organisation(code="01A", name="NHS Alpha ICB", region="Midlands")
     beta = make_organisation(code="02B", name="NHS Beta ICB", region="Midlands")
     gamma = make_organisation(code="03C", name="NHS Gamma ICB", region="London")
     empty = make_organisation(code="04D", name="NHS Delta ICB", region="Midlands")
-    for org, text in ((alpha, "Do you agree with how local services are planned?"), (beta, "Is the new hub working?")):
-        db.session.add(LocalQuestion(round_id=survey_round.id, organisation_id=org.id, item_id="local_1", text=text, scale="agreement"))
+    for org, text in (
+        (alpha, "Do you agree with how local services are planned?"),
+        (beta, "Is the new hub working?"),
+    ):
+        db.session.add(
+            LocalQuestion(
+                round_id=survey_round.id,
+                organisation_id=org.id,
+                item_id="local_1",
+                text=text,
+                scale="agreement",
+            )
+        )
     db.session.commit()
     # Alpha: GP practices 5, 5, 4, 2, 1, don't know (3 of 5 with a view positive); one local authority.
     for index, score in enumerate((5, 5, 4, 2, 1)):
-        answer(survey_round, alpha, "gp_practice", _scored(score, comment=f"Alpha comment number {index}", local=4 if index < 4 else 1))
+        answer(
+            survey_round,
+            alpha,
+            "gp_practice",
+            _scored(score, comment=f"Alpha comment number {index}", local=4 if index < 4 else 1),
+        )
     answer(survey_round, alpha, "gp_practice", {item: {"dont_know": True} for item in ITEMS})
-    answer(survey_round, alpha, "local_authority", _scored(3, comment="A lone council officer wrote this"))
+    answer(
+        survey_round,
+        alpha,
+        "local_authority",
+        _scored(3, comment="A lone council officer wrote this"),
+    )
     for index, score in enumerate((4, 4, 4, 4, 2)):
         answer(survey_round, beta, "gp_practice", _scored(score, local=5 if index < 2 else None))
     for score in (5, 5, 5, 4, 1):

@@ -19,7 +19,12 @@ def _status(client: Any, path: str) -> int:
 @pytest.mark.parametrize(
     ("role", "scope", "allowed", "national"),
     [
-        ("manager", None, {"01A", "02B", "03C", "04D"}, {"NHS Alpha ICB", "NHS Beta ICB", "NHS Gamma ICB"}),
+        (
+            "manager",
+            None,
+            {"01A", "02B", "03C", "04D"},
+            {"NHS Alpha ICB", "NHS Beta ICB", "NHS Gamma ICB"},
+        ),
         ("assessor", "Midlands", {"01A", "02B", "04D"}, {"NHS Alpha ICB", "NHS Beta ICB"}),
         ("assessor", "London", {"03C"}, {"NHS Gamma ICB"}),
         ("commissioner", "alpha", {"01A"}, None),
@@ -29,8 +34,14 @@ def _status(client: Any, path: str) -> int:
     ],
 )
 def test_each_role_sees_exactly_its_organisations(
-    client: Any, seeded: Seeded, make_user: Any, sign_in: Any,
-    role: str, scope: str | None, allowed: set[str], national: set[str] | None,
+    client: Any,
+    seeded: Seeded,
+    make_user: Any,
+    sign_in: Any,
+    role: str,
+    scope: str | None,
+    allowed: set[str],
+    national: set[str] | None,
 ) -> None:
     if role in ("commissioner", "viewer"):
         user = make_user(role=role, organisation=getattr(seeded, scope))
@@ -40,7 +51,10 @@ def test_each_role_sees_exactly_its_organisations(
     for org in (seeded.alpha, seeded.beta, seeded.gamma, seeded.empty):
         expected = 200 if org.code in allowed else 404
         assert _status(client, f"/results/{org.code}") == expected, (role, scope, org.code)
-        assert _status(client, f"/results/{org.code.lower()}?round={seeded.survey_round.id}") == expected
+        assert (
+            _status(client, f"/results/{org.code.lower()}?round={seeded.survey_round.id}")
+            == expected
+        )
     assert _status(client, METHODS) == 200
     home = client.get("/").get_data(as_text=True)
     for org in (seeded.alpha, seeded.beta, seeded.gamma):
@@ -57,13 +71,17 @@ def test_each_role_sees_exactly_its_organisations(
         assert (name in html) is (name in national), (role, scope, name)
 
 
-def test_an_assessor_cannot_ask_for_another_region(client: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+def test_an_assessor_cannot_ask_for_another_region(
+    client: Any, seeded: Seeded, make_user: Any, sign_in: Any
+) -> None:
     sign_in(make_user(role="assessor", region="Midlands"))
     assert _status(client, f"{NATIONAL}?region=London") == 404
     assert _status(client, f"{NATIONAL}?region=Midlands") == 200
 
 
-def test_a_manager_filters_by_region_and_kind(client: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+def test_a_manager_filters_by_region_and_kind(
+    client: Any, seeded: Seeded, make_user: Any, sign_in: Any
+) -> None:
     sign_in(make_user(role="manager"))
     html = client.get(f"{NATIONAL}?region=London").get_data(as_text=True)
     assert "NHS Gamma ICB" in html and "NHS Alpha ICB" not in html

@@ -50,9 +50,13 @@ def test_charts_render_under_the_pages_content_security_policy(
         heights = _chart_heights(session)
         assert len(heights) == charts and all(h > 100 for h in heights), (path, heights)
         # a bar is drawn in the NHS blue: presentation attributes survive the CSP
-        fill = session.page.evaluate(
-            "() => getComputedStyle(document.querySelector('svg.app-chart path[fill=\"#005eb8\"]')).fill"
-        ) if path == "/results/01A" else "rgb(0, 94, 184)"
+        fill = (
+            session.page.evaluate(
+                "() => getComputedStyle(document.querySelector('svg.app-chart path[fill=\"#005eb8\"]')).fill"
+            )
+            if path == "/results/01A"
+            else "rgb(0, 94, 184)"
+        )
         assert fill == "rgb(0, 94, 184)"
     assert session.errors == []
 
@@ -72,14 +76,25 @@ def test_the_sortable_table_works_by_following_links(
 
 
 def test_axe_finds_no_wcag_violations_on_the_results_pages(
-    open_session: Callable[..., Session], live_server: LiveServer, seeded: Seeded, make_user: Any, axe_source: str
+    open_session: Callable[..., Session],
+    live_server: LiveServer,
+    seeded: Seeded,
+    make_user: Any,
+    axe_source: str,
 ) -> None:
     # axe is injected as an inline script, which the pages' CSP rightly forbids: bypass it here
     session = open_session(bypass_csp=True)
     _sign_in(session, live_server, make_user(role="manager"))
     violations: dict[str, list[str]] = {}
-    for path in ("/", "/results/01A", "/results/02B", "/results/04D", "/results/national",
-                 "/results/national?sort=name&order=desc", "/results/methods"):
+    for path in (
+        "/",
+        "/results/01A",
+        "/results/02B",
+        "/results/04D",
+        "/results/national",
+        "/results/national?sort=name&order=desc",
+        "/results/methods",
+    ):
         response = session.page.goto(f"{live_server.url}{path}")
         assert response is not None and response.status == 200, path
         found = _axe(session.page, axe_source)
@@ -90,7 +105,11 @@ def test_axe_finds_no_wcag_violations_on_the_results_pages(
 
 
 def test_axe_check_catches_a_chart_without_its_text_alternative(
-    open_session: Callable[..., Session], live_server: LiveServer, seeded: Seeded, make_user: Any, axe_source: str
+    open_session: Callable[..., Session],
+    live_server: LiveServer,
+    seeded: Seeded,
+    make_user: Any,
+    axe_source: str,
 ) -> None:
     """The audit above is only worth something if it fails on a real fault."""
     session = open_session(bypass_csp=True)

@@ -36,8 +36,22 @@ def _check(svg: str, title: str) -> ET.Element:
 
 def test_domain_chart() -> None:
     rows = [
-        {"unit": "overall", "positive": 0.7, "positive_low": 0.55, "positive_high": 0.8, "bench_positive": 0.65, "prev_positive": 0.6},
-        {"unit": "governance", "positive": NAN, "positive_low": NAN, "positive_high": NAN, "bench_positive": NAN, "prev_positive": NAN},
+        {
+            "unit": "overall",
+            "positive": 0.7,
+            "positive_low": 0.55,
+            "positive_high": 0.8,
+            "bench_positive": 0.65,
+            "prev_positive": 0.6,
+        },
+        {
+            "unit": "governance",
+            "positive": NAN,
+            "positive_low": NAN,
+            "positive_high": NAN,
+            "bench_positive": NAN,
+            "prev_positive": NAN,
+        },
     ]
     svg = domain_chart(rows, labels={"overall": "Overall"}, title="Domains & more")
     root = _check(svg, "Domains & more")
@@ -47,8 +61,13 @@ def test_domain_chart() -> None:
 
 
 def test_heatmap_marks_missing_cells() -> None:
-    svg = heatmap([[0.5, NAN], [0.9, 0.2]], ["GP", "LA"], ["A", "B"], title="Heat",
-                  missing_meaning="fewer than 5 responses or none")
+    svg = heatmap(
+        [[0.5, NAN], [0.9, 0.2]],
+        ["GP", "LA"],
+        ["A", "B"],
+        title="Heat",
+        missing_meaning="fewer than 5 responses or none",
+    )
     desc = _check(svg, "Heat").find(f"{SVG}desc").text
     assert "GP: A 50%, B fewer than 5 responses or none" in desc and "LA: A 90%, B 20%" in desc
     with pytest.raises(ValueError, match="shape"):
@@ -68,7 +87,9 @@ def test_two_charts_on_one_page_have_different_ids() -> None:
 def test_control_limits_match_the_normal_approximation() -> None:
     # p0 = 0.7, n = 30: sd = sqrt(0.21/30) = 0.083666; 95%: 0.7 -/+ 0.163982
     low, high = control_limits(0.7, np.array([30.0]), Z_95)
-    assert low[0] == pytest.approx(0.536018, abs=1e-6) and high[0] == pytest.approx(0.863982, abs=1e-6)
+    assert low[0] == pytest.approx(0.536018, abs=1e-6) and high[0] == pytest.approx(
+        0.863982, abs=1e-6
+    )
     low, high = control_limits(0.7, np.array([30.0]), Z_998)
     assert high[0] == pytest.approx(0.7 + 3.090232 * 0.0836660, abs=1e-6)
     low, high = control_limits(0.9, np.array([2.0]), Z_998)  # clipped to [0, 1]
@@ -80,8 +101,15 @@ def test_control_limits_match_the_normal_approximation() -> None:
 
 
 def test_funnel_plot_describes_outliers() -> None:
-    points = [{"n": 30, "positive": 0.97, "label": "Alpha"}, {"n": 20, "positive": 0.7, "label": "Beta"},
-              {"n": NAN, "positive": NAN, "label": "Hidden"}]
+    points = [
+        {"n": 30, "positive": 0.97, "label": "Alpha"},
+        {"n": 20, "positive": 0.7, "label": "Beta"},
+        {"n": NAN, "positive": NAN, "label": "Hidden"},
+    ]
     svg = funnel_plot(points, benchmark=0.7, title="Funnel")
     desc = _check(svg, "Funnel").find(f"{SVG}desc").text
-    assert "Funnel plot of 2 organisations" in desc and "Alpha above 99.8%" in desc and "Beta" not in desc
+    assert (
+        "Funnel plot of 2 organisations" in desc
+        and "Alpha above 99.8%" in desc
+        and "Beta" not in desc
+    )

@@ -24,24 +24,42 @@ def _row_cells(page: str, header: str) -> list[str]:
     """The text of the cells following the row header ``header`` (first table row with it)."""
     start = page.index(f">{html_lib.escape(header)}</th>")
     row = page[start : page.index("</tr>", start)]
-    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+    ]
 
 
 def _pct(value: float) -> str:
     return f"{100 * value:.0f}%"
 
 
-def test_the_dashboard_shows_the_engines_numbers(client: Any, db: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+def test_the_dashboard_shows_the_engines_numbers(
+    client: Any, db: Any, seeded: Seeded, make_user: Any, sign_in: Any
+) -> None:
     sign_in(make_user(role="commissioner", organisation=seeded.alpha))
     page = _page(client, "/results/01A")
     table = analyse(seeded.survey_round)
-    item = next(table.filter(organisation="01A", group=ALL_STAKEHOLDERS, unit="overall_relationship").rows())
+    item = next(
+        table.filter(organisation="01A", group=ALL_STAKEHOLDERS, unit="overall_relationship").rows()
+    )
     assert item["n"] == 6 and math.isclose(item["positive"], 3 / 6)
     cells = _row_cells(page, RELATIONSHIP)
-    assert cells[:3] == [_pct(item["positive"]), "6", f"{_pct(item['positive_low'])} to {_pct(item['positive_high'])}"]
+    assert cells[:3] == [
+        _pct(item["positive"]),
+        "6",
+        f"{_pct(item['positive_low'])} to {_pct(item['positive_high'])}",
+    ]
     assert cells[3] == _pct(item["bench_positive"])
-    domain = next(table.filter(organisation="01A", group=ALL_STAKEHOLDERS, level="domain", unit="overall").rows())
-    assert _row_cells(page, "Overall relationship")[:2] == [_pct(domain["positive"]), f"{domain['n']:.0f}"]
+    domain = next(
+        table.filter(
+            organisation="01A", group=ALL_STAKEHOLDERS, level="domain", unit="overall"
+        ).rows()
+    )
+    assert _row_cells(page, "Overall relationship")[:2] == [
+        _pct(domain["positive"]),
+        f"{domain['n']:.0f}",
+    ]
     # The lone local authority answer is hidden, and so are the GP practices (complementary).
     for group in ("local_authority", "gp_practice"):
         hidden = next(table.filter(organisation="01A", group=group, unit="overall").rows())
@@ -52,11 +70,15 @@ def test_the_dashboard_shows_the_engines_numbers(client: Any, db: Any, seeded: S
     assert _row_cells(page, "All stakeholders") == ["7", "7", "100%"]
 
 
-def test_published_group_cells_and_benchmark(client: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+def test_published_group_cells_and_benchmark(
+    client: Any, seeded: Seeded, make_user: Any, sign_in: Any
+) -> None:
     sign_in(make_user(role="viewer", organisation=seeded.gamma))
     page = _page(client, "/results/03C")
     table = analyse(seeded.survey_round)
-    gp = next(table.filter(organisation="03C", group="gp_practice", level="domain", unit="overall").rows())
+    gp = next(
+        table.filter(organisation="03C", group="gp_practice", level="domain", unit="overall").rows()
+    )
     assert not gp["suppressed"] and gp["n"] == 5
     heat = _row_cells(page, "GP member practices")
     # the heatmap table comes after the response-rate table: find the cell with "(5)"
@@ -65,7 +87,9 @@ def test_published_group_cells_and_benchmark(client: Any, seeded: Seeded, make_u
     assert "fewer than 5 responses" not in _row_cells(page, RELATIONSHIP)[0]
 
 
-def test_provenance_is_on_every_results_page(client: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+def test_provenance_is_on_every_results_page(
+    client: Any, seeded: Seeded, make_user: Any, sign_in: Any
+) -> None:
     sign_in(make_user(role="manager"))
     for path in ("/results/01A", "/results/national"):
         page = _page(client, path)
@@ -78,7 +102,9 @@ def test_provenance_is_on_every_results_page(client: Any, seeded: Seeded, make_u
     assert "Wilson" in methods and "99.8%" in methods
 
 
-def test_charts_are_inline_svg_with_a_text_alternative(client: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+def test_charts_are_inline_svg_with_a_text_alternative(
+    client: Any, seeded: Seeded, make_user: Any, sign_in: Any
+) -> None:
     sign_in(make_user(role="manager"))
     for path, count in (("/results/01A", 2), ("/results/national", 1)):
         page = _page(client, path)
@@ -87,7 +113,10 @@ def test_charts_are_inline_svg_with_a_text_alternative(client: Any, seeded: Seed
         for svg in charts:
             labelled = re.search(r'aria-labelledby="([^ "]+) ([^"]+)"', svg)
             assert labelled and 'role="img"' in svg
-            assert f'<title id="{labelled.group(1)}">' in svg and f'<desc id="{labelled.group(2)}">' in svg
+            assert (
+                f'<title id="{labelled.group(1)}">' in svg
+                and f'<desc id="{labelled.group(2)}">' in svg
+            )
             # CSP style-src 'self': no style attributes or elements inside the chart
             assert " style=" not in svg and "<style" not in svg
         ids = re.findall(r'\sid="([^"]+)"', page)
@@ -96,7 +125,9 @@ def test_charts_are_inline_svg_with_a_text_alternative(client: Any, seeded: Seed
     assert "Funnel plot" in national and "95%" in national
 
 
-def test_local_questions_and_comments(client: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+def test_local_questions_and_comments(
+    client: Any, seeded: Seeded, make_user: Any, sign_in: Any
+) -> None:
     sign_in(make_user(role="manager"))
     alpha = _page(client, "/results/01A")
     assert _row_cells(alpha, "Do you agree with how local services are planned?") == ["80%", "5"]
@@ -115,38 +146,64 @@ def test_comments_are_withheld_below_the_comment_threshold(
     survey_round = make_round(suppression_threshold=5, comment_threshold=10)
     org = make_organisation(code="09Z")
     for score in (5, 4, 4, 3, 2, 5):
-        answer(survey_round, org, "gp_practice", {"overall_relationship": {"score": score}, "comment_does_well": {"text": "Secret words"}})
+        answer(
+            survey_round,
+            org,
+            "gp_practice",
+            {
+                "overall_relationship": {"score": score},
+                "comment_does_well": {"text": "Secret words"},
+            },
+        )
     sign_in(make_user(role="commissioner", organisation=org))
     page = _page(client, "/results/09Z")
     assert "Secret words" not in page
     assert "at least 10 stakeholders responded" in page
 
 
-def test_an_organisation_without_responses(client: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+def test_an_organisation_without_responses(
+    client: Any, seeded: Seeded, make_user: Any, sign_in: Any
+) -> None:
     sign_in(make_user(role="manager"))
     page = _page(client, "/results/04D")
     assert "There are no responses about NHS Delta ICB in this round yet." in page
-    assert "<svg class=\"app-chart\"" not in page
+    assert '<svg class="app-chart"' not in page
 
 
-def test_the_national_table_sorts_without_javascript(client: Any, seeded: Seeded, make_user: Any, sign_in: Any) -> None:
+def test_the_national_table_sorts_without_javascript(
+    client: Any, seeded: Seeded, make_user: Any, sign_in: Any
+) -> None:
     sign_in(make_user(role="manager"))
-    table = analyse(seeded.survey_round).filter(group=ALL_STAKEHOLDERS, level="domain", unit="overall")
+    table = analyse(seeded.survey_round).filter(
+        group=ALL_STAKEHOLDERS, level="domain", unit="overall"
+    )
     positive = {row["organisation"]: row["positive"] for row in table.rows()}
     order = {
         "name": ["NHS Alpha ICB", "NHS Beta ICB", "NHS Delta ICB", "NHS Gamma ICB"],
-        "positive": [name for name, _ in sorted(
-            [("NHS Alpha ICB", positive["01A"]), ("NHS Beta ICB", positive["02B"]), ("NHS Gamma ICB", positive["03C"])],
-            key=lambda pair: -pair[1],
-        )] + ["NHS Delta ICB"],
+        "positive": [
+            name
+            for name, _ in sorted(
+                [
+                    ("NHS Alpha ICB", positive["01A"]),
+                    ("NHS Beta ICB", positive["02B"]),
+                    ("NHS Gamma ICB", positive["03C"]),
+                ],
+                key=lambda pair: -pair[1],
+            )
+        ]
+        + ["NHS Delta ICB"],
     }
     for sort, names in order.items():
         page = _page(client, f"/results/national?sort={sort}")
-        found = re.findall(r'<th scope="row"[^>]*><a href="/results/\w+\?round=\d+">([^<]+)</a></th>', page)
+        found = re.findall(
+            r'<th scope="row"[^>]*><a href="/results/\w+\?round=\d+">([^<]+)</a></th>', page
+        )
         assert found == names, sort
         assert 'aria-sort="' in page
     ascending = _page(client, "/results/national?sort=name&order=desc")
-    found = re.findall(r'<th scope="row"[^>]*><a href="/results/\w+\?round=\d+">([^<]+)</a></th>', ascending)
+    found = re.findall(
+        r'<th scope="row"[^>]*><a href="/results/\w+\?round=\d+">([^<]+)</a></th>', ascending
+    )
     assert found == order["name"][::-1]
 
 
