@@ -1,7 +1,7 @@
 """Benchmark: loading a round's stored responses into the analysis engine's arrays.
 
 Stores a synthetic round (250 organisations, ccg-360's scale items, realistic missingness) in
-SQLite and, with --postgres-url, in PostgreSQL; then times ``survey.round_arrays.round_responses``
+SQLite and, with --postgres-url, in PostgreSQL; then times ``survey.services.results.arrays.round_responses``
 against the floor for the same data in the same process: the raw driver fetching the same answer
 rows (no array building). Prints seconds, rows per second and the ratio.
 
@@ -25,8 +25,8 @@ from benchmarks._synthetic import make_round
 from survey import create_app
 from survey.extensions import db
 from survey.models import Answer, Organisation, OrganisationKind, Response, SurveyRound
-from survey.round_arrays import round_responses
-from survey.rounds import create_round, questionnaire_for
+from survey.services.results.arrays import round_responses
+from survey.services.rounds import create_round, questionnaire_for
 
 CHUNK = 50_000
 

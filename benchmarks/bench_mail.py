@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 
 from survey import create_app
 from survey.extensions import db
-from survey.invitations import issue_invitations
+from survey.services.invitations import issue_invitations
 from survey.mail import deliver_due
 from survey.mail.backends import build_message
 from survey.models import (
@@ -45,7 +45,7 @@ from survey.models import (
     Stakeholder,
     SurveyRound,
 )
-from survey.rounds import create_round
+from survey.services.rounds import create_round
 from tests.smtp import SmtpSink
 
 #: CRLF line ends, as smtplib's send_message writes them (sendmail sends bytes as they are)

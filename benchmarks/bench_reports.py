@@ -29,7 +29,7 @@ from _synthetic import make_round  # noqa: E402
 import questionnaires  # noqa: E402
 from analysis import RoundResponses, analyse_round  # noqa: E402
 from survey.reports.bulk import generate, jobs, render  # noqa: E402
-from survey.reports.evidence import RoundInfo  # noqa: E402
+from survey.services.results.evidence import RoundInfo  # noqa: E402
 
 
 def national_round(

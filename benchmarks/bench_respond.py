@@ -195,9 +195,9 @@ def seed(database_url: str, base_url: str, outbox: Path, count: int) -> list[str
 
     from survey import create_app
     from survey.extensions import db
-    from survey.invitations import issue_invitations
+    from survey.services.invitations import issue_invitations
     from survey.models import Invitation, Organisation, OrganisationKind, Stakeholder
-    from survey.rounds import create_round
+    from survey.services.rounds import create_round
 
     app = create_app(
         {

@@ -49,7 +49,7 @@ def _read(path: str) -> bytes:
 
 
 def _round(round_id: int) -> Any:
-    from survey.rounds import get_round
+    from survey.services.rounds import get_round
 
     return get_round(round_id)
 
@@ -103,7 +103,7 @@ def organisations_group() -> None:
 def organisations_import(path: str) -> None:
     """Create or update organisations from a CSV/XLSX with columns code, name, kind (ccg or
     direct), region and optionally area. All or nothing."""
-    from survey.organisations import import_organisations
+    from survey.services.organisations import import_organisations
 
     result = import_organisations(_read(path), Path(path).name)
     db.session.commit()
@@ -168,7 +168,7 @@ def round_create(
     comment_threshold: int | None,
 ) -> None:
     """Create a draft round; prints its id."""
-    from survey.rounds import create_round
+    from survey.services.rounds import create_round
 
     survey_round = create_round(
         year=year,
@@ -192,7 +192,7 @@ def round_create(
 def round_open(round_id: int) -> None:
     """Open a draft round for fieldwork."""
     from survey.models.round import RoundStateError
-    from survey.rounds import open_round
+    from survey.services.rounds import open_round
 
     try:
         open_round(_round(round_id))
@@ -209,7 +209,7 @@ def round_open(round_id: int) -> None:
 def round_close(round_id: int) -> None:
     """Close a round: links stop working and unsubmitted drafts are deleted."""
     from survey.models.round import RoundStateError
-    from survey.rounds import close_round
+    from survey.services.rounds import close_round
 
     try:
         close_round(_round(round_id))
@@ -258,7 +258,7 @@ def stakeholders_import(round_id: int, path: str, yes: bool, dry_run: bool) -> N
     """Check a CSV/XLSX of stakeholders (columns email, name, group, assesses, and optionally
     employer), preview it, then load it all or nothing. 'assesses' holds one or more
     organisation codes separated by ';'."""
-    from survey.stakeholders import apply_stakeholder_import, plan_stakeholder_import
+    from survey.services.stakeholders import apply_stakeholder_import, plan_stakeholder_import
 
     survey_round = _round(round_id)
     plan = plan_stakeholder_import(survey_round, _read(path), Path(path).name)
@@ -304,8 +304,8 @@ def invitations_group() -> None:
 @_fails_cleanly
 def invitations_issue(round_id: int, codes: tuple[str, ...], queue_only: bool) -> None:
     """Make links for pending invitations and email them, one email per stakeholder."""
-    from survey.invitations import issue_invitations
-    from survey.organisations import organisation_by_code
+    from survey.services.invitations import issue_invitations
+    from survey.services.organisations import organisation_by_code
 
     survey_round = _round(round_id)
     ids = {organisation_by_code(code).id for code in codes} if codes else None
@@ -347,7 +347,7 @@ def mail_send(limit: int | None) -> None:
 def round_purge(round_id: int) -> None:
     """Delete a closed round's stakeholders, invitations, drafts and emails once its retention
     period is over; its answers and results stay exactly as they were."""
-    from survey.retention import purge_identities
+    from survey.services.retention import purge_identities
 
     report = purge_identities(_round(round_id), date.today())
     db.session.commit()
@@ -362,7 +362,7 @@ def round_purge(round_id: int) -> None:
 @_fails_cleanly
 def retention_command() -> None:
     """Purge identities of every closed round past its retention period (run it daily)."""
-    from survey.retention import purge_due
+    from survey.services.retention import purge_due
 
     reports = purge_due(date.today())
     db.session.commit()
@@ -380,7 +380,7 @@ def retention_command() -> None:
 @_fails_cleanly
 def round_thresholds(round_id: int, threshold: int | None, comment_threshold: int | None) -> None:
     """Change a round's suppression thresholds; once it has responses they can only be raised."""
-    from survey.retention import change_thresholds
+    from survey.services.retention import change_thresholds
 
     survey_round = _round(round_id)
     change_thresholds(survey_round, suppression=threshold, comment=comment_threshold)
@@ -397,7 +397,7 @@ def round_thresholds(round_id: int, threshold: int | None, comment_threshold: in
 @_fails_cleanly
 def stakeholders_erase(round_id: int, email: str) -> None:
     """Erase one stakeholder on request: name, address, links, saved answers and emails."""
-    from survey.retention import erase_stakeholder
+    from survey.services.retention import erase_stakeholder
 
     erase_stakeholder(_round(round_id), email)
     db.session.commit()
@@ -429,9 +429,9 @@ def export_group() -> None:
 @_fails_cleanly
 def export_responses(round_id: int, output: str | None) -> None:
     """Export the round's anonymous responses as CSV (one row per response)."""
-    from survey import audit
-    from survey.responses import export_responses_csv
-    from survey.rounds import questionnaire_for
+    from survey.services import audit
+    from survey.services.responses import export_responses_csv
+    from survey.services.rounds import questionnaire_for
 
     survey_round = _round(round_id)
     item_ids = [item.id for item in questionnaire_for(survey_round).items]
@@ -459,11 +459,11 @@ def export_responses(round_id: int, output: str | None) -> None:
 def export_results(round_id: int, output: str | None, fmt: str) -> None:
     """Export the round's aggregated results as CSV or XLSX: every organisation x stakeholder
     group x domain and item, with intervals, benchmark and trend; small groups suppressed."""
-    from survey import audit
-    from survey.exports import results_csv, results_xlsx
-    from survey.reports.evidence import RoundInfo
-    from survey.round_arrays import analyse
-    from survey.rounds import previous_round
+    from survey.services import audit
+    from survey.services.exports import results_csv, results_xlsx
+    from survey.services.results.evidence import RoundInfo
+    from survey.services.results.arrays import analyse
+    from survey.services.rounds import previous_round
 
     survey_round = _round(round_id)
     provenance = RoundInfo.of(survey_round, previous_round(survey_round)).provenance()
@@ -493,9 +493,9 @@ def users_group() -> None:
 @_fails_cleanly
 def users_create(email: str, name: str, role: str, code: str | None, region: str | None) -> None:
     """Create an account and email it a one-time link to set its password."""
-    from survey.auth.services import create_user
+    from survey.services.accounts import create_user
     from survey.mail import deliver_due
-    from survey.organisations import organisation_by_code
+    from survey.services.organisations import organisation_by_code
 
     organisation = organisation_by_code(code) if code else None
     user, link = create_user(

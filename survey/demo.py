@@ -17,10 +17,10 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from survey.auth.passwords import hash_password
-from survey.auth.services import create_user
+from survey.services.passwords import hash_password
+from survey.services.accounts import create_user
 from survey.extensions import db
-from survey.invitations import issue_invitations
+from survey.services.invitations import issue_invitations
 from survey.mail import deliver_due
 from survey.models import (
     Answer,
@@ -32,9 +32,9 @@ from survey.models import (
     Stakeholder,
     SurveyRound,
 )
-from survey.organisations import import_organisations
-from survey.rounds import create_round, questionnaire_for
-from survey.stakeholders import apply_stakeholder_import, plan_stakeholder_import
+from survey.services.organisations import import_organisations
+from survey.services.rounds import create_round, questionnaire_for
+from survey.services.stakeholders import apply_stakeholder_import, plan_stakeholder_import
 
 REGIONS = ["North East and Yorkshire", "Midlands", "London", "South West"]
 PLACES = [

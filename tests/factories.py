@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from survey.invitations import issue_invitations
+from survey.services.invitations import issue_invitations
 from survey.models import (
     Invitation,
     Organisation,
@@ -18,7 +18,7 @@ from survey.models import (
     Stakeholder,
     SurveyRound,
 )
-from survey.rounds import create_round
+from survey.services.rounds import create_round
 
 _numbers = itertools.count(1)
 
@@ -121,7 +121,7 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., Any]:
     """An active account with a password (committed). Pass role=, organisation= or region=."""
-    from survey.auth.passwords import hash_password
+    from survey.services.passwords import hash_password
     from survey.models import Role, User
 
     def make(

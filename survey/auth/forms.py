@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import EqualTo, InputRequired, Length
 
-from survey.auth.passwords import MIN_LENGTH
+from survey.services.passwords import MIN_LENGTH
 
 
 class LoginForm(FlaskForm):

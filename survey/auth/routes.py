@@ -8,10 +8,10 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey import audit
+from survey.services import audit
 from survey.auth import bp
 from survey.auth.forms import LoginForm, SetPasswordForm
-from survey.auth.services import authenticate, set_password, user_for_set_password
+from survey.services.accounts import authenticate, set_password, user_for_set_password
 from survey.extensions import db, limiter, login_manager
 from survey.models import User
 

@@ -140,7 +140,7 @@ def mail_worker(poll: float | None, stale_after: float) -> None:
 @_fails_cleanly
 def mail_bounces(round_id: int, path: str) -> None:
     """Mark the addresses in a CSV/XLSX (column 'email') as undeliverable: no more emails."""
-    from survey.monitoring import mark_bounced
+    from survey.services.monitoring import mark_bounced
 
     begin_write()
     report = mark_bounced(_round(round_id), _read(path), Path(path).name)
@@ -171,7 +171,7 @@ def reminders_group() -> None:
 @_fails_cleanly
 def reminders_send(round_id: int, dry_run: bool, today: date, queue_only: bool) -> None:
     """Remind stakeholders with unfinished invitations who are due one (one email each)."""
-    from survey.reminders import plan_reminders, send_reminders
+    from survey.services.reminders import plan_reminders, send_reminders
 
     survey_round = _round(round_id)
     if dry_run:
@@ -207,7 +207,7 @@ def round_reminders(
     round_id: int, after: list[int] | None, before: list[int] | None, limit: int | None
 ) -> None:
     """Show the round's reminder schedule, or change it with --after, --before and --max."""
-    from survey.reminders import set_schedule
+    from survey.services.reminders import set_schedule
 
     survey_round = _round(round_id)
     if after is not None or before is not None or limit is not None:
@@ -238,7 +238,7 @@ def round_reminders(
 @_fails_cleanly
 def round_status(round_id: int, list_stakeholders: bool) -> None:
     """Print delivery states and response rates per organisation and stakeholder group."""
-    from survey.monitoring import delivery_status, response_rates, state_counts
+    from survey.services.monitoring import delivery_status, response_rates, state_counts
 
     survey_round = _round(round_id)
     statuses = delivery_status(survey_round)

@@ -26,8 +26,8 @@ from survey.models import (
     SurveyRound,
     User,
 )
-from survey.monitoring import delivery_status, response_rates, state_counts
-from survey.rounds import questionnaire_for
+from survey.services.monitoring import delivery_status, response_rates, state_counts
+from survey.services.rounds import questionnaire_for
 
 _SENT = (InvitationStatus.ISSUED, InvitationStatus.STARTED, InvitationStatus.COMPLETED)
 #: outbox states shown to the survey team, in this order
@@ -137,7 +137,7 @@ class Monitor:
 
 def monitor(survey_round: SurveyRound) -> Monitor:
     """Invitations sent, responses and response rate per organisation and stakeholder group,
-    from ``survey.monitoring.response_rates``, arranged as a table with totals."""
+    from ``survey.services.monitoring.response_rates``, arranged as a table with totals."""
     cells: dict[tuple[str, str], dict[str, Participation]] = {}
     for rate in response_rates(survey_round):
         key = (rate.organisation_name, rate.organisation_code)

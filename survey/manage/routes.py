@@ -26,13 +26,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
-from survey import audit
+from survey.services import audit
 from survey.access import roles_required
 from survey.errors import InputError
 from survey.extensions import begin_write, db
-from survey.local_questions import add_local_question
+from survey.services.local_questions import add_local_question
 from survey.mail import deliver_due
-from survey.manage import bp, queries, services, uploads
+from survey.manage import bp, queries, services
+from survey.services import uploads
 from survey.manage.forms import (
     AccountForm,
     ConfirmForm,
@@ -42,10 +43,10 @@ from survey.manage.forms import (
     UploadForm,
 )
 from survey.models import Role, SurveyRound, User
-from survey.organisations import organisation_by_code
-from survey.reminders import plan_reminders
-from survey.responses import export_responses_csv
-from survey.rounds import questionnaire_for
+from survey.services.organisations import organisation_by_code
+from survey.services.reminders import plan_reminders
+from survey.services.responses import export_responses_csv
+from survey.services.rounds import questionnaire_for
 
 View = str | WerkzeugResponse | tuple[str, int]
 

@@ -1,7 +1,7 @@
 """What the survey team's pages do: the shared services, acting for a signed-in manager.
 
 The shared services (rounds, stakeholders, organisations, invitations) record their own audit
-events, which name the signed-in manager of the request (``survey.audit.record``). Like every
+events, which name the signed-in manager of the request (``survey.services.audit.record``). Like every
 service, these flush and never commit.
 """
 
@@ -12,26 +12,26 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from survey import audit
+from survey.services import audit
 from survey.errors import InputError
 from survey.extensions import db
-from survey.invitations import IssueReport, issue_invitations
+from survey.services.invitations import IssueReport, issue_invitations
 from survey.models import Role, RoundStatus, SurveyRound, User
 from survey.models.round import RoundStateError
-from survey.monitoring import BounceReport, mark_bounced
-from survey.organisations import import_organisations
-from survey.reminders import ReminderReport, send_reminders, set_schedule
-from survey.rounds import close_round, create_round, open_round
-from survey.stakeholders import (
+from survey.services.monitoring import BounceReport, mark_bounced
+from survey.services.organisations import import_organisations
+from survey.services.reminders import ReminderReport, send_reminders, set_schedule
+from survey.services.rounds import close_round, create_round, open_round
+from survey.services.stakeholders import (
     StakeholderImportPlan,
     apply_stakeholder_import,
     plan_stakeholder_import,
 )
-from survey.tabular import Problem
+from survey.services.tabular import Problem
 
 
 def new_round(user: User, **values: Any) -> SurveyRound:
-    """Create a draft round from the form's values (see ``survey.rounds.create_round``).
+    """Create a draft round from the form's values (see ``survey.services.rounds.create_round``).
 
     :param user: the manager creating it.
     :param values: year, questionnaire, opens_on, closes_on, title, suppression_threshold,
@@ -153,7 +153,7 @@ def change_reminder_schedule(
     before_close: list[int],
     limit: int,
 ) -> None:
-    """Set the round's reminder schedule (see ``survey.reminders.set_schedule``)."""
+    """Set the round's reminder schedule (see ``survey.services.reminders.set_schedule``)."""
     set_schedule(
         survey_round, after_invitation=after_invitation, before_close=before_close, limit=limit
     )
@@ -179,9 +179,9 @@ def record_bounces(user: User, survey_round: SurveyRound, data: bytes, source: s
 def new_account(
     *, email: str, name: str, role: str, organisation: str | None, region: str | None
 ) -> User:
-    """Create an account (see ``survey.auth.services.create_user``); the organisation by code."""
-    from survey.auth.services import create_user
-    from survey.organisations import organisation_by_code
+    """Create an account (see ``survey.services.accounts.create_user``); the organisation by code."""
+    from survey.services.accounts import create_user
+    from survey.services.organisations import organisation_by_code
 
     org = (
         organisation_by_code(organisation.strip())

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import jinja2
 
 from analysis import RoundTable
-from survey.reports.evidence import (
+from survey.services.results.evidence import (
     OVERALL,
     Participation,
     Result,

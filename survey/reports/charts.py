@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from survey.reports.evidence import Result, hidden_text
+from survey.services.results.evidence import Result, hidden_text
 
 NHS_BLUE = "#005eb8"
 GREY = "#768692"

@@ -38,14 +38,14 @@ def reports_command(
     round_id: int, output: str, workers: int, codes: tuple[str, ...], html: bool
 ) -> None:
     """Write the report (PDF) and assurance agenda (DOCX, HTML) of every organisation of a round."""
-    from survey import audit
+    from survey.services import audit
     from survey.extensions import db
     from survey.models import Organisation
     from survey.reports.bulk import generate, jobs
-    from survey.reports.evidence import RoundInfo
-    from survey.reports.local import local_results
-    from survey.round_arrays import analyse
-    from survey.rounds import previous_round, questionnaire_for
+    from survey.services.results.evidence import RoundInfo
+    from survey.services.results.local import local_results
+    from survey.services.results.arrays import analyse
+    from survey.services.rounds import previous_round, questionnaire_for
 
     survey_round = _round(round_id)
     table = analyse(survey_round)

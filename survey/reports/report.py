@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 from analysis import ALL_STAKEHOLDERS, RoundTable
 from survey.reports.agenda import clean
 from survey.reports.charts import positive_chart
-from survey.reports.evidence import (
+from survey.services.results.evidence import (
     OVERALL,
     Result,
     RoundInfo,

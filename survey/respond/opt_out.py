@@ -11,7 +11,7 @@ from flask import abort, render_template, request, url_for
 
 from survey.errors import DeadLink
 from survey.extensions import csrf, db
-from survey.invitations import opt_out, stakeholder_for_opt_out
+from survey.services.invitations import opt_out, stakeholder_for_opt_out
 from survey.models import Stakeholder
 from survey.respond import bp
 

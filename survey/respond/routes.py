@@ -12,13 +12,13 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.errors import AlreadySubmitted, DeadLink, InputError
 from survey.extensions import begin_write, db
-from survey.invitations import find_by_link
+from survey.services.invitations import find_by_link
 from survey.models import Invitation, InvitationStatus
 from survey.respond import bp
 from survey.respond.forms import form_for
 from survey.respond.pages import Page, pages_for
-from survey.responses import draft_for, save_answers, submit_response
-from survey.rounds import questionnaire_for
+from survey.services.responses import draft_for, save_answers, submit_response
+from survey.services.rounds import questionnaire_for
 
 View = str | WerkzeugResponse | tuple[str, int]
 

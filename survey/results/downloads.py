@@ -13,18 +13,18 @@ from flask import abort, request, send_file
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey import audit
+from survey.services import audit
 from survey.access import visible_organisation_or_404
-from survey.exports import results_csv, results_xlsx
+from survey.services.exports import results_csv, results_xlsx
 from survey.extensions import db
 from survey.models import Organisation, SurveyRound
 from survey.reports.agenda import agenda_docx, agenda_html, build_agenda
-from survey.reports.evidence import RoundInfo, organisation_table
-from survey.reports.local import local_results
+from survey.services.results.evidence import RoundInfo, organisation_table
+from survey.services.results.local import local_results
 from survey.reports.report import report_pdf
 from survey.results import bp
-from survey.results.dashboard import default_round, round_table, rounds_of_organisation
-from survey.rounds import previous_round, questionnaire_for
+from survey.services.results.dashboard import default_round, round_table, rounds_of_organisation
+from survey.services.rounds import previous_round, questionnaire_for
 
 #: file name ending -> (media type, builder of the file's bytes)
 Builder = Callable[[Organisation, SurveyRound], bytes]

@@ -11,10 +11,10 @@ from survey.access import roles_required, visible_organisation_or_404
 from survey.extensions import db
 from survey.models import Role, SurveyRound
 from survey.results import bp
-from survey.results.comparison import KINDS, SORT_KEYS, compare, rounds_for_kind
-from survey.results.dashboard import default_round, organisation_dashboard, rounds_of_organisation
-from survey.round_arrays import OVERALL
-from survey.rounds import questionnaire_for
+from survey.services.results.comparison import KINDS, SORT_KEYS, compare, rounds_for_kind
+from survey.services.results.dashboard import default_round, organisation_dashboard, rounds_of_organisation
+from survey.services.results.arrays import OVERALL
+from survey.services.rounds import questionnaire_for
 
 
 def _round_argument() -> int | None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from survey.models import Invitation
-from survey.responses import save_answers, submit_response
+from survey.services.responses import save_answers, submit_response
 from tests.factories import PASSWORD
 
 ACTORS = ("anonymous", "respondent", "viewer", "commissioner", "assessor", "manager")

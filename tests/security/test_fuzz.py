@@ -123,7 +123,7 @@ def test_generated_stakeholder_files_load_all_or_nothing(
 ) -> None:
     from survey.errors import InputError
     from survey.models import Stakeholder
-    from survey.stakeholders import apply_stakeholder_import, plan_stakeholder_import
+    from survey.services.stakeholders import apply_stakeholder_import, plan_stakeholder_import
 
     survey_round = make_round()
     make_organisation(code="T001")
@@ -184,7 +184,7 @@ def test_hostile_author_and_import_fields_are_escaped_on_every_signed_in_page(
     sign_in: Any,
 ) -> None:
     from survey.models import LocalQuestion
-    from survey.responses import save_answers, submit_response
+    from survey.services.responses import save_answers, submit_response
 
     hostile = XSS[0] + XSS[1]
     organisation = make_organisation(

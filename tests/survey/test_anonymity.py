@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from survey.models import Answer, Invitation, Response
-from survey.responses import save_answers, submit_response
+from survey.services.responses import save_answers, submit_response
 from tests.factories import IssuedInvitation
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from survey.invitations import issue_invitations
+from survey.services.invitations import issue_invitations
 from survey.mail import deliver_due
 from survey.mail.sender import DeliveryReport
 from survey.models import Invitation, OutboxMessage, OutboxStatus, Stakeholder, SurveyRound

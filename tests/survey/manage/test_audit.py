@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from survey.audit import AuditLogIsAppendOnly, record
+from survey.services.audit import AuditLogIsAppendOnly, record
 from survey.models import AuditEvent
 
 
@@ -59,7 +59,7 @@ def test_managers_download_anonymous_microdata_and_it_is_audited(
     client: Any, db: Any, make_user: Any, sign_in: Any, make_invitation: Any
 ) -> None:
     from survey.models import Invitation
-    from survey.responses import save_answers, submit_response
+    from survey.services.responses import save_answers, submit_response
 
     issued = make_invitation(email="named@example.org")
     invitation = db.session.get(Invitation, issued.invitation.id)

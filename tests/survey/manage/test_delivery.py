@@ -1,4 +1,4 @@
-"""Reminders and bounce lists through the manage pages (over survey.reminders and .monitoring)."""
+"""Reminders and bounce lists through the manage pages (over survey.services.reminders and .monitoring)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from survey.models import Invitation, LocalQuestion
-from survey.responses import save_answers, submit_response
+from survey.services.responses import save_answers, submit_response
 from tests.survey.helpers import csrf_token
 
 

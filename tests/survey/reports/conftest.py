@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from survey.models import Answer, Organisation, Response, SurveyRound
-from survey.rounds import questionnaire_for
+from survey.services.rounds import questionnaire_for
 
 PAYLOAD = '=HYPERLINK("http://evil.example")<script>alert(1)</script>'
 

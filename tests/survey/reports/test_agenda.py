@@ -12,9 +12,9 @@ from docx import Document
 
 from analysis import ALL_STAKEHOLDERS
 from survey.reports.agenda import agenda_docx, agenda_html, build_agenda
-from survey.reports.evidence import ci, diff_ci, pct, points
-from survey.round_arrays import analyse
-from survey.rounds import questionnaire_for
+from survey.services.results.evidence import ci, diff_ci, pct, points
+from survey.services.results.arrays import analyse
+from survey.services.rounds import questionnaire_for
 from tests.survey.reports.conftest import PAYLOAD
 
 

@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from analysis import RoundResponses, analyse_round
-from survey.exports import results_csv, results_xlsx
+from survey.services.exports import results_csv, results_xlsx
 from survey.models import AuditEvent
-from survey.round_arrays import analyse
+from survey.services.results.arrays import analyse
 
 
 def _expected(value: Any) -> Any:

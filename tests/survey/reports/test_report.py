@@ -9,10 +9,10 @@ from typing import Any
 from pypdf import PdfReader
 
 from analysis import ALL_STAKEHOLDERS
-from survey.reports.evidence import ci, pct, points
+from survey.services.results.evidence import ci, pct, points
 from survey.reports.report import LocalResult, report_pdf
-from survey.round_arrays import analyse
-from survey.rounds import questionnaire_for
+from survey.services.results.arrays import analyse
+from survey.services.rounds import questionnaire_for
 from tests.survey.reports.conftest import PAYLOAD
 
 

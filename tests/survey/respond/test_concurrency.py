@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from survey.models import Answer, Invitation, InvitationStatus, PartialAnswers, Response
 from survey.respond.pages import pages_for
-from survey.responses import save_answers
-from survey.rounds import questionnaire_for
+from survey.services.responses import save_answers
+from survey.services.rounds import questionnaire_for
 from tests.survey.helpers import csrf_token
 from tests.survey.respond.live import HttpClient, LiveServer, Reply
 

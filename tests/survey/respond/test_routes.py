@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import DateTime, func, inspect, select
 
 from survey.extensions import db as _db
-from survey.invitations import reissue_link, revoke
+from survey.services.invitations import reissue_link, revoke
 from survey.models import Answer, Invitation, InvitationStatus, PartialAnswers, Response
-from survey.rounds import close_round
-from survey.tokens import new_link_token
+from survey.services.rounds import close_round
+from survey.services.tokens import new_link_token
 from tests.survey.helpers import answer_everything, csrf_token, post_form
 
 GP_ONLY = "clin_practice_influence"  # routed to gp_practice only

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from survey.models import Invitation, LocalQuestion, Organisation, SurveyRound
-from survey.responses import save_answers, submit_response
+from survey.services.responses import save_answers, submit_response
 from tests.survey.respond.live import LiveServer, serve
 
 #: the items every seeded response answers (the overall section), and a comment

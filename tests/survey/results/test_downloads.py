@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from survey.models import AuditEvent, Invitation, Role
-from survey.responses import save_answers, submit_response
+from survey.services.responses import save_answers, submit_response
 
 NAMES = ("agenda.docx", "agenda.html", "report.pdf", "results.csv", "results.xlsx")
 
@@ -55,7 +55,7 @@ def test_a_commissioner_downloads_its_own_files_only(
 def test_the_files_carry_the_engines_numbers(
     client: Any, make_user: Any, sign_in: Any, answered: Any
 ) -> None:
-    from survey.round_arrays import analyse
+    from survey.services.results.arrays import analyse
 
     sign_in(make_user(role=Role.MANAGER))
     [row] = (

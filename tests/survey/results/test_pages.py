@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from analysis import ALL_STAKEHOLDERS
-from survey.round_arrays import analyse
+from survey.services.results.arrays import analyse
 from tests.survey.results.conftest import Seeded
 
 RELATIONSHIP = "Overall, how would you rate your working relationship with the commissioner?"

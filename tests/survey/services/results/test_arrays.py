@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from survey.models import Invitation
-from survey.responses import save_answers, submit_response
-from survey.round_arrays import analyse, round_responses
+from survey.services.responses import save_answers, submit_response
+from survey.services.results.arrays import analyse, round_responses
 
 
 def _answer(

@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from survey.invitations import reissue_link, revoke
+from survey.services.invitations import reissue_link, revoke
 from survey.mail import deliver_due
 from survey.models import Invitation, OutboxMessage, Stakeholder
 from survey.models.types import utcnow
-from survey.reminders import plan_reminders, schedule_days, send_reminders, set_schedule
-from survey.responses import save_answers, submit_response
+from survey.services.reminders import plan_reminders, schedule_days, send_reminders, set_schedule
+from survey.services.responses import save_answers, submit_response
 from tests.survey.helpers import links_in, read_outbox
 from tests.survey.mail.helpers import queue_invitations
 

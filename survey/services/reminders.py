@@ -16,10 +16,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from survey import audit
+from survey.services import audit
 from survey.errors import InputError
 from survey.extensions import db
-from survey.invitations import current_link, email_context, opt_out_link
+from survey.services.invitations import current_link, email_context, opt_out_link
 from survey.mail import queue_email
 from survey.models import Invitation, InvitationStatus, Stakeholder, SurveyRound
 from survey.models.types import utcnow

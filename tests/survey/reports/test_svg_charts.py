@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from survey.results.charts import (
+from survey.reports.svg_charts import (
     Z_95,
     Z_998,
     control_limits,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 import questionnaires
 from questionnaires import Questionnaire, QuestionnaireError
-from survey import audit
+from survey.services import audit
 from survey.errors import InputError, NotFound
 from survey.extensions import db
 from survey.models import SurveyRound
@@ -97,7 +97,7 @@ def open_round(survey_round: SurveyRound) -> None:
 
 def close_round(survey_round: SurveyRound) -> None:
     """Close fieldwork: links die and unsubmitted drafts are deleted."""
-    from survey.responses import discard_drafts
+    from survey.services.responses import discard_drafts
 
     survey_round.close()
     discarded = discard_drafts(survey_round)

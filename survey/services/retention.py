@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import delete, func, insert, select
 
-from survey import audit
+from survey.services import audit
 from survey.errors import InputError, NotFound
 from survey.extensions import db
 from survey.models import (

@@ -21,7 +21,7 @@ from survey.models import (
     SurveyRound,
 )
 from survey.models.invited_count import InvitedCount
-from survey.rounds import previous_round, questionnaire_for
+from survey.services.rounds import previous_round, questionnaire_for
 
 #: the domain label of items outside the six assurance domains (the overall section)
 OVERALL = "overall"

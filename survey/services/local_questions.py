@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from survey import audit
+from survey.services import audit
 from survey.errors import InputError
 from survey.extensions import db
 from survey.models import LocalQuestion, Organisation, Response, RoundStatus, SurveyRound
-from survey.rounds import questionnaire_for
+from survey.services.rounds import questionnaire_for
 
 MAX_TEXT = 500
 

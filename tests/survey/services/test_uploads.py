@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from survey.manage import uploads
+from survey.services import uploads
 
 
 def test_a_stashed_upload_comes_back_only_unchanged(tmp_path: Path) -> None:

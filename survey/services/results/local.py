@@ -10,7 +10,7 @@ from analysis import wilson
 from survey.extensions import db
 from survey.models import Answer, LocalQuestion, Response, SurveyRound
 from survey.reports.report import LocalResult
-from survey.rounds import questionnaire_for
+from survey.services.rounds import questionnaire_for
 
 
 def local_results(survey_round: SurveyRound) -> dict[int, list[LocalResult]]:

@@ -1,7 +1,7 @@
 """What an organisation's results dashboard shows, built from the analysis engine's table.
 
 Views call :func:`organisation_dashboard`; every number comes from
-:func:`survey.round_arrays.analyse` (already suppressed by the engine) except local questions,
+:func:`survey.services.results.arrays.analyse` (already suppressed by the engine) except local questions,
 which are outside the engine's items and are suppressed here with :func:`analysis.suppress`.
 The round's analysis is memoised per application process, keyed by the round and its number of
 responses (and last year's), so a new response always gives fresh results.
@@ -24,9 +24,9 @@ from sqlalchemy import func, select
 from analysis import ALL_STAKEHOLDERS, RoundTable, comments_visible, suppress
 from survey.extensions import db
 from survey.models import Answer, Invitation, LocalQuestion, Organisation, Response, SurveyRound
-from survey.results import charts
-from survey.round_arrays import OVERALL, analyse
-from survey.rounds import previous_round, questionnaire_for
+from survey.reports import svg_charts as charts
+from survey.services.results.arrays import OVERALL, analyse
+from survey.services.rounds import previous_round, questionnaire_for
 
 _MEMO_KEY = "assure360.results_memo"
 _MEMO_SIZE = 8

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from survey.tokens import (
+from survey.services.tokens import (
     hash_from_link_token,
     link_token_for,
     new_link,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from survey import audit
+from survey.services import audit
 from survey.extensions import db
 from survey.models import (
     Invitation,
@@ -20,7 +20,7 @@ from survey.models import (
     SurveyRound,
 )
 from survey.models.types import utcnow
-from survey.tabular import Problem, read_table
+from survey.services.tabular import Problem, read_table
 
 
 class DeliveryState(enum.StrEnum):

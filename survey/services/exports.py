@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 
 from analysis import RoundTable
-from survey.responses import neutralise
+from survey.services.responses import neutralise
 
 Provenance = Sequence[tuple[str, str]]
 

@@ -8,17 +8,17 @@ from typing import Any
 from openpyxl import Workbook
 from sqlalchemy import select, update
 
-from survey.invitations import issue_invitations, opt_out
+from survey.services.invitations import issue_invitations, opt_out
 from survey.models import Invitation, OutboxMessage, OutboxStatus, Stakeholder
 from survey.models.types import utcnow
-from survey.monitoring import (
+from survey.services.monitoring import (
     DeliveryState,
     delivery_status,
     mark_bounced,
     response_rates,
     state_counts,
 )
-from survey.responses import save_answers, submit_response
+from survey.services.responses import save_answers, submit_response
 from tests.survey.mail.helpers import queue_invitations
 
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
-from survey import audit
+from survey.services import audit
 from survey.errors import InputError
 from survey.extensions import db
 from survey.models import Invitation, Organisation, Stakeholder, SurveyRound
-from survey.rounds import questionnaire_for
-from survey.tabular import Problem, read_table
+from survey.services.rounds import questionnaire_for
+from survey.services.tabular import Problem, read_table
 
 STAKEHOLDER_COLUMNS = ("email", "name", "group", "assesses")
 

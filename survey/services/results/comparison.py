@@ -17,10 +17,10 @@ from analysis import ALL_STAKEHOLDERS
 from survey.access import visible_organisations
 from survey.extensions import db
 from survey.models import Organisation, Response, SurveyRound, User
-from survey.results import charts
-from survey.results.dashboard import Provenance, domain_labels, provenance, round_chart, round_table
-from survey.round_arrays import OVERALL
-from survey.rounds import questionnaire_for
+from survey.reports import svg_charts as charts
+from survey.services.results.dashboard import Provenance, domain_labels, provenance, round_chart, round_table
+from survey.services.results.arrays import OVERALL
+from survey.services.rounds import questionnaire_for
 
 #: the table's sortable columns (?sort=)
 SORT_KEYS = ("name", "region", "n", "positive", "difference")

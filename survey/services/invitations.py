@@ -10,14 +10,14 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from survey import audit
+from survey.services import audit
 from survey.errors import DeadLink
 from survey.extensions import db
 from survey.mail import queue_email
 from survey.models import Invitation, InvitationStatus, Stakeholder, SurveyRound
 from survey.models.types import utcnow
-from survey.rounds import questionnaire_for
-from survey.tokens import (
+from survey.services.rounds import questionnaire_for
+from survey.services.tokens import (
     hash_from_link_token,
     link_token_for,
     new_link,
@@ -157,7 +157,7 @@ def reissue_link(invitation: Invitation) -> str:
 
 def revoke(invitation: Invitation) -> None:
     """Withdraw an invitation: its link dies and any saved answers are deleted."""
-    from survey.responses import discard_draft
+    from survey.services.responses import discard_draft
 
     if invitation.status is InvitationStatus.COMPLETED:
         raise DeadLink("this invitation's response is already in and cannot be withdrawn")

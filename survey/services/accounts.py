@@ -9,8 +9,8 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from survey import audit
-from survey.auth.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
+from survey.services import audit
+from survey.services.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 from survey.errors import InputError
 from survey.extensions import db
 from survey.mail import queue_email

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from survey import audit
+from survey.services import audit
 from survey.errors import InputError
 from survey.extensions import db
 from survey.models import Organisation, OrganisationKind
-from survey.tabular import Problem, read_table
+from survey.services.tabular import Problem, read_table
 
 ORGANISATION_COLUMNS = ("code", "name", "kind", "region")
 

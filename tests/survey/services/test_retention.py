@@ -18,9 +18,9 @@ from survey.models import (
     Response,
     Stakeholder,
 )
-from survey.responses import save_answers, submit_response
-from survey.retention import change_thresholds, erase_stakeholder, purge_date, purge_identities
-from survey.round_arrays import analyse
+from survey.services.responses import save_answers, submit_response
+from survey.services.retention import change_thresholds, erase_stakeholder, purge_date, purge_identities
+from survey.services.results.arrays import analyse
 
 
 def _count(db: Any, model: Any) -> int:
