@@ -25,6 +25,7 @@ from benchmarks._synthetic import make_round
 from survey import create_app
 from survey.extensions import db
 from survey.models import Answer, Organisation, OrganisationKind, Response, SurveyRound
+from survey.services.audit import COMMAND_LINE
 from survey.services.results.arrays import round_responses
 from survey.services.rounds import create_round, questionnaire_for
 
@@ -34,6 +35,7 @@ CHUNK = 50_000
 def _store(n_responses: int) -> SurveyRound:
     today = date.today()
     survey_round = create_round(
+        COMMAND_LINE,
         year=2030, questionnaire="ccg-360", opens_on=today, closes_on=today + timedelta(days=30)
     )
     questionnaire = questionnaire_for(survey_round)

@@ -33,7 +33,6 @@ from sqlalchemy.engine import make_url
 
 from survey import create_app
 from survey.extensions import db
-from survey.services.invitations import issue_invitations
 from survey.mail import deliver_due
 from survey.mail.backends import build_message
 from survey.models import (
@@ -45,6 +44,8 @@ from survey.models import (
     Stakeholder,
     SurveyRound,
 )
+from survey.services.audit import COMMAND_LINE
+from survey.services.invitations import issue_invitations
 from survey.services.rounds import create_round
 from tests.smtp import SmtpSink
 
@@ -55,6 +56,7 @@ SMTP_POLICY = email.policy.compat32.clone(linesep="\r\n")
 def _seed(count: int) -> int:
     today = date.today()
     survey_round = create_round(
+        COMMAND_LINE,
         year=today.year,
         questionnaire="ccg-360",
         opens_on=today - timedelta(days=1),
@@ -157,7 +159,7 @@ def main() -> None:
             upgrade()
             round_id = _seed(args.count)
             started = time.perf_counter()
-            issued = issue_invitations(db.session.get_one(SurveyRound, round_id))
+            issued = issue_invitations(COMMAND_LINE, db.session.get_one(SurveyRound, round_id))
             db.session.commit()
             queue_seconds = time.perf_counter() - started
             print(

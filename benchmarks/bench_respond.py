@@ -195,8 +195,9 @@ def seed(database_url: str, base_url: str, outbox: Path, count: int) -> list[str
 
     from survey import create_app
     from survey.extensions import db
-    from survey.services.invitations import issue_invitations
     from survey.models import Invitation, Organisation, OrganisationKind, Stakeholder
+    from survey.services.audit import COMMAND_LINE
+    from survey.services.invitations import issue_invitations
     from survey.services.rounds import create_round
 
     app = create_app(
@@ -218,6 +219,7 @@ def seed(database_url: str, base_url: str, outbox: Path, count: int) -> list[str
         db.session.add(organisation)
         today = date.today()
         survey_round = create_round(
+            COMMAND_LINE,
             year=today.year,
             questionnaire="ccg-360",
             opens_on=today - timedelta(days=1),
@@ -243,7 +245,7 @@ def seed(database_url: str, base_url: str, outbox: Path, count: int) -> list[str
                 )
             )
         db.session.flush()
-        report = issue_invitations(survey_round)
+        report = issue_invitations(COMMAND_LINE, survey_round)
         db.session.commit()
         links = list(report.links.values())
         db.engine.dispose()

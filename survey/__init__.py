@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from survey.config import load_config
+from survey.transactions import TransactionalFlask
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -34,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     :param config: settings that override the environment (tests pass a mapping here).
     """
-    app = Flask(
+    app = TransactionalFlask(
         __name__,
         instance_relative_config=True,
         template_folder=TEMPLATE_FOLDER,
@@ -44,7 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # The default SQLite database and mail outbox live in the instance folder (as in flaskr).
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from survey import cli, errors, extensions, security
+    from survey import commands, errors, extensions, security
     from survey.auth import bp as auth_bp
     from survey.home import bp as home_bp
     from survey.manage import bp as manage_bp
@@ -59,5 +60,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(manage_bp)
-    cli.init_app(app)
+    commands.init_app(app)
     return app

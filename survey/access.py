@@ -1,7 +1,9 @@
-"""Who may see which organisation: the one place organisation isolation is decided.
+"""Who may open which page: roles per view, and organisation isolation for results.
 
-Every results page and export loads organisations through these functions, so a page cannot
-forget the check. Another organisation's page answers 404, as if it did not exist.
+Every results page and download loads its organisation through
+:func:`visible_organisation_or_404`, which asks the one query that decides isolation
+(``survey.services.organisations.visible_organisations``), so a page cannot forget the check.
+Another organisation's page answers 404, as if it did not exist.
 """
 
 from __future__ import annotations
@@ -12,36 +14,27 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select, select
 
 from survey.extensions import db
 from survey.models import Organisation, Role, User
+from survey.services.audit import Actor
+from survey.services.organisations import visible_organisations
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def visible_organisations(user: User) -> Select[tuple[Organisation]]:
-    """A query for the organisations ``user`` may see results of."""
-    query = select(Organisation).order_by(Organisation.region, Organisation.name)
-    if user.role is Role.MANAGER:
-        return query
-    if user.role is Role.ASSESSOR:
-        return query.where(Organisation.region == user.region)
-    return query.where(Organisation.id == user.organisation_id)
-
-
 def visible_organisation_or_404(user: User, code: str) -> Organisation:
     """The organisation with ``code`` if ``user`` may see it; otherwise 404, never 403."""
-    organisation = db.session.scalar(
-        visible_organisations(user).where(Organisation.code == code.upper())
-    )
+    query = visible_organisations(user).where(Organisation.code == code.upper())
+    organisation = db.session.scalar(query)
     if organisation is None:
         abort(404)
     return organisation
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:
-    """Only signed-in users with one of ``roles``; others get 404 (the page does not exist for them)."""
+    """Only signed-in users with one of ``roles``; others get 404 (the page does not exist for
+    them)."""
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -54,3 +47,10 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def acting_user() -> Actor:
+    """The signed-in account of this request as the actor services record, or an anonymous
+    person on the web (a stakeholder following their link)."""
+    user = current_user if current_user.is_authenticated else None
+    return Actor.web(user)

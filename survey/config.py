@@ -20,6 +20,11 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return default if value is None else value.strip().lower() in _TRUE
 
 
+def _env_optional_bool(name: str) -> bool | None:
+    value = os.environ.get(name)
+    return None if value is None or not value.strip() else value.strip().lower() in _TRUE
+
+
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
@@ -77,6 +82,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAIL_CLAIM_SIZE": _env_int("MAIL_CLAIM_SIZE", 1),
         "MAIL_TIMEOUT": _env_float("MAIL_TIMEOUT", 30.0),
         "MAIL_WORKER_POLL_SECONDS": _env_float("MAIL_WORKER_POLL_SECONDS", 5.0),
+        # hand queued mail to the sender as soon as the change that queued it commits, instead
+        # of leaving it to the mail worker (default: only for the file backend, which the demo
+        # and the tests use with no worker running)
+        "MAIL_SEND_AFTER_COMMIT": _env_optional_bool("MAIL_SEND_AFTER_COMMIT"),
         "SURVEY_CONTACT": os.environ.get(
             "SURVEY_CONTACT", "the survey team at survey@assure360.invalid"
         ),
@@ -131,6 +140,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         settings["SQLALCHEMY_DATABASE_URI"]
     )
+    if settings.get("MAIL_SEND_AFTER_COMMIT") is None:
+        settings["MAIL_SEND_AFTER_COMMIT"] = settings["MAIL_BACKEND"] == "file"
     if (settings.get("DEMO") or settings.get("DEBUG")) and "SESSION_COOKIE_SECURE" not in (
         overrides or {}
     ):

@@ -14,14 +14,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 
-from survey.services.passwords import hash_password
-from survey.services.accounts import create_user
 from survey.extensions import db
-from survey.services.invitations import issue_invitations
-from survey.mail import deliver_due
 from survey.models import (
     Answer,
     Invitation,
@@ -32,7 +27,12 @@ from survey.models import (
     Stakeholder,
     SurveyRound,
 )
+from survey.services.accounts import create_user
+from survey.services.audit import COMMAND_LINE
+from survey.services.errors import InputError
+from survey.services.invitations import issue_invitations
 from survey.services.organisations import import_organisations
+from survey.services.passwords import hash_password
 from survey.services.rounds import create_round, questionnaire_for
 from survey.services.stakeholders import apply_stakeholder_import, plan_stakeholder_import
 
@@ -107,6 +107,8 @@ class DemoResult:
     stakeholders: int = 0
     responses: dict[int, int] = field(default_factory=dict)
     unused_link: str | None = None
+    #: emails queued (invitations and account links), sent once the seed is committed
+    emails: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -240,12 +242,10 @@ def seed_demo(*, seed: int, today: date) -> DemoResult:
     """Seed last year's closed round and this year's open round, with responses for most."""
     rng = random.Random(seed)
     if db.session.scalar(select(SurveyRound.id).limit(1)) is not None:
-        from survey.errors import InputError
-
         raise InputError(
             "the database already has rounds; run the demo with --reset to start again"
         )
-    import_organisations(_organisations_csv(), "demo organisations")
+    import_organisations(COMMAND_LINE, _organisations_csv(), "demo organisations")
     organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.code)))
     result = DemoResult(organisations=len(organisations))
     level = {org.id: rng.uniform(3.2, 4.3) for org in organisations}
@@ -255,6 +255,7 @@ def seed_demo(*, seed: int, today: date) -> DemoResult:
     ):
         for kind, name in (("ccg", "ccg-360"), ("direct", "direct-commissioning-360")):
             survey_round = create_round(
+                COMMAND_LINE,
                 year=year, questionnaire=name, opens_on=opens, closes_on=closes
             )
             survey_round.open()
@@ -263,10 +264,13 @@ def seed_demo(*, seed: int, today: date) -> DemoResult:
             plan = plan_stakeholder_import(
                 survey_round, _stakeholders_csv(rng, members, groups), "demo stakeholders"
             )
-            apply_stakeholder_import(survey_round, plan)
+            apply_stakeholder_import(COMMAND_LINE, survey_round, plan)
             result.stakeholders += plan.new_stakeholders
             # Only this year's stakeholders get emails; last year's round is history.
-            links = issue_invitations(survey_round).links if year == today.year else {}
+            links: dict[int, str] = {}
+            if year == today.year:
+                issued = issue_invitations(COMMAND_LINE, survey_round)
+                links, result.emails = issued.links, result.emails + issued.emails
             invitations = list(
                 db.session.scalars(
                     select(Invitation)
@@ -285,8 +289,7 @@ def seed_demo(*, seed: int, today: date) -> DemoResult:
                 survey_round.close()
         level = {org_id: value + rng.uniform(-0.3, 0.3) for org_id, value in level.items()}
     result.logins = _demo_accounts(organisations)
-    db.session.commit()
-    deliver_due(current_app.config)
+    result.emails += len(result.logins)
     return result
 
 
@@ -296,15 +299,20 @@ def _demo_accounts(organisations: list[Organisation]) -> list[tuple[str, str, st
     accounts = [
         ("manager@demo.example.org", "Morgan Manager", Role.MANAGER, None, None),
         ("assessor@demo.example.org", "Avery Assessor", Role.ASSESSOR, None, ccg.region),
-        ("commissioner@demo.example.org", "Casey Commissioner", Role.COMMISSIONER, ccg, None),
-        ("viewer@demo.example.org", "Vic Viewer", Role.VIEWER, ccg, None),
+        ("commissioner@demo.example.org", "Casey Commissioner", Role.COMMISSIONER, ccg.code, None),
+        ("viewer@demo.example.org", "Vic Viewer", Role.VIEWER, ccg.code, None),
     ]
     logins = []
     for email, name, role, organisation, region in accounts:
         user, _link = create_user(
-            email=email, name=name, role=role, organisation=organisation, region=region
+            COMMAND_LINE,
+            email=email,
+            name=name,
+            role=role,
+            organisation_code=organisation,
+            region=region,
         )
         user.password_hash = hash_password(DEMO_PASSWORD)
-        scope = organisation.name if organisation else (region or "all organisations")
+        scope = user.organisation.name if user.organisation else (region or "all organisations")
         logins.append((email, role.value, scope))
     return logins

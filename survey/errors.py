@@ -1,4 +1,8 @@
-"""Domain errors raised by services, and the application's error pages."""
+"""The application's error pages, and the one place domain errors become pages.
+
+Every handler rolls the request's transaction back first: a request that ends in an error
+stores nothing (``survey.transactions`` commits only requests whose view returned).
+"""
 
 from __future__ import annotations
 
@@ -6,38 +10,39 @@ from flask import Flask, current_app, render_template
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from survey.extensions import db
+from survey.services.errors import (
+    AlreadySubmitted,
+    Assure360Error,
+    DeadLink,
+    NotFound,
+)
 
-class Assure360Error(Exception):
-    """Base for errors a person can act on; the message says what is wrong."""
-
-
-class InputError(Assure360Error, ValueError):
-    """Input (a file, a form, a command option) that cannot be used as it is."""
-
-
-class NotFound(Assure360Error, LookupError):
-    """A thing named by the caller does not exist."""
-
-
-class DeadLink(Assure360Error):
-    """A survey link that is unknown, tampered with, revoked, replaced or past its round."""
-
-
-class AlreadySubmitted(Assure360Error):
-    """The invitation's response was already stored; nothing more is accepted on its link."""
+_PAGES = (400, 403, 404, 405, 409, 410, 429)
 
 
 def _render_http_error(error: HTTPException) -> tuple[str, int]:
+    db.session.rollback()
     code = error.code or 500
-    template = (
-        f"errors/{code}.html" if code in (400, 403, 404, 405, 410, 429) else "errors/generic.html"
-    )
+    template = f"errors/{code}.html" if code in _PAGES else "errors/generic.html"
     return render_template(template, error=error), code
 
 
-def _render_server_error(_error: Exception) -> tuple[str, int]:
-    from survey.extensions import db
+def _render_domain_error(error: Assure360Error) -> tuple[str, int]:
+    """A domain error no view turned into a message of its own: the nearest HTTP answer.
 
+    Unknown things and dead links are 404 (a link's answer reveals nothing about it); a
+    submitted link is 409; anything else is a request the service refused, 400, with its reason.
+    """
+    db.session.rollback()
+    if isinstance(error, NotFound | DeadLink):
+        return render_template("errors/404.html"), 404
+    if isinstance(error, AlreadySubmitted):
+        return render_template("errors/409.html"), 409
+    return render_template("errors/400.html", reason=str(error)), 400
+
+
+def _render_server_error(_error: Exception) -> tuple[str, int]:
     db.session.rollback()
     return render_template("errors/500.html"), 500
 
@@ -49,8 +54,6 @@ def _render_database_error(error: DBAPIError) -> tuple[str, int, dict[str, str]]
     The request's transaction never committed, so nothing was stored; the pool replaces the
     connection and the person's next try works. Any other database error is a 500.
     """
-    from survey.extensions import db
-
     db.session.rollback()
     if error.connection_invalidated or isinstance(error, OperationalError):
         current_app.logger.warning("database connection lost; answered 503")
@@ -62,5 +65,6 @@ def _render_database_error(error: DBAPIError) -> tuple[str, int, dict[str, str]]
 def init_app(app: Flask) -> None:
     """Render every error as a page of ours, never a stack trace."""
     app.register_error_handler(HTTPException, _render_http_error)
+    app.register_error_handler(Assure360Error, _render_domain_error)
     app.register_error_handler(DBAPIError, _render_database_error)
     app.register_error_handler(500, _render_server_error)

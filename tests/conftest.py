@@ -138,6 +138,8 @@ def db(app: Flask) -> Iterator[object]:
     snapshot (or the write lock) while a request runs; PostgreSQL's READ COMMITTED needs no help.
     """
     settings = {key: app.config[key] for key in _TEST_KEYS}
+    # The test commits its own data: mail its services queue stays queued, as a test expects.
+    settings["MAIL_SEND_AFTER_COMMIT"] = False
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"execution_options": {"sqlite_autocommit": True}}
     data_app = create_app(settings)

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from survey.services.invitations import issue_invitations
 from survey.models import (
     Invitation,
     Organisation,
@@ -18,6 +17,8 @@ from survey.models import (
     Stakeholder,
     SurveyRound,
 )
+from survey.services.audit import COMMAND_LINE
+from survey.services.invitations import issue_invitations
 from survey.services.rounds import create_round
 
 _numbers = itertools.count(1)
@@ -56,7 +57,7 @@ def make_round(db: Any) -> Callable[..., SurveyRound]:
             "closes_on": today + timedelta(days=21),
         }
         values.update(overrides)
-        survey_round = create_round(**values)
+        survey_round = create_round(COMMAND_LINE, **values)
         if status in ("open", "closed"):
             survey_round.open()
         if status == "closed":
@@ -107,7 +108,7 @@ def make_invitation(
         )
         db.session.add(invitation)
         db.session.flush()
-        report = issue_invitations(survey_round, {organisation.id})
+        report = issue_invitations(COMMAND_LINE, survey_round, {organisation.id})
         db.session.commit()
         return IssuedInvitation(invitation, report.links[invitation.id])
 
@@ -121,8 +122,8 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., Any]:
     """An active account with a password (committed). Pass role=, organisation= or region=."""
-    from survey.services.passwords import hash_password
     from survey.models import Role, User
+    from survey.services.passwords import hash_password
 
     def make(
         *,

@@ -8,12 +8,16 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey.services import audit
 from survey.auth import bp
 from survey.auth.forms import LoginForm, SetPasswordForm
-from survey.services.accounts import authenticate, set_password, user_for_set_password
 from survey.extensions import db, limiter, login_manager
 from survey.models import User
+from survey.services.accounts import (
+    authenticate,
+    set_password,
+    sign_out,
+    user_for_set_password,
+)
 
 View = str | WerkzeugResponse | tuple[str, int]
 
@@ -46,7 +50,6 @@ def login() -> View:
     failed = False
     if form.validate_on_submit():
         user = authenticate(form.email.data or "", form.password.data or "")
-        db.session.commit()
         if user is not None:
             # A fresh session at sign-in: nothing carried over from before, not even the CSRF
             # token cached for the old one.
@@ -62,8 +65,8 @@ def login() -> View:
 @bp.post("/logout")
 @login_required
 def logout() -> View:
-    audit.record("logout", target=f"user:{current_user.id}", channel="web", user_id=current_user.id)
-    db.session.commit()
+    """Sign out and end the session."""
+    sign_out(current_user)
     logout_user()
     session.clear()
     flash("You have signed out.")
@@ -80,7 +83,6 @@ def set_password_page(token: str) -> View:
     form = SetPasswordForm()
     if form.validate_on_submit():
         set_password(user, form.password.data or "")
-        db.session.commit()
         flash("Your password is set. Sign in with it now.")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user), (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, has_request_context, render_template, url_for
 from flask_login import current_user, login_required
 
-from survey.access import visible_organisations
 from survey.extensions import db
+from survey.services.organisations import visible_organisations
 
 bp = Blueprint("home", __name__)
 

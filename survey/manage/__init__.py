@@ -1,7 +1,37 @@
-"""The survey team's pages: rounds, stakeholder and organisation lists, invitations, monitoring."""
+"""The survey team's pages: rounds, stakeholder and organisation lists, invitations, monitoring,
+accounts and the audit log.
 
-from flask import Blueprint
+Every page is for managers only (404 for everyone else, as if it did not exist); every change is
+a POST with a CSRF token, made as the request's one unit of work (``survey.transactions``) and
+audited as the signed-in manager's.
+"""
+
+from flask import Blueprint, request
+from flask.blueprints import BlueprintSetupState
+
+from survey.access import roles_required
+from survey.extensions import begin_write
+from survey.models import Role
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
-from survey.manage import routes  # noqa: E402,F401  (registers the views on bp)
+#: the largest upload accepted (Flask answers 413 above it), unless the configuration sets one
+UPLOAD_LIMIT = 5 * 1024 * 1024
+
+
+@bp.record_once
+def _limit_uploads(state: BlueprintSetupState) -> None:
+    # Uploads are the only large requests; without a limit Flask would accept any size.
+    if state.app.config.get("MAX_CONTENT_LENGTH") is None:
+        state.app.config["MAX_CONTENT_LENGTH"] = UPLOAD_LIMIT
+
+
+@bp.before_request
+@roles_required(Role.MANAGER)
+def _managers_only() -> None:
+    """Every manage page, present and future, is for managers only; writers take the lock first."""
+    if request.method == "POST":
+        begin_write()
+
+
+from survey.manage import accounts, fieldwork, lists, rounds  # noqa: E402,F401  (registers views)

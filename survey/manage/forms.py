@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -10,6 +11,7 @@ from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringFi
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 import questionnaires
+from survey.models import SurveyRound
 
 #: spreadsheet types a list may come in
 UPLOAD_TYPES = ("csv", "xlsx")
@@ -71,6 +73,12 @@ class RoundForm(FlaskForm):
         if self.year.data is None and not self.is_submitted():
             self.year.data = date.today().year
 
+    def round_values(self) -> dict[str, Any]:
+        """The form's values as ``survey.services.rounds.create_round`` takes them."""
+        values = {name: self[name].data for name in self.data if name != "csrf_token"}
+        values["title"] = values.get("title") or None
+        return values
+
     def validate_closes_on(self, field: DateField) -> None:
         if field.data and self.opens_on.data and field.data < self.opens_on.data:
             raise ValidationError("The last day of fieldwork must be on or after the first day")
@@ -127,6 +135,15 @@ class ReminderScheduleForm(FlaskForm):
             NumberRange(min=0, max=10, message="The most reminders must be between 0 and 10"),
         ],
     )
+
+    @classmethod
+    def of(cls, survey_round: SurveyRound) -> ReminderScheduleForm:
+        """The form filled with the round's current schedule."""
+        return cls(
+            after_invitation=", ".join(map(str, survey_round.reminder_days_after_invitation)),
+            before_close=", ".join(map(str, survey_round.reminder_days_before_close)),
+            limit=survey_round.reminder_limit,
+        )
 
     def validate_after_invitation(self, field: StringField) -> None:
         if any(day < 1 for day in _days(field.data)):

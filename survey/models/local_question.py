@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
+from survey.models.organisation import Organisation
 
 
 class LocalQuestion(db.Model):
@@ -23,3 +24,5 @@ class LocalQuestion(db.Model):
     #: a scale id the questionnaire's local question block allows
     scale: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(default=0)
+
+    organisation: Mapped[Organisation] = relationship()

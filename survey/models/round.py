@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.extensions import db
 from survey.models.types import UTCDateTime, enum_column, utcnow
+from survey.services.errors import RoundStateError
 
 
 class RoundStatus(enum.StrEnum):
@@ -19,10 +20,6 @@ class RoundStatus(enum.StrEnum):
     OPEN = "open"
     #: fieldwork over: links are dead, results are final
     CLOSED = "closed"
-
-
-class RoundStateError(ValueError):
-    """A round was asked to move to a state it cannot reach from where it is."""
 
 
 class SurveyRound(db.Model):

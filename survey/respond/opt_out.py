@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
 
-from survey.errors import DeadLink
-from survey.extensions import csrf, db
-from survey.services.invitations import opt_out, stakeholder_for_opt_out
+from survey.extensions import csrf
 from survey.models import Stakeholder
 from survey.respond import bp
+from survey.services.audit import Actor
+from survey.services.errors import DeadLink
+from survey.services.invitations import opt_out, stakeholder_for_opt_out
 
 
 def _load(token: str) -> Stakeholder:
@@ -29,8 +30,7 @@ def opt_out_page(token: str) -> str:
     """GET: ask to confirm; POST: stop all emails about this round to the stakeholder."""
     stakeholder = _load(token)
     if request.method == "POST":
-        opt_out(stakeholder)
-        db.session.commit()
+        opt_out(Actor.web(), stakeholder)
     return render_template(
         "respond/opt_out.html",
         survey_round=stakeholder.survey_round,

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from questionnaires import Questionnaire
-from survey.extensions import db
-from survey.models import Invitation, LocalQuestion
+from survey.models import Invitation
+from survey.services.local_questions import local_questions
 
 
 @dataclass(frozen=True)
@@ -73,16 +71,7 @@ def pages_for(questionnaire: Questionnaire, invitation: Invitation) -> list[Page
                 tuple(_question(questionnaire, item) for item in section.items_for(group)),
             )
         )
-    local = list(
-        db.session.scalars(
-            select(LocalQuestion)
-            .where(
-                LocalQuestion.round_id == invitation.round_id,
-                LocalQuestion.organisation_id == invitation.organisation_id,
-            )
-            .order_by(LocalQuestion.position, LocalQuestion.id)
-        )
-    )
+    local = local_questions(invitation.round_id, invitation.organisation_id)
     if local:
         block = questionnaire.local_questions
         questions = tuple(

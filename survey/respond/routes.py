@@ -10,13 +10,13 @@ from datetime import date
 from flask import abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey.errors import AlreadySubmitted, DeadLink, InputError
-from survey.extensions import begin_write, db
-from survey.services.invitations import find_by_link
+from survey.extensions import begin_write
 from survey.models import Invitation, InvitationStatus
 from survey.respond import bp
 from survey.respond.forms import form_for
 from survey.respond.pages import Page, pages_for
+from survey.services.errors import AlreadySubmitted, DeadLink, InputError
+from survey.services.invitations import find_by_link
 from survey.services.responses import draft_for, save_answers, submit_response
 from survey.services.rounds import questionnaire_for
 
@@ -88,7 +88,6 @@ def section(token: str, number: int) -> View:
             save_answers(
                 invitation, answers, resume_section=number if (leaving or not valid) else number + 1
             )
-            db.session.commit()
         if leaving:
             return redirect(url_for("respond.saved", token=token))
         if valid:
@@ -136,12 +135,9 @@ def check(token: str) -> View:
             return redirect(url_for("respond.section", token=token, number=missing))
         try:
             submit_response(invitation, [q.id for page in pages for q in page.questions])
-            db.session.commit()
         except AlreadySubmitted:
-            db.session.rollback()
             return _complete_page(invitation)
         except InputError:
-            db.session.rollback()
             return redirect(url_for("respond.section", token=token, number=1))
         current_app.logger.info("response submitted for round %s", invitation.round_id)
         return redirect(url_for("respond.start", token=token))

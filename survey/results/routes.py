@@ -11,9 +11,13 @@ from survey.access import roles_required, visible_organisation_or_404
 from survey.extensions import db
 from survey.models import Role, SurveyRound
 from survey.results import bp
-from survey.services.results.comparison import KINDS, SORT_KEYS, compare, rounds_for_kind
-from survey.services.results.dashboard import default_round, organisation_dashboard, rounds_of_organisation
 from survey.services.results.arrays import OVERALL
+from survey.services.results.comparison import KINDS, SORT_KEYS, compare, rounds_for_kind
+from survey.services.results.dashboard import (
+    default_round,
+    organisation_dashboard,
+    rounds_of_organisation,
+)
 from survey.services.rounds import questionnaire_for
 
 

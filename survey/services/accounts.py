@@ -9,12 +9,13 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from survey.services import audit
-from survey.services.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
-from survey.errors import InputError
 from survey.extensions import db
 from survey.mail import queue_email
-from survey.models import Organisation, Role, User
+from survey.models import Role, User
+from survey.services import audit
+from survey.services.errors import InputError
+from survey.services.organisations import organisation_by_code
+from survey.services.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 
 _SET_PASSWORD_SALT = "assure360.set-password"
 #: a set-password link works for three days, and only until a password is set with it
@@ -52,37 +53,40 @@ def user_for_set_password(token: str) -> User | None:
 
 
 def create_user(
+    actor: audit.Actor,
     *,
     email: str,
     name: str,
-    role: Role,
-    organisation: Organisation | None = None,
+    role: Role | str,
+    organisation_code: str | None = None,
     region: str | None = None,
-    actor: User | None = None,
-    channel: str | None = None,
 ) -> tuple[User, str]:
     """Create an account and queue an email with its one-time set-password link.
 
-    Returns the account and the link. Commissioners and viewers need an organisation,
-    assessors a region.
+    Returns the account and the link. Commissioners and viewers need an organisation (by code),
+    assessors a region; no one can register themselves, so only a manager or the command line
+    calls this.
     """
     try:
         address = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as error:
         raise InputError(f"{email!r} is not an email address: {error}") from None
+    role = Role(role)
+    code = (organisation_code or "").strip()
+    organisation = organisation_by_code(code) if code else None
+    region = (region or "").strip() or None
     if role in (Role.COMMISSIONER, Role.VIEWER) and organisation is None:
         raise InputError(f"a {role.value} account needs an organisation")
     if role is Role.ASSESSOR and not region:
         raise InputError("an assessor account needs a region")
     if db.session.scalar(select(User).where(func.lower(User.email) == address.lower())):
         raise InputError(f"there is already an account for {address}")
+    has_organisation = role in (Role.COMMISSIONER, Role.VIEWER)
     user = User(
         email=address,
         name=name,
         role=role,
-        organisation_id=organisation.id
-        if organisation and role in (Role.COMMISSIONER, Role.VIEWER)
-        else None,
+        organisation_id=organisation.id if organisation and has_organisation else None,
         region=region if role is Role.ASSESSOR else None,
     )
     db.session.add(user)
@@ -96,10 +100,9 @@ def create_user(
         context={"user": user, "link": link, "contact": current_app.config["SURVEY_CONTACT"]},
     )
     audit.record(
+        actor,
         "user.create",
         target=f"user:{user.id}",
-        channel=channel,
-        user_id=actor.id if actor else None,  # None: the request's signed-in account, if any
         role=role.value,
         organisation=organisation.code if organisation else None,
         region=region,
@@ -108,22 +111,47 @@ def create_user(
 
 
 def set_password(user: User, password: str) -> None:
+    """Set ``user``'s password (from their one-time link: the account itself acts)."""
     if len(password) < MIN_LENGTH:
         raise InputError(f"the password must be at least {MIN_LENGTH} characters")
     user.password_hash = hash_password(password)
     db.session.flush()
-    audit.record("user.set_password", target=f"user:{user.id}", channel="web", user_id=user.id)
+    audit.record(audit.Actor.web(user), "user.set_password", target=f"user:{user.id}")
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active account with this email and password, or None (same time either way)."""
+    """The active account with this email and password, or None (same time either way).
+
+    The attempt is audited as the account it names (or nobody, for an unknown address).
+    """
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if not verify_password(user.password_hash if user else None, password):
-        audit.record("login.failed", channel="web", user_id=user.id if user else None)
+        audit.record(audit.Actor.web(user), "login.failed")
         return None
     if user is None or not user.active:
         return None
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    audit.record("login", target=f"user:{user.id}", channel="web", user_id=user.id)
+    audit.record(audit.Actor.web(user), "login", target=f"user:{user.id}")
     return user
+
+
+def sign_out(user: User) -> None:
+    """Record that ``user`` signed out."""
+    audit.record(audit.Actor.web(user), "logout", target=f"user:{user.id}")
+
+
+def switch_access(actor: audit.Actor, user: User) -> User:
+    """Switch an account off (it can no longer sign in) or back on; nobody switches off
+    themselves."""
+    if user.id == actor.user_id:
+        raise InputError("you cannot switch off your own account")
+    user.active = not user.active
+    db.session.flush()
+    audit.record(actor, "user.access", target=f"user:{user.id}", active=user.active)
+    return user
+
+
+def all_accounts() -> list[User]:
+    """Every account, managers first, then by email."""
+    return list(db.session.scalars(select(User).order_by(User.role, User.email)))

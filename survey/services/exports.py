@@ -1,7 +1,9 @@
-"""Export builders: each returns bytes; commands and routes wrap them.
+"""Exports of a round: aggregated results (CSV, XLSX) and the anonymous microdata (CSV).
 
-Every export states its provenance (round, questionnaire version, data as of, methods,
-suppression threshold); text cells that a spreadsheet would run as a formula are neutralised.
+Builders return bytes; :func:`results_export` and :func:`responses_export` are the services the
+commands and pages call, each audited. Every export states its provenance (round, questionnaire
+version, data as of, methods, suppression threshold); text cells that a spreadsheet would run as
+a formula are neutralised.
 """
 
 from __future__ import annotations
@@ -11,8 +13,16 @@ import io
 import math
 from collections.abc import Sequence
 
+from sqlalchemy import select
+
 from analysis import RoundTable
-from survey.services.responses import neutralise
+from survey.extensions import db
+from survey.models import Answer, Organisation, Response, SurveyRound
+from survey.services import audit
+from survey.services.errors import InputError
+from survey.services.results.arrays import analyse
+from survey.services.results.evidence import RoundInfo
+from survey.services.rounds import previous_round, questionnaire_for
 
 Provenance = Sequence[tuple[str, str]]
 
@@ -109,3 +119,71 @@ def results_xlsx(table: RoundTable, provenance: Provenance = ()) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def responses_csv(survey_round: SurveyRound, item_ids: list[str]) -> bytes:
+    """Anonymous microdata: one row per response, one column per item.
+
+    Scores are numbers, "don't know" is ``DK``, blank means not answered or not shown. Rows come
+    in random-key order, which says nothing about when anyone answered. Cells that a spreadsheet
+    would run as a formula are prefixed with a quote.
+    """
+    rows = db.session.execute(
+        select(Response.id, Organisation.code, Organisation.kind, Response.stakeholder_group)
+        .join(Organisation, Organisation.id == Response.organisation_id)
+        .where(Response.round_id == survey_round.id)
+        .order_by(Response.id)
+    ).all()
+    answers: dict[str, dict[str, str]] = {row[0]: {} for row in rows}
+    for response_id, item_id, score, dont_know, text in db.session.execute(
+        select(Answer.response_id, Answer.item_id, Answer.score, Answer.dont_know, Answer.text)
+        .join(Response)
+        .where(Response.round_id == survey_round.id)
+    ):
+        answers[response_id][item_id] = (
+            "DK" if dont_know else (str(score) if score is not None else text or "")
+        )
+    local_ids = sorted({item for values in answers.values() for item in values} - set(item_ids))
+    columns = item_ids + local_ids
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["response", "year", "organisation", "kind", "stakeholder_group", *columns])
+    for number, (response_id, code, kind, group) in enumerate(rows, start=1):
+        values = answers[response_id]
+        writer.writerow(
+            [
+                number,
+                survey_round.year,
+                code,
+                kind.value,
+                group,
+                *(neutralise(values.get(c, "")) for c in columns),
+            ]
+        )
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def neutralise(cell: str) -> str:
+    """Stop a spreadsheet running a cell as a formula (OWASP CSV injection advice)."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+def results_export(actor: audit.Actor, survey_round: SurveyRound, file_format: str) -> bytes:
+    """The round's aggregated results (every organisation) as "csv" or "xlsx", audited."""
+    builders = {"csv": results_csv, "xlsx": results_xlsx}
+    if file_format not in builders:
+        raise InputError(f"results export as csv or xlsx, not {file_format!r}")
+    provenance = RoundInfo.of(survey_round, previous_round(survey_round)).provenance()
+    data = builders[file_format](analyse(survey_round), provenance)
+    audit.record(
+        actor, "export.results", target=f"round:{survey_round.id}", format=file_format
+    )
+    return data
+
+
+def responses_export(actor: audit.Actor, survey_round: SurveyRound) -> bytes:
+    """The round's anonymous microdata as CSV (one row per response), audited."""
+    item_ids = [item.id for item in questionnaire_for(survey_round).items]
+    data = responses_csv(survey_round, item_ids)
+    audit.record(actor, "export.responses", target=f"round:{survey_round.id}")
+    return data

@@ -10,12 +10,13 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from survey.services import audit
-from survey.errors import DeadLink
 from survey.extensions import db
 from survey.mail import queue_email
-from survey.models import Invitation, InvitationStatus, Stakeholder, SurveyRound
+from survey.models import Invitation, InvitationStatus, RoundStatus, Stakeholder, SurveyRound
 from survey.models.types import utcnow
+from survey.services import audit
+from survey.services.errors import DeadLink, InputError
+from survey.services.responses import discard_draft
 from survey.services.rounds import questionnaire_for
 from survey.services.tokens import (
     hash_from_link_token,
@@ -81,13 +82,18 @@ def _new_link(invitation: Invitation) -> str:
 
 
 def issue_invitations(
-    survey_round: SurveyRound, organisation_ids: set[int] | None = None
+    actor: audit.Actor, survey_round: SurveyRound, organisation_ids: set[int] | None = None
 ) -> IssueReport:
     """Make links for the round's pending invitations and queue one email per stakeholder.
 
-    Stakeholders who opted out or whose address bounced are left out. The emails are queued in
-    the caller's transaction: nothing is sent unless it commits.
+    Only an open round sends. Stakeholders who opted out or whose address bounced are left out.
+    The emails are queued in the caller's transaction: nothing is sent unless it commits.
     """
+    if survey_round.status is not RoundStatus.OPEN:
+        raise InputError(
+            f"round {survey_round.year} is {survey_round.status.value}: "
+            "open it before sending invitations"
+        )
     query = (
         select(Invitation)
         .join(Invitation.stakeholder)
@@ -129,6 +135,7 @@ def issue_invitations(
         report.invitations += len(invitations)
     db.session.flush()
     audit.record(
+        actor,
         "invitations.issue",
         target=f"round:{survey_round.id}",
         emails=report.emails,
@@ -143,7 +150,7 @@ def _subject(survey_round: SurveyRound, organisation_names: list[str]) -> str:
     return f"Your views on working with {len(organisation_names)} NHS commissioners: {survey_round.title}"
 
 
-def reissue_link(invitation: Invitation) -> str:
+def reissue_link(actor: audit.Actor, invitation: Invitation) -> str:
     """Replace an invitation's link: the old one stops working at once."""
     if invitation.status is InvitationStatus.COMPLETED:
         raise DeadLink("this invitation's response is already in; there is nothing to reissue")
@@ -151,14 +158,12 @@ def reissue_link(invitation: Invitation) -> str:
     if invitation.status in (InvitationStatus.PENDING, InvitationStatus.REVOKED):
         invitation.status = InvitationStatus.ISSUED
     db.session.flush()
-    audit.record("invitation.reissue", target=f"invitation:{invitation.id}")
+    audit.record(actor, "invitation.reissue", target=f"invitation:{invitation.id}")
     return link
 
 
-def revoke(invitation: Invitation) -> None:
+def revoke(actor: audit.Actor, invitation: Invitation) -> None:
     """Withdraw an invitation: its link dies and any saved answers are deleted."""
-    from survey.services.responses import discard_draft
-
     if invitation.status is InvitationStatus.COMPLETED:
         raise DeadLink("this invitation's response is already in and cannot be withdrawn")
     invitation.status = InvitationStatus.REVOKED
@@ -166,7 +171,7 @@ def revoke(invitation: Invitation) -> None:
     invitation.token_nonce = None
     discard_draft(invitation)
     db.session.flush()
-    audit.record("invitation.revoke", target=f"invitation:{invitation.id}")
+    audit.record(actor, "invitation.revoke", target=f"invitation:{invitation.id}")
 
 
 def find_by_link(link_token: str, today: date, *, for_update: bool = False) -> Invitation:
@@ -204,7 +209,7 @@ def stakeholder_for_opt_out(token: str) -> Stakeholder:
     return stakeholder
 
 
-def opt_out(stakeholder: Stakeholder) -> bool:
+def opt_out(actor: audit.Actor, stakeholder: Stakeholder) -> bool:
     """Stop all further email to the stakeholder in this round; False if already opted out.
 
     Their links keep working: opting out of email is not withdrawing from the survey.
@@ -213,5 +218,5 @@ def opt_out(stakeholder: Stakeholder) -> bool:
         return False
     stakeholder.opted_out_at = utcnow()
     db.session.flush()
-    audit.record("stakeholder.opt_out", target=f"stakeholder:{stakeholder.id}", channel="web")
+    audit.record(actor, "stakeholder.opt_out", target=f"stakeholder:{stakeholder.id}")
     return True

@@ -1,32 +1,36 @@
-"""Assessed organisations: loading the list of commissioners."""
+"""Assessed organisations: checking and loading the list of commissioners, and finding them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from survey.services import audit
-from survey.errors import InputError
 from survey.extensions import db
-from survey.models import Organisation, OrganisationKind
-from survey.services.tabular import Problem, read_table
+from survey.models import Organisation, OrganisationKind, Role, User
+from survey.services import audit
+from survey.services.errors import InputError
+from survey.services.tabular import Problem, Row, read_table
 
 ORGANISATION_COLUMNS = ("code", "name", "kind", "region")
 
 
-@dataclass(frozen=True)
-class OrganisationImport:
-    created: int
-    updated: int
+@dataclass
+class OrganisationPlan:
+    """What an organisation list would change, or every problem that stops it loading."""
+
+    source: str
+    rows: list[Row] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
 
-def import_organisations(data: bytes, source: str) -> OrganisationImport:
-    """Create or update organisations from a table with code, name, kind, region (and area).
-
-    All or nothing: any bad row raises ``InputError`` listing every problem, and nothing is stored.
-    """
-    rows = read_table(data, source, ORGANISATION_COLUMNS)
+def _row_problems(rows: list[Row]) -> list[Problem]:
     kinds = {kind.value for kind in OrganisationKind}
     problems: list[Problem] = []
     seen: dict[str, int] = {}
@@ -36,37 +40,80 @@ def import_organisations(data: bytes, source: str) -> OrganisationImport:
                 problems.append(Problem(row.number, column, "is empty"))
         kind = row.values.get("kind", "").lower()
         if kind and kind not in kinds:
-            problems.append(
-                Problem(row.number, "kind", f"{kind!r} is not one of {', '.join(sorted(kinds))}")
-            )
+            choices = ", ".join(sorted(kinds))
+            problems.append(Problem(row.number, "kind", f"{kind!r} is not one of {choices}"))
         code = row.values.get("code", "").upper()
         if code in seen:
             problems.append(Problem(row.number, "code", f"{code} is also on row {seen[code]}"))
         seen.setdefault(code, row.number)
-    if problems:
-        raise InputError(f"{source}: " + "; ".join(str(problem) for problem in problems))
+    return problems
+
+
+def plan_organisations(data: bytes, source: str) -> OrganisationPlan:
+    """Check a table with code, name, kind, region (and area); stores nothing.
+
+    A file that cannot be read at all is one problem of the plan, not an exception.
+    """
+    plan = OrganisationPlan(source)
+    try:
+        plan.rows = read_table(data, source, ORGANISATION_COLUMNS)
+    except InputError as error:
+        plan.problems.append(Problem(0, "", str(error)))
+        return plan
+    plan.problems = _row_problems(plan.rows)
+    existing = set(db.session.scalars(select(Organisation.code)))
+    for row in plan.rows:
+        if row.values.get("code", "").upper() in existing:
+            plan.updated += 1
+        else:
+            plan.created += 1
+    return plan
+
+
+def import_organisations(actor: audit.Actor, data: bytes, source: str) -> OrganisationPlan:
+    """Create or update the organisations of a checked table, all or nothing.
+
+    A table with problems is returned with them and nothing is stored.
+    """
+    plan = plan_organisations(data, source)
+    if not plan.ok:
+        return plan
     existing = {org.code: org for org in db.session.scalars(select(Organisation))}
-    created = updated = 0
-    for row in rows:
+    for row in plan.rows:
         code = row.values["code"].upper()
         organisation = existing.get(code)
         if organisation is None:
             organisation = Organisation(code=code)
             db.session.add(organisation)
-            created += 1
-        else:
-            updated += 1
         organisation.name = row.values["name"]
         organisation.kind = OrganisationKind(row.values["kind"].lower())
         organisation.region = row.values["region"]
         organisation.area = row.values.get("area") or None
     db.session.flush()
-    audit.record("organisations.import", created=created, updated=updated)
-    return OrganisationImport(created, updated)
+    audit.record(actor, "organisations.import", created=plan.created, updated=plan.updated)
+    return plan
 
 
 def organisation_by_code(code: str) -> Organisation:
+    """The organisation with ``code`` (any case); ``InputError`` naming the code if none."""
     organisation = db.session.scalar(select(Organisation).where(Organisation.code == code.upper()))
     if organisation is None:
         raise InputError(f"no organisation with code {code!r}")
     return organisation
+
+
+def all_organisations() -> list[Organisation]:
+    """Every assessed organisation, by region and name."""
+    query = select(Organisation).order_by(Organisation.region, Organisation.name)
+    return list(db.session.scalars(query))
+
+
+def visible_organisations(user: User) -> Select[tuple[Organisation]]:
+    """A query for the organisations ``user`` may see results of: the one place organisation
+    isolation is decided (managers everything, assessors their region, others their own)."""
+    query = select(Organisation).order_by(Organisation.region, Organisation.name)
+    if user.role is Role.MANAGER:
+        return query
+    if user.role is Role.ASSESSOR:
+        return query.where(Organisation.region == user.region)
+    return query.where(Organisation.id == user.organisation_id)

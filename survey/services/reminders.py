@@ -16,13 +16,13 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from survey.services import audit
-from survey.errors import InputError
 from survey.extensions import db
-from survey.services.invitations import current_link, email_context, opt_out_link
 from survey.mail import queue_email
 from survey.models import Invitation, InvitationStatus, Stakeholder, SurveyRound
 from survey.models.types import utcnow
+from survey.services import audit
+from survey.services.errors import InputError
+from survey.services.invitations import current_link, email_context, opt_out_link
 
 #: invitations whose stakeholder can still answer
 _OUTSTANDING = (InvitationStatus.ISSUED, InvitationStatus.STARTED)
@@ -61,6 +61,7 @@ def schedule_days(survey_round: SurveyRound, invited_on: date) -> list[date]:
 
 
 def set_schedule(
+    actor: audit.Actor,
     survey_round: SurveyRound,
     *,
     after_invitation: list[int],
@@ -85,6 +86,7 @@ def set_schedule(
     survey_round.reminder_limit = limit
     db.session.flush()
     audit.record(
+        actor,
         "round.reminders",
         target=f"round:{survey_round.id}",
         after_invitation=survey_round.reminder_days_after_invitation,
@@ -168,12 +170,17 @@ def plan_reminders(
     return planned
 
 
-def send_reminders(survey_round: SurveyRound, today: date) -> ReminderReport:
+def send_reminders(actor: audit.Actor, survey_round: SurveyRound, today: date) -> ReminderReport:
     """Queue today's reminders (one email per stakeholder) in the caller's transaction.
 
-    On SQLite call ``begin_write()`` first; on PostgreSQL the stakeholders are locked, so two
-    runs at once cannot both remind the same person.
+    Only a round in fieldwork ``today`` sends. On SQLite call ``begin_write()`` first; on
+    PostgreSQL the stakeholders are locked, so two runs at once cannot both remind the same
+    person.
     """
+    if not survey_round.accepts_answers(today):
+        raise InputError(
+            f"round {survey_round.year} is not in fieldwork today: no reminders are sent"
+        )
     report = ReminderReport(planned=plan_reminders(survey_round, today, _lock=True))
     now = utcnow()
     for plan in report.planned:
@@ -193,6 +200,7 @@ def send_reminders(survey_round: SurveyRound, today: date) -> ReminderReport:
         report.invitations += len(plan.links)
     db.session.flush()
     audit.record(
+        actor,
         "reminders.send",
         target=f"round:{survey_round.id}",
         emails=report.emails,

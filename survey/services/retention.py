@@ -8,8 +8,6 @@ from datetime import date, timedelta
 
 from sqlalchemy import delete, func, insert, select
 
-from survey.services import audit
-from survey.errors import InputError, NotFound
 from survey.extensions import db
 from survey.models import (
     Invitation,
@@ -23,6 +21,8 @@ from survey.models import (
 )
 from survey.models.invited_count import InvitedCount
 from survey.models.types import utcnow
+from survey.services import audit
+from survey.services.errors import InputError, NotFound
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def _delete_identities(
     return int(stakeholders or 0), int(invitations or 0), int(messages or 0), int(drafts or 0)
 
 
-def purge_identities(survey_round: SurveyRound, today: date) -> PurgeReport:
+def purge_identities(actor: audit.Actor, survey_round: SurveyRound, today: date) -> PurgeReport:
     """Delete the round's stakeholders, invitations, drafts and emails; keep every answer.
 
     The invited counts per organisation and group are kept first, so response rates and the
@@ -103,6 +103,7 @@ def purge_identities(survey_round: SurveyRound, today: date) -> PurgeReport:
     survey_round.identities_purged_at = utcnow()
     db.session.flush()
     audit.record(
+        actor,
         "round.purge_identities",
         target=f"round:{survey_round.id}",
         stakeholders=stakeholders,
@@ -113,17 +114,17 @@ def purge_identities(survey_round: SurveyRound, today: date) -> PurgeReport:
     return PurgeReport(survey_round.id, stakeholders, invitations, messages, drafts)
 
 
-def purge_due(today: date) -> list[PurgeReport]:
+def purge_due(actor: audit.Actor, today: date) -> list[PurgeReport]:
     """Purge every closed round whose retention period is over (for a daily scheduled job)."""
     rounds = db.session.scalars(
         select(SurveyRound).where(
             SurveyRound.status == RoundStatus.CLOSED, SurveyRound.identities_purged_at.is_(None)
         )
     )
-    return [purge_identities(r, today) for r in list(rounds) if today >= purge_date(r)]
+    return [purge_identities(actor, r, today) for r in list(rounds) if today >= purge_date(r)]
 
 
-def erase_stakeholder(survey_round: SurveyRound, email: str) -> None:
+def erase_stakeholder(actor: audit.Actor, survey_round: SurveyRound, email: str) -> None:
     """Erase a stakeholder on request: their name, address, links, drafts and emails.
 
     Any answer they already submitted stays, as it cannot be told apart from the others.
@@ -143,10 +144,13 @@ def erase_stakeholder(survey_round: SurveyRound, email: str) -> None:
         select(Invitation.id).where(Invitation.stakeholder_id == stakeholder_id),
     )
     db.session.flush()
-    audit.record("stakeholder.erase", target=f"round:{survey_round.id}", stakeholder=stakeholder_id)
+    audit.record(
+        actor, "stakeholder.erase", target=f"round:{survey_round.id}", stakeholder=stakeholder_id
+    )
 
 
 def change_thresholds(
+    actor: audit.Actor,
     survey_round: SurveyRound, *, suppression: int | None = None, comment: int | None = None
 ) -> None:
     """Change a round's thresholds; once it has responses they can only be raised."""
@@ -175,6 +179,7 @@ def change_thresholds(
     )
     db.session.flush()
     audit.record(
+        actor,
         "round.thresholds",
         target=f"round:{survey_round.id}",
         before=list(before),

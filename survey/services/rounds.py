@@ -9,13 +9,15 @@ from sqlalchemy import select
 
 import questionnaires
 from questionnaires import Questionnaire, QuestionnaireError
-from survey.services import audit
-from survey.errors import InputError, NotFound
 from survey.extensions import db
 from survey.models import SurveyRound
+from survey.services import audit
+from survey.services.errors import InputError, NotFound
+from survey.services.responses import discard_drafts
 
 
 def create_round(
+    actor: audit.Actor,
     *,
     year: int,
     questionnaire: str,
@@ -58,7 +60,7 @@ def create_round(
     )
     db.session.add(survey_round)
     db.session.flush()
-    audit.record("round.create", target=f"round:{survey_round.id}", year=year)
+    audit.record(actor, "round.create", target=f"round:{survey_round.id}", year=year)
     return survey_round
 
 
@@ -89,17 +91,31 @@ def previous_round(survey_round: SurveyRound) -> SurveyRound | None:
     )
 
 
-def open_round(survey_round: SurveyRound) -> None:
+def open_round(actor: audit.Actor, survey_round: SurveyRound) -> None:
+    """Open a draft round for fieldwork (``RoundStateError`` from any other state)."""
     survey_round.open()
     db.session.flush()
-    audit.record("round.open", target=f"round:{survey_round.id}")
+    audit.record(actor, "round.open", target=f"round:{survey_round.id}")
 
 
-def close_round(survey_round: SurveyRound) -> None:
+def close_round(actor: audit.Actor, survey_round: SurveyRound) -> None:
     """Close fieldwork: links die and unsubmitted drafts are deleted."""
-    from survey.services.responses import discard_drafts
-
     survey_round.close()
     discarded = discard_drafts(survey_round)
     db.session.flush()
-    audit.record("round.close", target=f"round:{survey_round.id}", drafts_discarded=discarded)
+    audit.record(
+        actor, "round.close", target=f"round:{survey_round.id}", drafts_discarded=discarded
+    )
+
+
+def move_round(actor: audit.Actor, survey_round: SurveyRound, action: str) -> None:
+    """Open or close ``survey_round`` (``action`` "open" or "close")."""
+    moves = {"open": open_round, "close": close_round}
+    if action not in moves:
+        raise InputError(f"a round can be opened or closed, not {action!r}")
+    moves[action](actor, survey_round)
+
+
+def group_names(survey_round: SurveyRound) -> dict[str, str]:
+    """The round's stakeholder group ids and names, in questionnaire order."""
+    return {group.id: group.name for group in questionnaire_for(survey_round).stakeholder_groups}

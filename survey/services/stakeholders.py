@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
-from survey.services import audit
-from survey.errors import InputError
 from survey.extensions import db
-from survey.models import Invitation, Organisation, Stakeholder, SurveyRound
+from survey.models import Invitation, Organisation, RoundStatus, Stakeholder, SurveyRound
+from survey.services import audit
+from survey.services.errors import InputError
 from survey.services.rounds import questionnaire_for
 from survey.services.tabular import Problem, read_table
 
@@ -54,7 +54,17 @@ def _assessed_codes(cell: str) -> tuple[str, ...]:
 def plan_stakeholder_import(
     survey_round: SurveyRound, data: bytes, source: str
 ) -> StakeholderImportPlan:
-    """Check an upload against the round and say what loading it would do; stores nothing."""
+    """Check an upload against the round and say what loading it would do; stores nothing.
+
+    A closed round, or a file that cannot be read at all, is one problem of the plan.
+    """
+    if survey_round.status is RoundStatus.CLOSED:
+        problem = f"round {survey_round.year} is closed: stakeholders can no longer be loaded"
+        return StakeholderImportPlan(source=source, problems=[Problem(0, "", problem)])
+    try:
+        table = read_table(data, source, STAKEHOLDER_COLUMNS)
+    except InputError as error:
+        return StakeholderImportPlan(source=source, problems=[Problem(0, "", str(error))])
     questionnaire = questionnaire_for(survey_round)
     groups = {group.id: group.id for group in questionnaire.stakeholder_groups}
     groups.update({group.name.lower(): group.id for group in questionnaire.stakeholder_groups})
@@ -68,7 +78,7 @@ def plan_stakeholder_import(
     plan = StakeholderImportPlan(source=source)
     first_seen: dict[tuple[str, str], int] = {}
     group_of: dict[str, tuple[str, int]] = {}
-    for table_row in read_table(data, source, STAKEHOLDER_COLUMNS):
+    for table_row in table:
         values, number = table_row.values, table_row.number
         problems_before = len(plan.problems)
         try:
@@ -161,6 +171,7 @@ def _count_changes(
 
 
 def apply_stakeholder_import(
+    actor: audit.Actor,
     survey_round: SurveyRound,
     plan: StakeholderImportPlan,
     on_progress: Callable[[int], None] | None = None,
@@ -213,9 +224,21 @@ def apply_stakeholder_import(
             on_progress(loaded)
     db.session.flush()
     audit.record(
+        actor,
         "stakeholders.import",
         target=f"round:{survey_round.id}",
         new_stakeholders=plan.new_stakeholders,
         updated_stakeholders=plan.updated_stakeholders,
         new_invitations=plan.new_invitations,
     )
+
+
+def load_stakeholders(
+    actor: audit.Actor, survey_round: SurveyRound, data: bytes, source: str
+) -> StakeholderImportPlan:
+    """Check a confirmed upload again (the round may have changed since its preview) and load
+    it if it is clean; a plan with problems is returned and nothing is loaded."""
+    plan = plan_stakeholder_import(survey_round, data, source)
+    if plan.ok:
+        apply_stakeholder_import(actor, survey_round, plan)
+    return plan

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from survey.errors import InputError
+from survey.services.errors import InputError
 
 
 @dataclass(frozen=True)

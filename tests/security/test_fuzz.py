@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from survey.models import Answer, Invitation, PartialAnswers, Response
+from survey.services.audit import COMMAND_LINE
 from tests.survey.helpers import csrf_token
 
 XSS = [
@@ -121,8 +122,8 @@ cells = st.one_of(
 def test_generated_stakeholder_files_load_all_or_nothing(
     db: Any, make_round: Any, make_organisation: Any
 ) -> None:
-    from survey.errors import InputError
     from survey.models import Stakeholder
+    from survey.services.errors import InputError
     from survey.services.stakeholders import apply_stakeholder_import, plan_stakeholder_import
 
     survey_round = make_round()
@@ -153,7 +154,7 @@ def test_generated_stakeholder_files_load_all_or_nothing(
         before = db.session.scalar(select(func.count()).select_from(Stakeholder))
         try:
             plan = plan_stakeholder_import(survey_round, text.encode("utf-8"), "fuzz.csv")
-            apply_stakeholder_import(survey_round, plan)
+            apply_stakeholder_import(COMMAND_LINE, survey_round, plan)
         except InputError as error:
             db.session.rollback()
             assert "fuzz.csv" in str(error)

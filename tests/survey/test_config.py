@@ -97,7 +97,7 @@ def _cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Complete
     base = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
     base["DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     base.update(env)
-    command = [sys.executable, "-c", "from survey.cli import main; main()", *args]
+    command = [sys.executable, "-c", "from survey.commands import main; main()", *args]
     return subprocess.run(
         command, cwd=tmp_path, env=base, capture_output=True, text=True, timeout=60
     )

@@ -3,7 +3,7 @@
 The benchmark line is the national proportion positive for the domain: every published
 organisation of the round's kind pooled (sum of positives over sum of bases), whatever the
 viewer may see; the points and table rows are only the organisations the viewer may see
-(:func:`survey.access.visible_organisations`), narrowed by region.
+(:func:`survey.services.organisations.visible_organisations`), narrowed by region.
 """
 
 from __future__ import annotations
@@ -14,12 +14,18 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from analysis import ALL_STAKEHOLDERS
-from survey.access import visible_organisations
 from survey.extensions import db
 from survey.models import Organisation, Response, SurveyRound, User
 from survey.reports import svg_charts as charts
-from survey.services.results.dashboard import Provenance, domain_labels, provenance, round_chart, round_table
+from survey.services.organisations import visible_organisations
 from survey.services.results.arrays import OVERALL
+from survey.services.results.dashboard import (
+    Provenance,
+    domain_labels,
+    provenance,
+    round_chart,
+    round_table,
+)
 from survey.services.rounds import questionnaire_for
 
 #: the table's sortable columns (?sort=)

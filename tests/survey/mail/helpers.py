@@ -7,10 +7,11 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from survey.services.invitations import issue_invitations
 from survey.mail import deliver_due
 from survey.mail.sender import DeliveryReport
 from survey.models import Invitation, OutboxMessage, OutboxStatus, Stakeholder, SurveyRound
+from survey.services.audit import COMMAND_LINE
+from survey.services.invitations import issue_invitations
 from tests.smtp import SmtpSink
 
 
@@ -41,7 +42,7 @@ def queue_invitations(
                 )
             )
     db.session.flush()
-    report = issue_invitations(survey_round)
+    report = issue_invitations(COMMAND_LINE, survey_round)
     db.session.commit()
     return report.links
 

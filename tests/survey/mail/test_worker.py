@@ -86,7 +86,7 @@ def _worker(app: Any, sink: SmtpSink, tmp_path: Path, *extra: str) -> subprocess
     command = [
         sys.executable,
         "-c",
-        "from survey.cli import main; main()",
+        "from survey.commands import main; main()",
         "mail",
         "worker",
         *extra,

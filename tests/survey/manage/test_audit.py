@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from survey.services.audit import AuditLogIsAppendOnly, record
 from survey.models import AuditEvent
+from survey.services.audit import COMMAND_LINE, AuditLogIsAppendOnly, record
 
 
 def test_managers_see_the_log_with_who_did_what(
@@ -38,7 +38,7 @@ def test_other_roles_do_not_see_the_log(
 
 
 def test_entries_cannot_be_changed_or_deleted(db: Any) -> None:
-    entry = record("test.entry", target="x")
+    entry = record(COMMAND_LINE, "test.entry", target="x")
     db.session.commit()
     entry.action = "rewritten"
     with pytest.raises(AuditLogIsAppendOnly):

@@ -12,8 +12,8 @@ from docx import Document
 
 from analysis import ALL_STAKEHOLDERS
 from survey.reports.agenda import agenda_docx, agenda_html, build_agenda
-from survey.services.results.evidence import ci, diff_ci, pct, points
 from survey.services.results.arrays import analyse
+from survey.services.results.evidence import ci, diff_ci, pct, points
 from survey.services.rounds import questionnaire_for
 from tests.survey.reports.conftest import PAYLOAD
 

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from analysis import RoundResponses, analyse_round
-from survey.services.exports import results_csv, results_xlsx
 from survey.models import AuditEvent
+from survey.services.exports import results_csv, results_xlsx
 from survey.services.results.arrays import analyse
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from pypdf import PdfReader
 
 from analysis import ALL_STAKEHOLDERS
-from survey.services.results.evidence import ci, pct, points
 from survey.reports.report import LocalResult, report_pdf
 from survey.services.results.arrays import analyse
+from survey.services.results.evidence import ci, pct, points
 from survey.services.rounds import questionnaire_for
 from tests.survey.reports.conftest import PAYLOAD
 

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import DateTime, func, inspect, select
 
 from survey.extensions import db as _db
-from survey.services.invitations import reissue_link, revoke
 from survey.models import Answer, Invitation, InvitationStatus, PartialAnswers, Response
+from survey.services.audit import COMMAND_LINE
+from survey.services.invitations import reissue_link, revoke
 from survey.services.rounds import close_round
 from survey.services.tokens import new_link_token
 from tests.survey.helpers import answer_everything, csrf_token, post_form
@@ -111,7 +112,7 @@ def test_revoked_link_shows_the_404_page_and_its_draft_is_gone(client, db, make_
     issued = make_invitation()
     post_form(client, f"{issued.path}/1", {"overall_relationship": "5", "action": "save"})
     assert _draft(db, issued.invitation) is not None
-    revoke(_fresh(db, issued.invitation))
+    revoke(COMMAND_LINE, _fresh(db, issued.invitation))
     db.session.commit()
     _assert_dead(client, issued.path, reference)
     assert _draft(db, issued.invitation) is None
@@ -124,7 +125,7 @@ def test_reissued_link_kills_the_old_one_and_the_new_one_works(
     issued = make_invitation()
     post_form(client, f"{issued.path}/1", {"overall_relationship": "5", "action": "save"})
     with app.test_request_context():
-        new_link = reissue_link(_fresh(db, issued.invitation))
+        new_link = reissue_link(COMMAND_LINE, _fresh(db, issued.invitation))
         db.session.commit()
     new_path = new_link.removeprefix("http://localhost")
     assert new_path != issued.path
@@ -142,7 +143,7 @@ def test_closed_round_and_out_of_dates_links_show_the_404_page(
     reference = _dead_reference(client)
     closing = make_invitation()
     post_form(client, f"{closing.path}/1", {"overall_relationship": "5", "action": "save"})
-    close_round(_fresh(db, closing.invitation).survey_round)
+    close_round(COMMAND_LINE, _fresh(db, closing.invitation).survey_round)
     db.session.commit()
     _assert_dead(client, closing.path, reference)
 
@@ -459,7 +460,7 @@ def test_partial_answers_are_deleted_when_the_round_closes(
     for issued in (first, second, elsewhere):
         post_form(client, f"{issued.path}/1", {"overall_relationship": "3", "action": "save"})
     assert _count(db, PartialAnswers) == 3
-    close_round(_fresh(db, first.invitation).survey_round)
+    close_round(COMMAND_LINE, _fresh(db, first.invitation).survey_round)
     db.session.commit()
     assert _draft(db, first.invitation) is None and _draft(db, second.invitation) is None
     assert _draft(db, elsewhere.invitation) is not None

@@ -1,4 +1,4 @@
-"""Fieldwork monitoring: each stakeholder's state, response rates, and bounce lists."""
+"""Fieldwork monitoring: each stakeholder's state and response rates (and their command)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from typing import Any
 from openpyxl import Workbook
 from sqlalchemy import select, update
 
-from survey.services.invitations import issue_invitations, opt_out
 from survey.models import Invitation, OutboxMessage, OutboxStatus, Stakeholder
 from survey.models.types import utcnow
+from survey.services.audit import COMMAND_LINE
+from survey.services.invitations import issue_invitations, opt_out
+from survey.services.bounces import mark_bounced
 from survey.services.monitoring import (
     DeliveryState,
     delivery_status,
-    mark_bounced,
     response_rates,
     state_counts,
 )
@@ -50,7 +51,7 @@ def test_every_stakeholder_has_one_state_and_rates_count_per_organisation_and_gr
         _invitation(db, "person2@example.org", second.id), {"overall_relationship": {"score": 2}}, 2
     )
     stakeholders = {s.email: s for s in db.session.scalars(select(Stakeholder))}
-    opt_out(stakeholders["person3@example.org"])
+    opt_out(COMMAND_LINE, stakeholders["person3@example.org"])
     stakeholders["person4@example.org"].undeliverable_at = utcnow()
     for number, status in (
         (5, OutboxStatus.SENT),
@@ -113,41 +114,6 @@ def test_every_stakeholder_has_one_state_and_rates_count_per_organisation_and_gr
     assert (rates["AAA", "gp_practice"].invited, rates["AAA", "gp_practice"].completed) == (10, 2)
     assert (rates["BBB", "gp_practice"].completed, rates["BBB", "gp_practice"].started) == (1, 1)
     assert abs((rates["AAA", "gp_practice"].rate or 0) - 2 / 10) < 1e-12
-
-
-def test_a_bounce_list_marks_addresses_any_case_and_reports_strangers(
-    db, make_round, make_organisation
-) -> None:
-    survey_round = make_round()
-    queue_invitations(db, survey_round, [make_organisation().id], 3)
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    for row in (
-        ["Email"],
-        ["PERSON0@example.org"],
-        ["stranger@example.org"],
-        ["person2@example.org"],
-    ):
-        sheet.append(row)
-    data = io.BytesIO()
-    workbook.save(data)
-
-    report = mark_bounced(survey_round, data.getvalue(), "bounces.xlsx")
-    db.session.commit()
-
-    assert (report.marked, report.already, report.unknown) == (2, 0, ["stranger@example.org"])
-    bounced = sorted(
-        s.email
-        for s in db.session.scalars(
-            select(Stakeholder).where(Stakeholder.undeliverable_at.is_not(None))
-        )
-    )
-    assert bounced == ["person0@example.org", "person2@example.org"]
-    again = mark_bounced(survey_round, b"email\nperson0@example.org\n", "again.csv")
-    assert (again.marked, again.already) == (0, 1)
-    # bounced stakeholders get no further invitations
-    assert issue_invitations(survey_round).emails == 0
 
 
 def test_status_and_bounces_commands(runner, db, make_round, make_organisation, tmp_path) -> None:

@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from survey.services.invitations import reissue_link, revoke
 from survey.mail import deliver_due
 from survey.models import Invitation, OutboxMessage, Stakeholder
 from survey.models.types import utcnow
+from survey.services.audit import COMMAND_LINE
+from survey.services.invitations import reissue_link, revoke
 from survey.services.reminders import plan_reminders, schedule_days, send_reminders, set_schedule
 from survey.services.responses import save_answers, submit_response
 from tests.survey.helpers import links_in, read_outbox
@@ -85,7 +86,7 @@ def test_reminders_leave_out_completed_opted_out_bounced_and_revoked(
     by_email["person2@example.org"].opted_out_at = utcnow()
     by_email["person3@example.org"].undeliverable_at = utcnow()
     # person4: one revoked, one started -> reminded about the started one
-    revoke(invitations[("person4@example.org", first.id)])
+    revoke(COMMAND_LINE, invitations[("person4@example.org", first.id)])
     save_answers(
         invitations[("person4@example.org", second.id)], {"overall_relationship": {"score": 3}}, 2
     )
@@ -111,15 +112,15 @@ def test_sending_queues_one_email_each_and_respects_the_schedule_and_the_maximum
     organisation = make_organisation()
     queue_invitations(db, survey_round, [organisation.id], 3)
     _invited_days_ago(db, 8)
-    set_schedule(survey_round, after_invitation=[7, 9, 11], before_close=[], limit=2)
+    set_schedule(COMMAND_LINE, survey_round, after_invitation=[7, 9, 11], before_close=[], limit=2)
     db.session.commit()
 
-    report = send_reminders(survey_round, TODAY)
+    report = send_reminders(COMMAND_LINE, survey_round, TODAY)
     db.session.commit()
     assert (report.emails, report.invitations) == (3, 3)
-    assert send_reminders(survey_round, TODAY).emails == 0  # not twice for one schedule day
+    assert send_reminders(COMMAND_LINE, survey_round, TODAY).emails == 0  # not twice for one schedule day
     assert plan_reminders(survey_round, TODAY + timedelta(days=1)) != []  # day 9 is due
-    assert send_reminders(survey_round, TODAY + timedelta(days=1)).emails == 3
+    assert send_reminders(COMMAND_LINE, survey_round, TODAY + timedelta(days=1)).emails == 3
     db.session.commit()
     assert plan_reminders(survey_round, TODAY + timedelta(days=3)) == []  # the maximum is 2
     reminders = db.session.scalars(
@@ -137,7 +138,7 @@ def test_reminders_carry_a_reissued_link_and_the_old_one_is_dead(
     links = queue_invitations(db, survey_round, [make_organisation().id], 1)
     [(invitation_id, old_link)] = links.items()
     with app.test_request_context():
-        new_link = reissue_link(db.session.get(Invitation, invitation_id))
+        new_link = reissue_link(COMMAND_LINE, db.session.get(Invitation, invitation_id))
         db.session.commit()
     _invited_days_ago(db, 8)
 

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from survey.errors import InputError
 from survey.models import (
     AuditEvent,
     Invitation,
@@ -18,9 +17,16 @@ from survey.models import (
     Response,
     Stakeholder,
 )
+from survey.services.audit import COMMAND_LINE
+from survey.services.errors import InputError
 from survey.services.responses import save_answers, submit_response
-from survey.services.retention import change_thresholds, erase_stakeholder, purge_date, purge_identities
 from survey.services.results.arrays import analyse
+from survey.services.retention import (
+    change_thresholds,
+    erase_stakeholder,
+    purge_date,
+    purge_identities,
+)
 
 
 def _count(db: Any, model: Any) -> int:
@@ -71,8 +77,8 @@ def test_purging_identities_keeps_every_number(
     before = analyse(survey_round)
 
     with pytest.raises(InputError, match="keeps identities until"):
-        purge_identities(survey_round, survey_round.closes_on)
-    report = purge_identities(survey_round, purge_date(survey_round))
+        purge_identities(COMMAND_LINE, survey_round, survey_round.closes_on)
+    report = purge_identities(COMMAND_LINE, survey_round, purge_date(survey_round))
     db.session.commit()
 
     assert report.stakeholders == 15 and report.invitations == 15
@@ -86,7 +92,7 @@ def test_purging_identities_keeps_every_number(
 def test_an_open_round_keeps_its_identities(db: Any, make_round: Any) -> None:
     survey_round = make_round()
     with pytest.raises(InputError, match="kept until it closes"):
-        purge_identities(survey_round, date.today() + timedelta(days=999))
+        purge_identities(COMMAND_LINE, survey_round, date.today() + timedelta(days=999))
 
 
 def test_a_stakeholder_can_be_erased_on_request(
@@ -96,7 +102,7 @@ def test_a_stakeholder_can_be_erased_on_request(
     keep = make_invitation(survey_round=survey_round, email="keep@example.org")
     gone = make_invitation(survey_round=survey_round, email="Erase.Me@example.org")
     _answer(db, gone, 4)
-    erase_stakeholder(survey_round, "erase.me@example.org")
+    erase_stakeholder(COMMAND_LINE, survey_round, "erase.me@example.org")
     db.session.commit()
     emails = list(db.session.scalars(select(Stakeholder.email)))
     assert emails == ["keep@example.org"]
@@ -119,14 +125,15 @@ def test_thresholds_can_only_be_raised_once_there_are_responses(
 ) -> None:
     survey_round = make_round()
     change_thresholds(
+        COMMAND_LINE,
         survey_round, suppression=3, comment=6
     )  # no responses yet: any sensible change
     _answer(db, make_invitation(survey_round=survey_round), 4)
     with pytest.raises(InputError, match="can only be raised"):
-        change_thresholds(survey_round, suppression=2)
+        change_thresholds(COMMAND_LINE, survey_round, suppression=2)
     with pytest.raises(InputError, match="can only be raised"):
-        change_thresholds(survey_round, comment=5)
-    change_thresholds(survey_round, suppression=6, comment=12)
+        change_thresholds(COMMAND_LINE, survey_round, comment=5)
+    change_thresholds(COMMAND_LINE, survey_round, suppression=6, comment=12)
     db.session.commit()
     assert (survey_round.suppression_threshold, survey_round.comment_threshold) == (6, 12)
 

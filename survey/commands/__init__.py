@@ -1,0 +1,60 @@
+"""The ``assure360`` command: every step of a round from the command line.
+
+One module per command group; each command is thin (parse options, call a service, report)
+and runs as one unit of work through ``survey.commands.common.command``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from survey.commands.demo import demo_command, retention_command
+from survey.commands.export import export_group
+from survey.commands.mail import mail_group, reminders_group
+from survey.commands.organisations import organisations_group
+from survey.commands.questionnaire import questionnaire_group
+from survey.commands.reports import reports_command
+from survey.commands.rounds import round_group
+from survey.commands.stakeholders import invitations_group, stakeholders_group
+from survey.commands.users import users_group
+from survey.config import ConfigError
+
+COMMANDS: tuple[click.Command, ...] = (
+    questionnaire_group,
+    organisations_group,
+    round_group,
+    stakeholders_group,
+    invitations_group,
+    mail_group,
+    reminders_group,
+    export_group,
+    users_group,
+    reports_command,
+    demo_command,
+    retention_command,
+)
+
+
+def init_app(app: Flask) -> None:
+    """Register every command on the application's CLI."""
+    for group in COMMANDS:
+        app.cli.add_command(group)
+
+
+def _create_app() -> Flask:
+    from survey import create_app
+
+    try:
+        return create_app()
+    except ConfigError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Assure360: run a 360-degree stakeholder survey round."""

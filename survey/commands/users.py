@@ -1,0 +1,44 @@
+"""``assure360 users``: create and list accounts."""
+
+from __future__ import annotations
+
+import click
+
+from survey.commands.common import command, deliver_after_commit
+from survey.models import Role
+from survey.services.accounts import all_accounts, create_user
+from survey.services.audit import COMMAND_LINE
+
+
+@click.group("users")
+def users_group() -> None:
+    """Create and list accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
+@click.option("--organisation", "code", help="Organisation code (commissioner and viewer accounts).")
+@click.option("--region", help="Region (assessor accounts).")
+@command
+def users_create(email: str, name: str, role: str, code: str | None, region: str | None) -> None:
+    """Create an account and email it a one-time link to set its password."""
+    user, link = create_user(
+        COMMAND_LINE, email=email, name=name, role=role, organisation_code=code, region=region
+    )
+    deliver_after_commit(1)
+    click.echo(
+        f"created {user.role.value} account {user.email}; set-password link (also emailed):\n"
+        f"  {link}"
+    )
+
+
+@users_group.command("list")
+@command
+def users_list() -> None:
+    """List accounts with their role and scope."""
+    for user in all_accounts():
+        scope = user.organisation.code if user.organisation else (user.region or "everything")
+        state = "active" if user.active else "disabled"
+        click.echo(f"{user.email:<40} {user.role.value:<12} {scope:<24} {state}")
