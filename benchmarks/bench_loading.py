@@ -1,9 +1,10 @@
 """Benchmark: loading a round's stored responses into the analysis engine's arrays.
 
 Stores a synthetic round (250 organisations, ccg-360's scale items, realistic missingness) in
-SQLite and, with --postgres-url, in PostgreSQL; then times ``survey.services.results.arrays.round_responses``
-against the floor for the same data in the same process: the raw driver fetching the same answer
-rows (no array building). Prints seconds, rows per second and the ratio.
+SQLite and, with --postgres-url, in PostgreSQL; then times
+``survey.services.results.arrays.round_responses`` against the floor for the same data in the same
+process: the raw driver fetching the same answer rows (no array building). Prints seconds, rows per
+second and the ratio.
 
     .venv/bin/python benchmarks/bench_loading.py [--responses 200000] [--postgres-url URL]
 """
@@ -36,7 +37,10 @@ def _store(n_responses: int) -> SurveyRound:
     today = date.today()
     survey_round = create_round(
         COMMAND_LINE,
-        year=2030, questionnaire="ccg-360", opens_on=today, closes_on=today + timedelta(days=30)
+        year=2030,
+        questionnaire="ccg-360",
+        opens_on=today,
+        closes_on=today + timedelta(days=30),
     )
     questionnaire = questionnaire_for(survey_round)
     items = [item.id for item in questionnaire.items if item.kind == "scale"]
@@ -95,7 +99,8 @@ def _raw_fetch(url: str, round_id: int) -> int:
     with engine.connect() as connection:
         result = connection.exec_driver_sql(
             "SELECT a.response_id, a.item_id, a.score, a.dont_know FROM answer a "
-            f"JOIN response r ON r.id = a.response_id WHERE r.round_id = {int(round_id)} AND a.text IS NULL"
+            "JOIN response r ON r.id = a.response_id "
+            f"WHERE r.round_id = {int(round_id)} AND a.text IS NULL"
         )
         count = len(result.fetchall())
     engine.dispose()
@@ -122,7 +127,8 @@ def run(url: str, label: str, n_responses: int) -> None:
     print(f"{label}: stored {n_responses:,} responses / {answers:,} answers in {stored:.1f} s")
     print(f"  raw driver fetch (floor)   {floor:7.2f} s  {answers / floor:12,.0f} answers/s")
     print(
-        f"  round_responses -> arrays  {loaded:7.2f} s  {answers / loaded:12,.0f} answers/s  shape {arrays.scores.shape}"
+        f"  round_responses -> arrays  {loaded:7.2f} s  {answers / loaded:12,.0f} answers/s  "
+        f"shape {arrays.scores.shape}"
     )
     print(f"  ratio adapter / floor      {loaded / floor:7.2f}x")
 

@@ -13,7 +13,8 @@ emails with ``issue_invitations`` (rendering both templates, one outbox row each
   * bare       one smtplib connection sending the same messages (built beforehand) in a loop,
                with no database at all: the ceiling for this machine and sink.
 
-Target: ours >= 0.5x bare messages/second. Loopback only; the sink (a separate process) counts and discards.
+Target: ours >= 0.5x bare messages/second. Loopback only; the sink (a separate process) counts
+and discards.
 """
 
 from __future__ import annotations
@@ -163,7 +164,8 @@ def main() -> None:
             db.session.commit()
             queue_seconds = time.perf_counter() - started
             print(
-                f"queued   {issued.emails:>7} invitation emails in {queue_seconds:6.2f} s  ({issued.emails / queue_seconds:8.0f} /s)"
+                f"queued   {issued.emails:>7} invitation emails in {queue_seconds:6.2f} s  "
+                f"({issued.emails / queue_seconds:8.0f} /s)"
             )
 
             # the bare loop's messages: the same rows, built up front (not timed)
@@ -214,10 +216,13 @@ def main() -> None:
 
             ours_rate, bare_rate = args.count / ours, args.count / bare
             print(
-                f"ours     {args.count:>7} messages in {ours:6.2f} s  ({ours_rate:8.0f} /s)  [{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}, MAIL_CLAIM_SIZE={args.claim_size}]"
+                f"ours     {args.count:>7} messages in {ours:6.2f} s  ({ours_rate:8.0f} /s)  "
+                f"[{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}, "
+                f"MAIL_CLAIM_SIZE={args.claim_size}]"
             )
             print(
-                f"bare     {args.count:>7} messages in {bare:6.2f} s  ({bare_rate:8.0f} /s)  [smtplib, one connection, no database]"
+                f"bare     {args.count:>7} messages in {bare:6.2f} s  ({bare_rate:8.0f} /s)  "
+                "[smtplib, one connection, no database]"
             )
             print(f"ratio    {ours_rate / bare_rate:.2f}  (target >= 0.50)")
             db.session.remove()

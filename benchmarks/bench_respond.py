@@ -342,8 +342,10 @@ def main(argv: list[str] | None = None) -> int:
         respondents = [_respondent(port, link) for link in links]
         dialect = database_url.split(":", 1)[0].split("+", 1)[0]
         print(
-            f"database: {dialect}; gunicorn {args.workers} workers x {args.threads} threads (gthread); "
-            f"{args.connections} connections; {args.duration:g} s per target after {args.warmup:g} s warm-up; "
+            f"database: {dialect}; "
+            f"gunicorn {args.workers} workers x {args.threads} threads (gthread); "
+            f"{args.connections} connections; "
+            f"{args.duration:g} s per target after {args.warmup:g} s warm-up; "
             f"{os.cpu_count()} CPUs shared by server and load generator"
         )
         results = []
@@ -353,13 +355,15 @@ def main(argv: list[str] | None = None) -> int:
             )
             results.append(result)
             print(
-                f"  {name:<10} {result.rps:8.0f} req/s   p50 {result.p50_ms:6.1f} ms   p99 {result.p99_ms:6.1f} ms"
+                f"  {name:<10} {result.rps:8.0f} req/s   "
+                f"p50 {result.p50_ms:6.1f} ms   p99 {result.p99_ms:6.1f} ms"
                 f"   ({result.requests} requests, {result.errors} errors)"
             )
         hello, get, post = results
         get_ratio, post_ratio = get.rps / hello.rps, post.rps / hello.rps
         print(
-            f"  ratios: page GET {get_ratio:.2f}x hello (target >= 0.5), page POST {post_ratio:.2f}x hello (target >= 0.3)"
+            f"  ratios: page GET {get_ratio:.2f}x hello (target >= 0.5), "
+            f"page POST {post_ratio:.2f}x hello (target >= 0.3)"
         )
         checks = {
             "page GET >= 0.5x": get_ratio >= 0.5,

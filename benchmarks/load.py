@@ -1,8 +1,8 @@
 """Load and soak: hundreds of respondents complete the survey at once under gunicorn.
 
-    .venv/bin/python -m benchmarks.load                                  # SQLite (WAL, busy timeout)
-    .venv/bin/python -m benchmarks.load --database-url postgresql://...  # PostgreSQL
-    .venv/bin/python -m benchmarks.load --kill-worker-after 5            # SIGKILL a worker mid-load
+    .venv/bin/python -m benchmarks.load                                 # SQLite (WAL, busy timeout)
+    .venv/bin/python -m benchmarks.load --database-url postgresql://... # PostgreSQL
+    .venv/bin/python -m benchmarks.load --kill-worker-after 5           # SIGKILL a worker mid-load
     .venv/bin/python -m benchmarks.load --database-url ... --restart-db-after 5 \\
         --restart-db-command "su postgres -c 'pg_ctl -D /path/data restart -m fast'"
 
@@ -292,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     dialect = database_url.split(":", 1)[0].split("+", 1)[0]
     print(
         f"database: {dialect}; gunicorn {args.workers} workers x {args.threads} threads; "
-        f"{args.respondents} respondents, {args.concurrency} at once; {elapsed:.1f} s; {os.cpu_count()} CPUs shared"
+        f"{args.respondents} respondents, {args.concurrency} at once; {elapsed:.1f} s; "
+        f"{os.cpu_count()} CPUs shared"
     )
     for fault in faults:
         print(f"  fault: {fault}")
@@ -303,12 +304,15 @@ def main(argv: list[str] | None = None) -> int:
             f"p95 {cuts[94] * 1000:7.1f} ms   p99 {cuts[98] * 1000:7.1f} ms"
         )
     print(
-        f"  completed respondents {stats.completed}; responses stored {responses}; invitations completed "
-        f"{completed_invitations}; duplicates {responses - completed_invitations}"
+        f"  completed respondents {stats.completed}; responses stored {responses}; "
+        f"invitations completed {completed_invitations}; "
+        f"duplicates {responses - completed_invitations}"
     )
     print(
-        f"  5xx replies {five_xx} (after retries: {len(stats.failed_respondents)} respondents could not finish); "
-        f"dropped connections {stats.transport_errors}; 'database is locked' {locked}; tracebacks in log {tracebacks}"
+        f"  5xx replies {five_xx} "
+        f"(after retries: {len(stats.failed_respondents)} respondents could not finish); "
+        f"dropped connections {stats.transport_errors}; 'database is locked' {locked}; "
+        f"tracebacks in log {tracebacks}"
     )
     for failure in stats.failed_respondents[:10]:
         print(f"    {failure}")

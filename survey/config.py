@@ -121,7 +121,8 @@ def validate(settings: Mapping[str, Any]) -> None:
         raise ConfigError("MAIL_USE_SSL and MAIL_USE_STARTTLS cannot both be on")
     if float(settings.get("MAIL_RATE_PER_SECOND") or 0) < 0:
         raise ConfigError(
-            f"MAIL_RATE_PER_SECOND must not be negative (0 = no limit), got {settings['MAIL_RATE_PER_SECOND']!r}"
+            "MAIL_RATE_PER_SECOND must not be negative (0 = no limit), "
+            f"got {settings['MAIL_RATE_PER_SECOND']!r}"
         )
     for name in ("SUPPRESSION_THRESHOLD", "COMMENT_THRESHOLD"):
         if int(settings[name]) < 1:
@@ -145,7 +146,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
     if (settings.get("DEMO") or settings.get("DEBUG")) and "SESSION_COOKIE_SECURE" not in (
         overrides or {}
     ):
-        # The demo and debug servers speak plain http://127.0.0.1: a Secure cookie would never come back.
+        # The demo and debug servers speak plain http://127.0.0.1: a Secure cookie would never
+        # come back.
         settings["SESSION_COOKIE_SECURE"] = settings["REMEMBER_COOKIE_SECURE"] = False
     if not settings.get("SECRET_KEY") and (settings.get("DEBUG") or settings.get("DEMO")):
         # A fixed, public key: sessions and links are forgeable with it, which only a local demo

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from survey.extensions import db
 from survey.models import (
@@ -200,7 +200,8 @@ def _answer_all(
         "Decisions could be explained earlier.",
         "Good joint working on urgent care this year.",
     ]
-    responses, answers = [], []
+    responses: list[Response] = []
+    answers: list[tuple[Response, str, int | None, bool, str | None]] = []
     for invitation in invitations:
         response = Response(
             round_id=survey_round.id,
@@ -224,7 +225,7 @@ def _answer_all(
     db.session.add_all(responses)
     db.session.flush()
     db.session.execute(
-        Answer.__table__.insert(),
+        insert(Answer),
         [
             {"response_id": r.id, "item_id": i, "score": s, "dont_know": d, "text": t}
             for r, i, s, d, t in answers
@@ -255,8 +256,7 @@ def seed_demo(*, seed: int, today: date) -> DemoResult:
     ):
         for kind, name in (("ccg", "ccg-360"), ("direct", "direct-commissioning-360")):
             survey_round = create_round(
-                COMMAND_LINE,
-                year=year, questionnaire=name, opens_on=opens, closes_on=closes
+                COMMAND_LINE, year=year, questionnaire=name, opens_on=opens, closes_on=closes
             )
             survey_round.open()
             members = [org for org in organisations if org.kind.value == kind]

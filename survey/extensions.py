@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask
 from flask_limiter import Limiter
@@ -14,7 +14,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
 
@@ -35,6 +35,11 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy builds db.Model at run time, a subclass of Base: tell the type checker.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(directory=MIGRATIONS_DIR, render_as_batch=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -74,9 +79,16 @@ def _begin_sqlite(conn: Any) -> None:
     """
     options = conn.get_execution_options()
     if conn.dialect.name != "sqlite" or options.get("sqlite_autocommit"):
-        return  # autocommit: each statement is its own transaction (only the test suite's own session)
+        # autocommit: each statement is its own transaction (only the test suite's own session)
+        return
     mode = "IMMEDIATE" if options.get("sqlite_write") else "DEFERRED"
     conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def affected_rows(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or DELETE changed (``Session.execute`` types every result as a
+    plain ``Result``; for these statements it is a ``CursorResult``)."""
+    return int(cast(CursorResult[*tuple[Any, ...]], result).rowcount or 0)
 
 
 def begin_write() -> None:

@@ -19,7 +19,9 @@ class LoginForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
         "New password",
-        description=f"At least {MIN_LENGTH} characters. A few unrelated words make a strong password.",
+        description=(
+            f"At least {MIN_LENGTH} characters. A few unrelated words make a strong password."
+        ),
         validators=[
             InputRequired(message="Enter a new password"),
             Length(

@@ -33,7 +33,9 @@ def round_group() -> None:
 )
 @click.option("--opens", callback=parse_date, required=True, help="First day (YYYY-MM-DD).")
 @click.option("--closes", callback=parse_date, required=True, help="Last day (YYYY-MM-DD).")
-@click.option("--title", help="Title shown to stakeholders (default: questionnaire title and year).")
+@click.option(
+    "--title", help="Title shown to stakeholders (default: questionnaire title and year)."
+)
 @click.option("--threshold", type=click.IntRange(min=1), default=None, help="Smallest group shown.")
 @click.option(
     "--comment-threshold",
@@ -89,7 +91,9 @@ def round_close(round_id: int) -> None:
 @command
 def round_list() -> None:
     """List rounds with their invitations sent and responses."""
-    for row in sorted(rounds_overview(), key=lambda row: (row.survey_round.year, row.survey_round.id)):
+    for row in sorted(
+        rounds_overview(), key=lambda row: (row.survey_round.year, row.survey_round.id)
+    ):
         survey_round, taking_part = row.survey_round, row.participation
         click.echo(
             f"{survey_round.id:>3}  {survey_round.year}  {survey_round.status.value:<6}  "
@@ -143,7 +147,9 @@ def round_reminders(
         set_schedule(
             COMMAND_LINE,
             survey_round,
-            after_invitation=survey_round.reminder_days_after_invitation if after is None else after,
+            after_invitation=survey_round.reminder_days_after_invitation
+            if after is None
+            else after,
             before_close=survey_round.reminder_days_before_close if before is None else before,
             limit=survey_round.reminder_limit if limit is None else limit,
         )

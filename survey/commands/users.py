@@ -19,7 +19,9 @@ def users_group() -> None:
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
-@click.option("--organisation", "code", help="Organisation code (commissioner and viewer accounts).")
+@click.option(
+    "--organisation", "code", help="Organisation code (commissioner and viewer accounts)."
+)
 @click.option("--region", help="Region (assessor accounts).")
 @command
 def users_create(email: str, name: str, role: str, code: str | None, region: str | None) -> None:

@@ -196,7 +196,7 @@ class _WirePolicy(Compat32):
             and "\n" not in value
         ):
             return f"{name}: {value}{self.linesep}"
-        return str(super()._fold(name, value, sanitize))
+        return str(super()._fold(name, value, sanitize))  # type: ignore[misc]
 
 
 #: how messages are written on the wire (SMTP wants CRLF line ends)

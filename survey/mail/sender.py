@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from survey.extensions import begin_write, db
+from survey.extensions import affected_rows, begin_write, db
 from survey.mail.backends import (
     AmbiguousFailure,
     MailBackend,
@@ -75,7 +75,7 @@ def recover_interrupted(
         )
     )
     db.session.commit()
-    return int(result.rowcount or 0)
+    return affected_rows(result)
 
 
 def _due_ids(now: datetime, limit: int) -> list[int]:
@@ -189,6 +189,115 @@ def _record(
     db.session.flush()
 
 
+class _Delivery:
+    """One delivery run: claims, hand-overs and their outcomes, with the run's settings."""
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        backend: MailBackend,
+        on_progress: Callable[[DeliveryReport], None] | None,
+        should_stop: Callable[[], bool] | None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.config, self.backend, self.clock = config, backend, clock
+        self.on_progress = on_progress
+        self.should_stop = should_stop or (lambda: False)
+        rate = float(config.get("MAIL_RATE_PER_SECOND") or 0)
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.batch = int(config.get("MAIL_BATCH_SIZE", 500))
+        self.claim_size = max(1, int(config.get("MAIL_CLAIM_SIZE") or 1))
+        self.report = DeliveryReport()
+        #: outcomes not stored yet: they go in the same transaction as the next claim (one
+        #: commit per claim instead of two), and are always stored before the run ends
+        self.unrecorded: list[tuple[int, Exception | None]] = []
+        self.claimed = 0
+
+    def store_unrecorded(self) -> None:
+        """Record the outcomes waiting, in the current write transaction."""
+        for message_id, outcome in self.unrecorded:
+            _record(message_id, outcome, self.report, self.clock())
+            if self.on_progress is not None:
+                self.on_progress(self.report)
+        self.unrecorded = []
+
+    def claim(self, ids: list[int]) -> list[_Claimed]:
+        """Store the outcomes so far and claim ``ids``, committed before any of them leaves: a
+        sender killed from here on leaves them SENDING, flagged as ambiguous, never sent twice."""
+        begin_write()
+        self.store_unrecorded()
+        now = self.clock()
+        messages = [message for i in ids if (message := _claim(i, now))]
+        db.session.commit()
+        return messages
+
+    def hand_over(self, message: _Claimed) -> Exception | None:
+        """Send one claimed message; the failure it ended in, or None when it was accepted."""
+        self.claimed += 1
+        try:
+            self.backend.send(
+                build_message(
+                    sender=self.config["MAIL_SENDER"],
+                    reply_to=self.config.get("MAIL_REPLY_TO"),
+                    recipient=message.recipient,
+                    subject=message.subject,
+                    text=message.text_body,
+                    html=message.html_body,
+                    unsubscribe_url=message.unsubscribe_url,
+                    outbox_id=message.id,
+                )
+            )
+        except (TemporaryFailure, PermanentFailure, AmbiguousFailure) as error:
+            return error
+        return None
+
+    def pace(self, started: float) -> None:
+        """Keep to MAIL_RATE_PER_SECOND; the wait is used to store the outcomes so far."""
+        if self.interval - (time.monotonic() - started) <= 0:
+            return
+        begin_write()
+        self.store_unrecorded()
+        db.session.commit()
+        time.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+
+    def send_claimed(self, messages: list[_Claimed]) -> bool:
+        """Hand over claimed messages in order; False when the run must end (a stop was asked
+        for, or the server is unreachable), the rest going back to the queue."""
+        for position, message in enumerate(messages):
+            if position and self.should_stop():
+                _release([m.id for m in messages[position:]], self.clock())
+                return False
+            started = time.monotonic()
+            outcome = self.hand_over(message)
+            self.unrecorded.append((message.id, outcome))
+            if isinstance(outcome, ServerUnavailable):
+                # The server is down: the rest stay queued for the next run.
+                rest = [m.id for m in messages[position + 1 :]]
+                _release(rest, self.clock() + SERVER_RETRY)
+                return False
+            self.pace(started)
+        return True
+
+    def run(self, limit: int | None) -> None:
+        while limit is None or self.claimed < limit:
+            take = self.batch if limit is None else min(self.batch, limit - self.claimed)
+            ids = _due_ids(self.clock(), take)
+            if not ids:
+                return
+            for first in range(0, len(ids), self.claim_size):
+                if self.should_stop():
+                    return
+                if not self.send_claimed(self.claim(ids[first : first + self.claim_size])):
+                    return
+
+    def finish(self) -> None:
+        if self.unrecorded:
+            begin_write()
+            self.store_unrecorded()
+            db.session.commit()
+        self.backend.close()
+
+
 def deliver_due(
     config: dict[str, Any],
     *,
@@ -200,7 +309,9 @@ def deliver_due(
 ) -> DeliveryReport:
     """Send queued messages that are due, up to ``limit``; returns what happened to each.
 
-    Call with an application context, outside any transaction of the caller's.
+    Call with an application context, outside any transaction of the caller's. This is not a
+    service of a unit of work: it commits each claim and outcome itself (see the module's
+    docstring), which is what makes delivery exactly once.
 
     :param config: the application config (MAIL_* settings; MAIL_RATE_PER_SECOND caps the pace).
     :param backend: where to hand messages over (default: from config); closed on return.
@@ -208,81 +319,11 @@ def deliver_due(
     :param should_stop: checked between messages; True ends the run early (a worker's signal).
     :param clock: the current time, for due dates and retry times (tests move it on).
     """
-    backend = backend or backend_from_config(config)
-    rate = float(config.get("MAIL_RATE_PER_SECOND") or 0)
-    interval = 1.0 / rate if rate > 0 else 0.0
-    report = DeliveryReport()
-    batch = int(config.get("MAIL_BATCH_SIZE", 500))
-    #: outcomes not stored yet: they go in the same transaction as the next claim (one commit
-    #: per claim instead of two), and are always stored before returning
-    unrecorded: list[tuple[int, Exception | None]] = []
-
-    def store(outcome_of: tuple[int, Exception | None]) -> None:
-        _record(*outcome_of, report, clock())
-        if on_progress is not None:
-            on_progress(report)
-
-    claim_size = max(1, int(config.get("MAIL_CLAIM_SIZE") or 1))
-    claimed = 0
+    delivery = _Delivery(
+        config, backend or backend_from_config(config), on_progress, should_stop, clock
+    )
     try:
-        while limit is None or claimed < limit:
-            take = batch if limit is None else min(batch, limit - claimed)
-            ids = _due_ids(clock(), take)
-            if not ids:
-                break
-            for first in range(0, len(ids), claim_size):
-                if should_stop is not None and should_stop():
-                    return report
-                begin_write()
-                for outcome_of in unrecorded:
-                    store(outcome_of)
-                unrecorded = []
-                now = clock()
-                messages = [m for i in ids[first : first + claim_size] if (m := _claim(i, now))]
-                # The claims are committed before any message leaves: a sender killed from here
-                # on leaves them SENDING, to be flagged as ambiguous, never sent twice.
-                db.session.commit()
-                for position, message in enumerate(messages):
-                    if position and should_stop is not None and should_stop():
-                        _release([m.id for m in messages[position:]], clock())
-                        return report
-                    claimed += 1
-                    started = time.monotonic()
-                    outcome: Exception | None = None
-                    try:
-                        backend.send(
-                            build_message(
-                                sender=config["MAIL_SENDER"],
-                                reply_to=config.get("MAIL_REPLY_TO"),
-                                recipient=message.recipient,
-                                subject=message.subject,
-                                text=message.text_body,
-                                html=message.html_body,
-                                unsubscribe_url=message.unsubscribe_url,
-                                outbox_id=message.id,
-                            )
-                        )
-                    except (TemporaryFailure, PermanentFailure, AmbiguousFailure) as error:
-                        outcome = error
-                    unrecorded.append((message.id, outcome))
-                    if isinstance(outcome, ServerUnavailable):
-                        # The server is down: the rest stay queued for the next run.
-                        _release([m.id for m in messages[position + 1 :]], clock() + SERVER_RETRY)
-                        return report
-                    pause = interval - (time.monotonic() - started)
-                    if pause > 0:
-                        # Paced: there is time to store outcomes now, not with the next claim.
-                        begin_write()
-                        for outcome_of in unrecorded:
-                            store(outcome_of)
-                        unrecorded = []
-                        db.session.commit()
-                        time.sleep(max(0.0, interval - (time.monotonic() - started)))
+        delivery.run(limit)
     finally:
-        if unrecorded:
-            begin_write()
-            for outcome_of in unrecorded:
-                store(outcome_of)
-            db.session.commit()
-        backend.close()
-    return report
+        delivery.finish()
+    return delivery.report

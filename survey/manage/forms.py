@@ -68,8 +68,10 @@ class RoundForm(FlaskForm):
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.questionnaire.choices = [(name, name) for name in questionnaires.bundled_names()]
+        super().__init__(*args, **kwargs)
+        self.questionnaire.choices = [
+            SelectChoice(name, name) for name in questionnaires.bundled_names()
+        ]
         if self.year.data is None and not self.is_submitted():
             self.year.data = date.today().year
 

@@ -118,9 +118,9 @@ def organisations() -> View:
     if preview.ok:
         _remember(data, source, "organisations")
     template = "manage/preview_organisations.html" if preview.ok else "manage/organisations.html"
-    return render_template(
-        template, form=form, preview=preview, listed=all_organisations()
-    ), (200 if preview.ok else 400)
+    return render_template(template, form=form, preview=preview, listed=all_organisations()), (
+        200 if preview.ok else 400
+    )
 
 
 @bp.post("/organisations/confirm")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from survey.extensions import db
+from survey.extensions import Model
 
 
-class InvitedCount(db.Model):
+class InvitedCount(Model):
     """How many stakeholders of a group were asked about an organisation in a round.
 
     Written when the round's identities are purged: the response rates and the finite

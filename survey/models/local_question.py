@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db
+from survey.extensions import Model
 from survey.models.organisation import Organisation
 
 
-class LocalQuestion(db.Model):
+class LocalQuestion(Model):
     __tablename__ = "local_question"
     __table_args__ = (
         UniqueConstraint("round_id", "organisation_id", "item_id", name="uq_local_question_item"),

@@ -7,7 +7,7 @@ import enum
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from survey.extensions import db
+from survey.extensions import Model
 from survey.models.types import enum_column
 
 
@@ -18,7 +18,7 @@ class OrganisationKind(enum.StrEnum):
     DIRECT = "direct"
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db
+from survey.extensions import Model
 from survey.models.types import UTCDateTime, utcnow
 
 
@@ -22,7 +22,7 @@ def _random_id() -> str:
     return str(uuid.uuid4())
 
 
-class Response(db.Model):
+class Response(Model):
     __tablename__ = "response"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_random_id)
@@ -36,7 +36,7 @@ class Response(db.Model):
     )
 
 
-class Answer(db.Model):
+class Answer(Model):
     __tablename__ = "answer"
     __table_args__ = (
         CheckConstraint(
@@ -61,7 +61,7 @@ class Answer(db.Model):
     response: Mapped[Response] = relationship(back_populates="answers")
 
 
-class PartialAnswers(db.Model):
+class PartialAnswers(Model):
     """Answers saved so far on an invitation not yet submitted (identity side: purged)."""
 
     __tablename__ = "partial_answers"

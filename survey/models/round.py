@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Date, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from survey.extensions import db
+from survey.extensions import Model
 from survey.models.types import UTCDateTime, enum_column, utcnow
 from survey.services.errors import RoundStateError
 
@@ -22,7 +22,7 @@ class RoundStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-class SurveyRound(db.Model):
+class SurveyRound(Model):
     __tablename__ = "survey_round"
     __table_args__ = (
         UniqueConstraint("year", "questionnaire_id", name="uq_survey_round_year_questionnaire"),

@@ -13,13 +13,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db
+from survey.extensions import Model
 from survey.models.organisation import Organisation
 from survey.models.round import SurveyRound
 from survey.models.types import UTCDateTime, enum_column, utcnow
 
 
-class Stakeholder(db.Model):
+class Stakeholder(Model):
     __tablename__ = "stakeholder"
     __table_args__ = (UniqueConstraint("round_id", "email", name="uq_stakeholder_round_email"),)
 
@@ -64,7 +64,7 @@ class InvitationStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """One stakeholder asked about one organisation in one round, with a link of its own.
 
     Completion is recorded as a status with no time: a completion time could be lined up with

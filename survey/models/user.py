@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db
+from survey.extensions import Model
 from survey.models.organisation import Organisation
 from survey.models.types import UTCDateTime, enum_column, utcnow
 
@@ -25,7 +25,7 @@ class Role(enum.StrEnum):
     VIEWER = "viewer"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
     __table_args__ = (
         CheckConstraint(

@@ -59,7 +59,8 @@ class Point:
     def evidence(self) -> str:
         ref = "benchmark" if self.comparison == "benchmark" else "last year"
         return (
-            f"n = {self.n}; {pct(self.positive)} positive (95% CI {ci(self.positive_low, self.positive_high)}); "
+            f"n = {self.n}; {pct(self.positive)} positive "
+            f"(95% CI {ci(self.positive_low, self.positive_high)}); "
             f"{ref} {pct(self.reference)}; difference {points(self.diff)} "
             f"(95% CI {diff_ci(self.diff_low, self.diff_high)} pts)"
         )
@@ -242,7 +243,8 @@ def headline_text(row: Result | None, threshold: int, last_year: str) -> str:
     if not row.shown:
         return f"No result shown: {hidden_text(threshold)}."
     parts = [
-        f"{pct(row.positive)} positive (95% CI {ci(row.positive_low, row.positive_high)}; n = {row.n})",
+        f"{pct(row.positive)} positive "
+        f"(95% CI {ci(row.positive_low, row.positive_high)}; n = {row.n})",
         f"benchmark {pct(row.bench_positive)}"
         if row.bench_positive is not None
         else "no benchmark",

@@ -13,6 +13,23 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
 from analysis import ALL_STAKEHOLDERS, RoundTable
 from survey.reports.agenda import clean
 from survey.reports.charts import positive_chart
@@ -67,6 +84,295 @@ def _row_cells(row: Result, threshold: int) -> list[str]:
     ]
 
 
+BACKGROUND = (
+    "The 360\u00b0 stakeholder survey asks the commissioner's stakeholders (GP member "
+    "practices, health and wellbeing boards, local authorities, Healthwatch, patient groups, NHS "
+    "providers, other commissioners, NHS England, regulators and the voluntary sector) how well "
+    "it works with them. It has two purposes: to give the commissioner evidence for its own "
+    "organisational development and relationships, and to feed into the assurance conversations "
+    "with NHS England across the six assurance domains. The survey informs those conversations; "
+    "it never decides a rating."
+)
+HOW_TO_READ = (
+    "<b>% positive</b> is the share of stakeholders with a view who gave one of the top two "
+    'answers (for example strongly or tend to agree). "Don\'t know" answers are left out of '
+    "the base (n).",
+    "<b>95% confidence interval (CI)</b>: with bases of around 30 a percentage is uncertain by "
+    "about plus or minus 15 points; the interval shows the range the result is likely to lie in.",
+    "<b>Benchmark</b>: all other organisations of the same kind, pooled. <b>vs benchmark</b> and "
+    "<b>change</b> are differences in percentage points; <b>*</b> marks a difference that is "
+    "statistically significant after controlling the false discovery rate across all of this "
+    "organisation's questions.",
+)
+USING = (
+    "Take the results to the governing body or its committees, and use the accompanying "
+    "assurance agenda: it lists areas for discussion (significantly below the benchmark or last "
+    "year) and notable practice (significantly above), as prompts for the conversation."
+)
+CHART_KEY = "In the charts, bars are % positive, lines the 95% CI and diamonds the benchmark."
+
+
+def _short_codes(members: Sequence[Result], prefix: str) -> list[str]:
+    """Row codes shared by a chart and its table: "D1".. for domains in the summary, "All" for a
+    section's domain score, "4.1".. for its questions."""
+    if prefix == "D":
+        return [f"D{i + 1}" for i in range(len(members))]
+    out, number = [], 0
+    for row in members:
+        if row.level == "domain":
+            out.append("All")
+        else:
+            number += 1
+            out.append(f"{prefix}{number}")
+    return out
+
+
+class _Report:
+    """One organisation's report, written section by section into a reportlab story."""
+
+    def __init__(
+        self,
+        table: RoundTable,
+        code: str,
+        info: RoundInfo,
+        questionnaire: Any,
+        name: str,
+        local: Sequence[LocalResult],
+    ) -> None:
+        self.code, self.info, self.questionnaire, self.name = code, info, questionnaire, name
+        self.local = local
+        self.threshold = info.suppression_threshold
+        own = organisation_table(table, code)
+        self.by_group = results_by_group(own, code, questionnaire)
+        self.rows = self.by_group.get(ALL_STAKEHOLDERS, [])
+        self.names = group_names(questionnaire)
+        styles = getSampleStyleSheet()
+        self.body, self.title_style = styles["BodyText"], styles["Title"]
+        self.small = ParagraphStyle("small", parent=self.body, fontSize=7.5, leading=9)
+        self.h1, self.h2 = styles["Heading1"], styles["Heading2"]
+        self.story: list[Flowable] = []
+        self.width = A4[0] - 36 * mm
+        self.columns = [self.width * f for f in (0.05, 0.33, 0.06, 0.09, 0.1, 0.1, 0.11, 0.16)]
+
+    # -- building blocks ------------------------------------------------------------------------
+
+    def para(self, text: str, style: Any = None) -> None:
+        self.story.append(Paragraph(text, style or self.body))
+
+    def cell(self, text: object) -> Paragraph:
+        return Paragraph(_p(text), self.small)
+
+    def grid(self, data: list[list[Any]], widths: list[float]) -> Table:
+        table = Table(data, colWidths=widths, repeatRows=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#005eb8")),
+                    ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+                    ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#aeb7bd")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        return table
+
+    def header(self, first: str) -> list[str]:
+        return [
+            "",
+            first,
+            "n",
+            "% positive",
+            "95% CI",
+            "Benchmark",
+            "vs benchmark",
+            f"{self.info.last_year} / change",
+        ]
+
+    def results_table(self, members: Sequence[Result], prefix: str) -> Table:
+        data: list[list[Any]] = [self.header("Question")]
+        for code, row in zip(_short_codes(members, prefix), members, strict=True):
+            data.append([code, self.cell(row.label), *_row_cells(row, self.threshold)])
+        return self.grid(data, self.columns)
+
+    def chart(self, members: Sequence[Result], prefix: str) -> Image:
+        png = positive_chart(members, self.threshold, labels=_short_codes(members, prefix))
+        image = Image(io.BytesIO(png))
+        scale = self.width / image.imageWidth
+        image.drawWidth, image.drawHeight = self.width, image.imageHeight * scale
+        return image
+
+    # -- the sections ---------------------------------------------------------------------------
+
+    def title_page(self) -> None:
+        self.para(_p(f"{self.name} ({self.code})"), self.title_style)
+        self.para(_p(f"360\u00b0 stakeholder survey report: {self.info.title}"), self.h2)
+        provenance = [[label, self.cell(value)] for label, value in self.info.provenance()]
+        self.story.append(
+            self.grid([["", ""], *provenance], [self.width * 0.25, self.width * 0.75])
+        )
+        self.para("1. Background and objectives", self.h1)
+        self.para(BACKGROUND)
+
+    def method(self) -> None:
+        info, part = self.info, participation(self.rows)
+        self.para("2. Method", self.h1)
+        self.para(
+            _p(
+                "Stakeholders were emailed a personal link to an online questionnaire "
+                f"({info.questionnaire_id} version {info.questionnaire_version}). "
+                f"Fieldwork ran from {info.fieldwork}."
+            )
+        )
+        if part.invited is not None:
+            responded = (
+                f" and {part.responses} responded, a response rate of {pct(part.response_rate)}."
+                if part.responses is not None
+                else "."
+            )
+            self.para(_p(f"{part.invited} stakeholders were invited{responded}"))
+        self.para(
+            _p(
+                f"Results based on fewer than {self.threshold} responses are not shown (and nor "
+                "are results from which a hidden one could be worked out). Open comments are "
+                f"shown only for groups of at least {info.comment_threshold}. Intervals assume "
+                "respondents are like a random sample of those invited."
+            )
+        )
+        self.story.append(self.response_rates())
+
+    def response_rates(self) -> Table:
+        data: list[list[Any]] = [["Stakeholder group", "Invited", "Response rate"]]
+        for group, members in self.by_group.items():
+            if group == ALL_STAKEHOLDERS or not members:
+                continue
+            invited, rate = members[0].n_invited, members[0].response_rate
+            hidden = all(member.suppressed for member in members)
+            if invited == 0:
+                shown_rate = "-"
+            elif hidden or rate is None:
+                shown_rate = hidden_text(self.threshold)
+            else:
+                shown_rate = pct(rate)
+            shown_invited = "" if invited is None else str(int(invited))
+            data.append([self.cell(self.names.get(group, group)), shown_invited, shown_rate])
+        return self.grid(data, [self.width * 0.5, self.width * 0.15, self.width * 0.35])
+
+    def reading_guide(self) -> None:
+        self.para("3. How to read the results", self.h1)
+        suppression = _p(
+            f"Suppression: where fewer than {self.threshold} stakeholders answered, the result "
+            f'shows "{hidden_text(self.threshold)}" and no number.'
+        )
+        for text in (*HOW_TO_READ, suppression, CHART_KEY):
+            self.para(text)
+        self.para("4. Using the results", self.h1)
+        self.para(USING)
+
+    def summary(self) -> None:
+        self.story.append(PageBreak())
+        self.para("5. Summary", self.h1)
+        self.para("% positive per domain, all stakeholders.")
+        domains = [r for r in self.rows if r.level == "domain" and r.domain != OVERALL]
+        if domains:
+            self.story.append(self.chart(domains, "D"))
+            self.story.append(self.results_table(domains, "D"))
+
+    def section(self, number: int, title: str, domain_id: str, summary: str, prefix: str) -> None:
+        """One domain (or the overall relationship): chart, questions, score by group."""
+        self.story.append(PageBreak())
+        members = [row for row in self.rows if row.domain == domain_id]
+        self.para(_p(f"{number}. {title}"), self.h1)
+        if summary:
+            self.para(_p(summary))
+        if not members:
+            self.para("No questions in this section.")
+            return
+        self.story.append(KeepTogether([self.chart(members, prefix)]))
+        self.story.append(self.results_table(members, prefix))
+        by_group = self.domain_by_group(domain_id)
+        if by_group is not None:
+            self.story.append(Spacer(1, 4 * mm))
+            self.para("By stakeholder group (domain score):", self.small)
+            self.story.append(by_group)
+
+    def domain_by_group(self, domain_id: str) -> Table | None:
+        data: list[list[Any]] = [self.header("Stakeholder group")]
+        for group, members in self.by_group.items():
+            if group == ALL_STAKEHOLDERS:
+                continue
+            row = next((r for r in members if r.unit == domain_id), None)
+            if row is None or (row.n in (None, 0) and not row.suppressed):
+                continue
+            name = self.cell(self.names.get(group, group))
+            data.append(["", name, *_row_cells(row, self.threshold)])
+        return self.grid(data, self.columns) if len(data) > 1 else None
+
+    def sections(self) -> None:
+        self.section(6, "Overall relationship", OVERALL, "", "Q")
+        for index, domain in enumerate(self.questionnaire.domains):
+            self.section(
+                7 + index,
+                f"Domain {domain.number}: {domain.title}",
+                domain.id,
+                getattr(domain, "summary", ""),
+                f"{domain.number}.",
+            )
+
+    def local_questions(self) -> None:
+        self.story.append(PageBreak())
+        self.para(f"{7 + len(self.questionnaire.domains)}. Local questions", self.h1)
+        if not self.local:
+            self.para("No local questions were asked in this round.")
+            return
+        data: list[list[Any]] = [["Question", "n", "% positive", "95% CI"]]
+        for question in self.local:
+            if question.n is None or question.positive is None:
+                data.append([self.cell(question.text), hidden_text(self.threshold), "", ""])
+                continue
+            low_high = ci(question.positive_low, question.positive_high)
+            data.append(
+                [self.cell(question.text), str(question.n), pct(question.positive), low_high]
+            )
+        widths = [self.width * 0.6, self.width * 0.1, self.width * 0.15, self.width * 0.15]
+        self.story.append(self.grid(data, widths))
+
+    # -- the document ---------------------------------------------------------------------------
+
+    def footer(self, canvas: Any, doc: Any) -> None:
+        line = f"{self.name} ({self.code}) - {self.info.title} - data as of {self.info.data_as_of}"
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.drawString(18 * mm, 10 * mm, clean(line)[:150])
+        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"Page {doc.page}")
+        canvas.restoreState()
+
+    def pdf(self) -> bytes:
+        for write in (
+            self.title_page,
+            self.method,
+            self.reading_guide,
+            self.summary,
+            self.sections,
+            self.local_questions,
+        ):
+            write()
+        buffer = io.BytesIO()
+        doc = SimpleDocTemplate(
+            buffer,
+            pagesize=A4,
+            leftMargin=18 * mm,
+            rightMargin=18 * mm,
+            topMargin=16 * mm,
+            bottomMargin=18 * mm,
+            title=clean(f"{self.name} 360 stakeholder survey report {self.info.year}"),
+            author="Assure360",
+            invariant=1,
+        )
+        doc.build(self.story, onFirstPage=self.footer, onLaterPages=self.footer)
+        return buffer.getvalue()
+
+
 def report_pdf(
     table: RoundTable,
     organisation_code: str,
@@ -82,290 +388,9 @@ def report_pdf(
     ``survey_round``: a SurveyRound or :class:`RoundInfo`; ``previous``: last year's round (or
     its year), for the trend column's heading; ``local``: the organisation's local questions.
     """
-    from reportlab import rl_config
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        Image,
-        KeepTogether,
-        PageBreak,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
-    )
-
-    # Embed images as binary streams: the pure-Python ASCII85 encoder is slow and the output larger.
+    # Embed images as binary streams: the pure-Python ASCII85 encoder is slow and the output
+    # larger.
     rl_config.useA85 = 0
     info = RoundInfo.of(survey_round, previous)
     name = organisation_name or organisation_code
-    threshold = info.suppression_threshold
-    own = organisation_table(table, organisation_code)
-    by_group = results_by_group(own, organisation_code, questionnaire)
-    rows = by_group.get(ALL_STAKEHOLDERS, [])
-    styles = getSampleStyleSheet()
-    body = styles["BodyText"]
-    small = ParagraphStyle("small", parent=body, fontSize=7.5, leading=9)
-    h1, h2 = styles["Heading1"], styles["Heading2"]
-    story: list[Any] = []
-    width = A4[0] - 36 * mm
-
-    def para(text: str, style: Any = body) -> None:
-        story.append(Paragraph(text, style))
-
-    def grid(data: list[list[Any]], widths: list[float]) -> Table:
-        t = Table(data, colWidths=widths, repeatRows=1)
-        t.setStyle(
-            TableStyle(
-                [
-                    ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#005eb8")),
-                    ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-                    ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#aeb7bd")),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]
-            )
-        )
-        return t
-
-    header = [
-        "",
-        "Question",
-        "n",
-        "% positive",
-        "95% CI",
-        "Benchmark",
-        "vs benchmark",
-        f"{info.last_year} / change",
-    ]
-    col = [width * f for f in (0.05, 0.33, 0.06, 0.09, 0.1, 0.1, 0.11, 0.16)]
-
-    def short(members: list[Result], prefix: str) -> list[str]:
-        """Row codes shared by a chart and its table: "D1".. for domains in the summary,
-        "All" for a section's domain score, "4.1".. for its questions."""
-        if prefix == "D":
-            return [f"D{i + 1}" for i in range(len(members))]
-        out, k = [], 0
-        for r in members:
-            if r.level == "domain":
-                out.append("All")
-            else:
-                k += 1
-                out.append(f"{prefix}{k}")
-        return out
-
-    def results_table(members: list[Result], prefix: str) -> Table:
-        data: list[list[Any]] = [header]
-        for code, r in zip(short(members, prefix), members, strict=True):
-            data.append([code, Paragraph(_p(r.label), small), *_row_cells(r, threshold)])
-        return grid(data, col)
-
-    def chart(members: list[Result], prefix: str) -> Image:
-        png = positive_chart(members, threshold, labels=short(members, prefix))
-        img = Image(io.BytesIO(png))
-        scale = width / img.imageWidth
-        img.drawWidth, img.drawHeight = width, img.imageHeight * scale
-        return img
-
-    # Title and provenance
-    para(_p(f"{name} ({organisation_code})"), styles["Title"])
-    para(_p(f"360\u00b0 stakeholder survey report: {info.title}"), h2)
-    story.append(
-        grid(
-            [["", ""], *[[k, Paragraph(_p(v), small)] for k, v in info.provenance()]],
-            [width * 0.25, width * 0.75],
-        )
-    )
-
-    para("1. Background and objectives", h1)
-    para(
-        "The 360\u00b0 stakeholder survey asks the commissioner's stakeholders (GP member practices, "
-        "health and wellbeing boards, local authorities, Healthwatch, patient groups, NHS providers, "
-        "other commissioners, NHS England, regulators and the voluntary sector) how well it works with "
-        "them. It has two purposes: to give the commissioner evidence for its own organisational "
-        "development and relationships, and to feed into the assurance conversations with NHS England "
-        "across the six assurance domains. The survey informs those conversations; it never decides a rating."
-    )
-
-    part = participation(rows)
-    para("2. Method", h1)
-    para(
-        _p(
-            f"Stakeholders were emailed a personal link to an online questionnaire "
-            f"({info.questionnaire_id} version {info.questionnaire_version}). Fieldwork ran from {info.fieldwork}."
-        )
-    )
-    if part.invited is not None:
-        para(
-            _p(
-                f"{part.invited} stakeholders were invited"
-                + (
-                    f" and {part.responses} responded, a response rate of {pct(part.response_rate)}."
-                    if part.responses is not None
-                    else "."
-                )
-            )
-        )
-    para(
-        _p(
-            f"Results based on fewer than {threshold} responses are not shown (and nor are results from "
-            f"which a hidden one could be worked out). Open comments are shown only for groups of at least "
-            f"{info.comment_threshold}. Intervals assume respondents are like a random sample of those invited."
-        )
-    )
-    names = group_names(questionnaire)
-    group_rows = [["Stakeholder group", "Invited", "Response rate"]]
-    for g, members in by_group.items():
-        if g == ALL_STAKEHOLDERS or not members:
-            continue
-        first = members[0]
-        inv, rate = first.n_invited, first.response_rate
-        hidden = all(m.suppressed for m in members)
-        shown_inv = "" if inv is None else str(int(inv))
-        if inv == 0:
-            shown_rate = "-"
-        elif hidden or rate is None:
-            shown_rate = hidden_text(threshold)
-        else:
-            shown_rate = pct(rate)
-        group_rows.append([Paragraph(_p(names.get(g, g)), small), shown_inv, shown_rate])
-    story.append(grid(group_rows, [width * 0.5, width * 0.15, width * 0.35]))
-
-    para("3. How to read the results", h1)
-    for text in (
-        "<b>% positive</b> is the share of stakeholders with a view who gave one of the top two answers "
-        '(for example strongly or tend to agree). "Don\'t know" answers are left out of the base (n).',
-        "<b>95% confidence interval (CI)</b>: with bases of around 30 a percentage is uncertain by about "
-        "plus or minus 15 points; the interval shows the range the result is likely to lie in.",
-        "<b>Benchmark</b>: all other organisations of the same kind, pooled. <b>vs benchmark</b> and "
-        "<b>change</b> are differences in percentage points; <b>*</b> marks a difference that is "
-        "statistically significant after controlling the false discovery rate across all of this "
-        "organisation's questions.",
-        _p(
-            f"Suppression: where fewer than {threshold} stakeholders answered, the result shows "
-            f'"{hidden_text(threshold)}" and no number.'
-        ),
-        "In the charts, bars are % positive, lines the 95% CI and diamonds the benchmark.",
-    ):
-        para(text)
-    para("4. Using the results", h1)
-    para(
-        "Take the results to the governing body or its committees, and use the accompanying assurance "
-        "agenda: it lists areas for discussion (significantly below the benchmark or last year) and "
-        "notable practice (significantly above), as prompts for the conversation."
-    )
-
-    by_domain: dict[str, list[Result]] = {}
-    for r in rows:
-        by_domain.setdefault(r.domain, []).append(r)
-    domain_rows = [r for r in rows if r.level == "domain" and r.domain != OVERALL]
-
-    story.append(PageBreak())
-    para("5. Summary", h1)
-    para("% positive per domain, all stakeholders.")
-    if domain_rows:
-        story.append(chart(domain_rows, "D"))
-        story.append(results_table(domain_rows, "D"))
-
-    def section(
-        number: str, title: str, domain_id: str, summary: str = "", prefix: str = "Q"
-    ) -> None:
-        members = by_domain.get(domain_id, [])
-        para(_p(f"{number}. {title}"), h1)
-        if summary:
-            para(_p(summary))
-        if not members:
-            para("No questions in this section.")
-            return
-        story.append(KeepTogether([chart(members, prefix)]))
-        story.append(results_table(members, prefix))
-        # The domain score by stakeholder group
-        data = [
-            [
-                "",
-                "Stakeholder group",
-                "n",
-                "% positive",
-                "95% CI",
-                "Benchmark",
-                "vs benchmark",
-                f"{info.last_year} / change",
-            ]
-        ]
-        for g, group_members in by_group.items():
-            if g == ALL_STAKEHOLDERS:
-                continue
-            domain_row = next((r for r in group_members if r.unit == domain_id), None)
-            if domain_row is None or (domain_row.n in (None, 0) and not domain_row.suppressed):
-                continue
-            data.append(
-                ["", Paragraph(_p(names.get(g, g)), small), *_row_cells(domain_row, threshold)]
-            )
-        if len(data) > 1:
-            story.append(Spacer(1, 4 * mm))
-            para("By stakeholder group (domain score):", small)
-            story.append(grid(data, col))
-
-    story.append(PageBreak())
-    section("6", "Overall relationship", OVERALL)
-    for index, domain in enumerate(questionnaire.domains):
-        story.append(PageBreak())
-        section(
-            str(7 + index),
-            f"Domain {domain.number}: {domain.title}",
-            domain.id,
-            getattr(domain, "summary", ""),
-            prefix=f"{domain.number}.",
-        )
-
-    story.append(PageBreak())
-    para(f"{7 + len(questionnaire.domains)}. Local questions", h1)
-    if not local:
-        para("No local questions were asked in this round.")
-    else:
-        data = [["Question", "n", "% positive", "95% CI"]]
-        for lq in local:
-            if lq.n is None or lq.positive is None:
-                data.append([Paragraph(_p(lq.text), small), hidden_text(threshold), "", ""])
-            else:
-                data.append(
-                    [
-                        Paragraph(_p(lq.text), small),
-                        str(lq.n),
-                        pct(lq.positive),
-                        ci(lq.positive_low, lq.positive_high),
-                    ]
-                )
-        story.append(grid(data, [width * 0.6, width * 0.1, width * 0.15, width * 0.15]))
-
-    buffer = io.BytesIO()
-
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7)
-        canvas.drawString(
-            18 * mm,
-            10 * mm,
-            clean(f"{name} ({organisation_code}) - {info.title} - data as of {info.data_as_of}")[
-                :150
-            ],
-        )
-        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"Page {doc.page}")
-        canvas.restoreState()
-
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=18 * mm,
-        title=clean(f"{name} 360 stakeholder survey report {info.year}"),
-        author="Assure360",
-        invariant=1,
-    )
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
+    return _Report(table, organisation_code, info, questionnaire, name, local).pdf()

@@ -25,12 +25,13 @@ import math
 import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 from xml.sax.saxutils import escape
 
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.typing import RcKeyType
 from numpy.typing import ArrayLike
 
 __all__ = [
@@ -60,7 +61,7 @@ NHS_WARM_YELLOW = "#ffb81c"
 NHS_RED = "#d5281b"
 NHS_BLACK = "#212b32"
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "svg.fonttype": "path",  # glyphs as paths: no web fonts, no font styles for the CSP to block
     "svg.hashsalt": "assure360",  # stable ids (and reproducible files)
     "font.family": "DejaVu Sans",
@@ -75,7 +76,7 @@ _RC = {
 _chart_numbers = itertools.count(1)
 
 
-def _finite(value: Any) -> bool:
+def _finite(value: Any) -> TypeGuard[float]:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
@@ -491,7 +492,8 @@ def funnel_plot(
         if funnel_position(benchmark, p["n"], p["positive"]) != "within"
     ]
     description = (
-        f"Funnel plot of {len(shown)} organisations: % positive against base n, around the national "
+        f"Funnel plot of {len(shown)} organisations: % positive against base n, around the "
+        "national "
         f"{_pct(benchmark)} with 95% and 99.8% control limits. "
         + (
             f"Outside the 95% limits: {'; '.join(outside)}."

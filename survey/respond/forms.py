@@ -59,10 +59,13 @@ def form_for(page: Page, saved: dict[str, dict[str, Any]]) -> PageForm:
                 question.text,
                 description=question.hint or "",
                 choices=[SelectChoice(str(score), label) for score, label in question.options]
-                + [SelectChoice(DONT_KNOW, question.dont_know_label)],
+                + [(DONT_KNOW, question.dont_know_label)],
                 validators=[
                     InputRequired(
-                        message=f"Select an answer, or '{question.dont_know_label}', for: {question.text}"
+                        message=(
+                            f"Select an answer, or '{question.dont_know_label}', "
+                            f"for: {question.text}"
+                        )
                     )
                 ],
             )
@@ -76,4 +79,4 @@ def form_for(page: Page, saved: dict[str, dict[str, Any]]) -> PageForm:
                 data[item_id] = str(value["score"])
             else:
                 data[item_id] = value.get("text", "")
-    return form_class(data=data)  # type: ignore[no-any-return]
+    return form_class(data=data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from questionnaires import Questionnaire
+from questionnaires import Item, Questionnaire
 from survey.models import Invitation
 from survey.services.local_questions import local_questions
 
@@ -31,7 +31,8 @@ class Question:
         if value.get("dont_know"):
             return self.dont_know_label
         if "score" in value:
-            return dict(self.options).get(int(value["score"]), str(value["score"]))  # type: ignore[arg-type]
+            score = value["score"]
+            return dict(self.options).get(int(str(score)), str(score))
         text = str(value.get("text", "")).strip()
         return text or "No comment"
 
@@ -43,7 +44,7 @@ class Page:
     questions: tuple[Question, ...]
 
 
-def _question(questionnaire: Questionnaire, item) -> Question:  # type: ignore[no-untyped-def]
+def _question(questionnaire: Questionnaire, item: Item) -> Question:
     if item.kind == "text":
         return Question(item.id, item.text, item.hint, "text", (), "", item.max_length)
     scale = questionnaire.scale_for(item)

@@ -40,16 +40,18 @@ def methods() -> str:
 @bp.get("/national")
 @roles_required(Role.MANAGER, Role.ASSESSOR)
 def national() -> str:
-    """Organisations compared per domain (funnel plot and sortable table); assessors see their region."""
+    """Organisations compared per domain (funnel plot and sortable table); assessors see their
+    region."""
     round_id = _round_argument()
     survey_round = None
+    kind: str
     if round_id is not None:
         survey_round = db.session.get(SurveyRound, round_id)
         if survey_round is None:
             abort(404)
         kind = questionnaire_for(survey_round).organisation_kind
     else:
-        kind = request.args.get("kind", "ccg")
+        kind = str(request.args.get("kind", "ccg"))
         if kind not in KINDS:
             abort(404)
         rounds = rounds_for_kind(kind)

@@ -175,9 +175,7 @@ def results_export(actor: audit.Actor, survey_round: SurveyRound, file_format: s
         raise InputError(f"results export as csv or xlsx, not {file_format!r}")
     provenance = RoundInfo.of(survey_round, previous_round(survey_round)).provenance()
     data = builders[file_format](analyse(survey_round), provenance)
-    audit.record(
-        actor, "export.results", target=f"round:{survey_round.id}", format=file_format
-    )
+    audit.record(actor, "export.results", target=f"round:{survey_round.id}", format=file_format)
     return data
 
 

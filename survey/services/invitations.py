@@ -42,7 +42,8 @@ def opt_out_link(stakeholder: Stakeholder) -> str:
 
 
 def current_link(invitation: Invitation) -> str | None:
-    """The invitation's live link, rebuilt from its nonce; None if it has none (pending, revoked)."""
+    """The invitation's live link, rebuilt from its nonce; None if it has none (pending,
+    revoked)."""
     if invitation.token_nonce is None or invitation.status is InvitationStatus.REVOKED:
         return None
     made = link_token_for(current_app.config["SECRET_KEY"], invitation.token_nonce)
@@ -147,7 +148,8 @@ def issue_invitations(
 def _subject(survey_round: SurveyRound, organisation_names: list[str]) -> str:
     if len(organisation_names) == 1:
         return f"Your views on working with {organisation_names[0]}: {survey_round.title}"
-    return f"Your views on working with {len(organisation_names)} NHS commissioners: {survey_round.title}"
+    count = len(organisation_names)
+    return f"Your views on working with {count} NHS commissioners: {survey_round.title}"
 
 
 def reissue_link(actor: audit.Actor, invitation: Invitation) -> str:

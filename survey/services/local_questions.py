@@ -25,8 +25,7 @@ def local_questions(round_id: int, organisation_id: int) -> list[LocalQuestion]:
 
 
 def add_local_question(
-    actor: audit.Actor,
-    survey_round: SurveyRound, organisation_code: str, text: str, scale: str
+    actor: audit.Actor, survey_round: SurveyRound, organisation_code: str, text: str, scale: str
 ) -> LocalQuestion:
     """Add a question for one organisation's stakeholders, within the questionnaire's rules.
 

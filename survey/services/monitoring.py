@@ -116,7 +116,8 @@ def _state(
 
 
 def delivery_status(survey_round: SurveyRound) -> list[StakeholderStatus]:
-    """Every stakeholder of the round with their delivery and answering state, by group and email."""
+    """Every stakeholder of the round with their delivery and answering state, by group and
+    email."""
     counts: dict[int, Counter[InvitationStatus]] = defaultdict(Counter)
     for stakeholder_id, status, n in db.session.execute(
         select(Invitation.stakeholder_id, Invitation.status, func.count())
@@ -131,12 +132,13 @@ def delivery_status(survey_round: SurveyRound) -> list[StakeholderStatus]:
         .group_by(OutboxMessage.stakeholder_id)
     )
     mail: dict[int, tuple[OutboxStatus, str | None]] = {
-        stakeholder_id: (status, error)
-        for stakeholder_id, status, error in db.session.execute(
+        stakeholder_id: (mail_status, error)
+        for stakeholder_id, mail_status, error in db.session.execute(
             select(
                 OutboxMessage.stakeholder_id, OutboxMessage.status, OutboxMessage.last_error
             ).where(OutboxMessage.id.in_(latest))
         )
+        if stakeholder_id is not None
     }
     rows = []
     for stakeholder in db.session.scalars(
@@ -145,14 +147,14 @@ def delivery_status(survey_round: SurveyRound) -> list[StakeholderStatus]:
         .order_by(Stakeholder.group, Stakeholder.email)
     ):
         mine = counts[stakeholder.id]
-        status, error = mail.get(stakeholder.id, (None, None))
+        latest_mail, error = mail.get(stakeholder.id, (None, None))
         rows.append(
             StakeholderStatus(
                 stakeholder_id=stakeholder.id,
                 email=stakeholder.email,
                 name=stakeholder.name,
                 group=stakeholder.group,
-                state=_state(stakeholder, mine, status),
+                state=_state(stakeholder, mine, latest_mail),
                 invitations=sum(n for s, n in mine.items() if s is not InvitationStatus.REVOKED),
                 started=mine[InvitationStatus.STARTED],
                 completed=mine[InvitationStatus.COMPLETED],
@@ -334,7 +336,7 @@ def _sum(parts: Iterable[Participation]) -> Participation:
     return Participation(sum(p.invited for p in items), sum(p.responded for p in items))
 
 
-def _round_messages(survey_round: SurveyRound) -> Select[tuple[OutboxMessage]]:
+def _round_messages(survey_round: SurveyRound) -> Select[OutboxMessage]:
     return (
         select(OutboxMessage)
         .join(Stakeholder, OutboxMessage.stakeholder_id == Stakeholder.id)
@@ -361,5 +363,3 @@ def messages_to_check(survey_round: SurveyRound, limit: int = 200) -> list[Outbo
         .limit(limit)
     )
     return list(db.session.scalars(query))
-
-

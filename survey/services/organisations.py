@@ -108,7 +108,7 @@ def all_organisations() -> list[Organisation]:
     return list(db.session.scalars(query))
 
 
-def visible_organisations(user: User) -> Select[tuple[Organisation]]:
+def visible_organisations(user: User) -> Select[Organisation]:
     """A query for the organisations ``user`` may see results of: the one place organisation
     isolation is decided (managers everything, assessors their region, others their own)."""
     query = select(Organisation).order_by(Organisation.region, Organisation.name)

@@ -188,7 +188,10 @@ def send_reminders(actor: audit.Actor, survey_round: SurveyRound, today: date) -
         queue_email(
             kind="reminder",
             recipient=stakeholder.email,
-            subject=f"Reminder: your views for {survey_round.title}, closing {survey_round.closes_on.strftime('%-d %B')}",
+            subject=(
+                f"Reminder: your views for {survey_round.title}, "
+                f"closing {survey_round.closes_on.strftime('%-d %B')}"
+            ),
             template="reminder",
             context=email_context(survey_round, stakeholder, list(plan.links)),
             stakeholder_id=stakeholder.id,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
-from survey.extensions import db
+from survey.extensions import affected_rows, db
 from survey.models import (
     Answer,
     Invitation,
@@ -95,7 +95,7 @@ def submit_response(invitation: Invitation, expected_items: Iterable[str]) -> Re
         .values(status=InvitationStatus.COMPLETED)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if affected_rows(claimed) != 1:
         raise AlreadySubmitted("this survey link has already been used to submit a response")
     response = Response(
         round_id=invitation.round_id,
@@ -105,7 +105,7 @@ def submit_response(invitation: Invitation, expected_items: Iterable[str]) -> Re
     db.session.add(response)
     db.session.flush()
     db.session.execute(
-        Answer.__table__.insert(),
+        insert(Answer),
         [_answer_row(response.id, item_id, value) for item_id, value in kept.items()],
     )
     if draft is not None:
@@ -136,4 +136,4 @@ def discard_drafts(survey_round: SurveyRound) -> int:
     """Delete every unsubmitted draft of a round (at close); returns how many."""
     ids = select(Invitation.id).where(Invitation.round_id == survey_round.id)
     result = db.session.execute(delete(PartialAnswers).where(PartialAnswers.invitation_id.in_(ids)))
-    return int(result.rowcount or 0)
+    return affected_rows(result)

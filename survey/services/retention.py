@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Select, delete, func, insert, select
 
-from survey.extensions import db
+from survey.extensions import affected_rows, db
 from survey.models import (
     Invitation,
     InvitationStatus,
@@ -40,21 +40,27 @@ def purge_date(survey_round: SurveyRound) -> date:
 
 
 def _delete_identities(
-    stakeholder_ids: select, invitation_ids: select
-) -> tuple[int, int, int, int]:  # type: ignore[type-arg]
-    drafts = db.session.execute(
-        delete(PartialAnswers).where(PartialAnswers.invitation_id.in_(invitation_ids))
-    ).rowcount
-    messages = db.session.execute(
-        delete(OutboxMessage).where(OutboxMessage.stakeholder_id.in_(stakeholder_ids))
-    ).rowcount
-    invitations = db.session.execute(
-        delete(Invitation).where(Invitation.id.in_(invitation_ids))
-    ).rowcount
-    stakeholders = db.session.execute(
-        delete(Stakeholder).where(Stakeholder.id.in_(stakeholder_ids))
-    ).rowcount
-    return int(stakeholders or 0), int(invitations or 0), int(messages or 0), int(drafts or 0)
+    stakeholder_ids: Select[int], invitation_ids: Select[int]
+) -> tuple[int, int, int, int]:
+    """Delete drafts, emails, invitations and stakeholders; returns how many of each
+    (stakeholders, invitations, messages, drafts)."""
+    drafts = affected_rows(
+        db.session.execute(
+            delete(PartialAnswers).where(PartialAnswers.invitation_id.in_(invitation_ids))
+        )
+    )
+    messages = affected_rows(
+        db.session.execute(
+            delete(OutboxMessage).where(OutboxMessage.stakeholder_id.in_(stakeholder_ids))
+        )
+    )
+    invitations = affected_rows(
+        db.session.execute(delete(Invitation).where(Invitation.id.in_(invitation_ids)))
+    )
+    stakeholders = affected_rows(
+        db.session.execute(delete(Stakeholder).where(Stakeholder.id.in_(stakeholder_ids)))
+    )
+    return stakeholders, invitations, messages, drafts
 
 
 def purge_identities(actor: audit.Actor, survey_round: SurveyRound, today: date) -> PurgeReport:
@@ -65,7 +71,8 @@ def purge_identities(actor: audit.Actor, survey_round: SurveyRound, today: date)
     """
     if survey_round.status is not RoundStatus.CLOSED:
         raise InputError(
-            f"round {survey_round.id} is {survey_round.status.value}: identities are kept until it closes"
+            f"round {survey_round.id} is {survey_round.status.value}: "
+            "identities are kept until it closes"
         )
     if today < purge_date(survey_round):
         raise InputError(
@@ -151,7 +158,10 @@ def erase_stakeholder(actor: audit.Actor, survey_round: SurveyRound, email: str)
 
 def change_thresholds(
     actor: audit.Actor,
-    survey_round: SurveyRound, *, suppression: int | None = None, comment: int | None = None
+    survey_round: SurveyRound,
+    *,
+    suppression: int | None = None,
+    comment: int | None = None,
 ) -> None:
     """Change a round's thresholds; once it has responses they can only be raised."""
     new_suppression = survey_round.suppression_threshold if suppression is None else suppression
@@ -170,7 +180,8 @@ def change_thresholds(
     ):
         raise InputError(
             f"round {survey_round.id} already has {answered} responses: its thresholds "
-            f"({survey_round.suppression_threshold}, comments {survey_round.comment_threshold}) can only be raised"
+            f"({survey_round.suppression_threshold}, comments {survey_round.comment_threshold}) "
+            "can only be raised"
         )
     before = (survey_round.suppression_threshold, survey_round.comment_threshold)
     survey_round.suppression_threshold, survey_round.comment_threshold = (

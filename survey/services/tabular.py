@@ -45,7 +45,9 @@ def _rows_from_cells(header: list[str], records: Iterable[tuple[int, list[str]]]
         if not any(cell.strip() for cell in cells):
             continue  # Excel leaves blank rows at the end
         padded = cells + [""] * (len(names) - len(cells))
-        rows.append(Row(number, {name: cell.strip() for name, cell in zip(names, padded) if name}))
+        # cells beyond the header's columns (notes typed to the right) are ignored
+        values = zip(names, padded, strict=False)
+        rows.append(Row(number, {name: cell.strip() for name, cell in values if name}))
     return rows
 
 
@@ -59,7 +61,7 @@ def _read_csv(data: bytes, source: str) -> tuple[list[str], list[tuple[int, list
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
         lines = list(reader)

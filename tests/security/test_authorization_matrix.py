@@ -212,7 +212,7 @@ def test_each_visitor_gets_exactly_what_the_matrix_says(
     ordered = sorted(
         MATRIX.items(), key=lambda item: (item[0][0] == "POST", item[0][1] == "auth.logout")
     )
-    for (method, endpoint), route in ordered:
+    for (method, _endpoint), route in ordered:
         scopes = SCOPES if route.scoped else ("own",)
         for scope in scopes:
             expected = (route.expect(scope) if route.scoped else route.expect)[actor]
@@ -229,14 +229,18 @@ def test_each_visitor_gets_exactly_what_the_matrix_says(
             got = _outcome(response)
             if got != expected:
                 leaks.append(
-                    f"{actor} {method} {path} ({scope}): expected {expected}, got {got} [{response.status_code}]"
+                    f"{actor} {method} {path} ({scope}): "
+                    f"expected {expected}, got {got} [{response.status_code}]"
                 )
             response.close()
     assert not leaks, "\n".join(leaks)
 
 
 def _csrf_for(client: Any, actor: str) -> str:
-    """A valid CSRF token of this client's session (signed-in visitors are sent home by /auth/login)."""
+    """A valid CSRF token of this client's session.
+
+    Signed-in visitors are sent home by /auth/login, so the redirect is followed.
+    """
     html = client.get("/auth/login", follow_redirects=True).get_data(as_text=True)
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     return match.group(1) if match else ""

@@ -98,7 +98,8 @@ def test_a_bad_organisation_file_stores_nothing_and_names_rows(
     assert runner.invoke(args=["organisations", "import", str(good)]).exit_code == 0
     bad = tmp_path / "bad.csv"
     bad.write_text(
-        "code,name,kind,region\n01A,Renamed Alpha,ccg,Midlands\n02B,NHS Beta ICB,hospital,Midlands\n03C,,ccg,London\n"
+        "code,name,kind,region\n01A,Renamed Alpha,ccg,Midlands\n"
+        "02B,NHS Beta ICB,hospital,Midlands\n03C,,ccg,London\n"
     )
     result = runner.invoke(args=["organisations", "import", str(bad)])
     assert result.exit_code == 1

@@ -29,27 +29,31 @@ def test_upgrade_fills_in_invitation_times_and_downgrade_removes_the_columns(
             with db.engine.begin() as connection:
                 connection.execute(
                     sa.text(
-                        "INSERT INTO organisation (id, code, name, kind, region) VALUES (1, 'A', 'A', 'ccg', 'R');"
+                        "INSERT INTO organisation (id, code, name, kind, region) "
+                        "VALUES (1, 'A', 'A', 'ccg', 'R');"
                     )
                 )
                 connection.execute(
                     sa.text(
-                        "INSERT INTO survey_round (id, year, title, questionnaire_id, questionnaire_version, "
-                        "questionnaire_definition, opens_on, closes_on, status, suppression_threshold, "
-                        "comment_threshold, created_at) VALUES (1, 2026, 't', 'q', 1, '', '2026-01-01', "
-                        "'2026-02-01', 'open', 5, 10, '2026-01-01 00:00:00')"
+                        "INSERT INTO survey_round (id, year, title, questionnaire_id, "
+                        "questionnaire_version, questionnaire_definition, opens_on, closes_on, "
+                        "status, suppression_threshold, comment_threshold, created_at) "
+                        "VALUES (1, 2026, 't', 'q', 1, '', '2026-01-01', '2026-02-01', 'open', "
+                        "5, 10, '2026-01-01 00:00:00')"
                     )
                 )
                 connection.execute(
                     sa.text(
-                        'INSERT INTO stakeholder (id, round_id, email, name, employer, "group", created_at) '
-                        "VALUES (1, 1, 'a@example.org', 'A', '', 'g', '2026-01-01 00:00:00')"
+                        'INSERT INTO stakeholder (id, round_id, email, name, employer, "group", '
+                        "created_at) VALUES (1, 1, 'a@example.org', 'A', '', 'g', "
+                        "'2026-01-01 00:00:00')"
                     )
                 )
                 connection.execute(
                     sa.text(
-                        "INSERT INTO invitation (id, round_id, stakeholder_id, organisation_id, status, created_at, "
-                        "issued_at) VALUES (1, 1, 1, 1, 'issued', '2026-01-01 00:00:00', '2026-01-03 09:00:00')"
+                        "INSERT INTO invitation (id, round_id, stakeholder_id, organisation_id, "
+                        "status, created_at, issued_at) VALUES (1, 1, 1, 1, 'issued', "
+                        "'2026-01-01 00:00:00', '2026-01-03 09:00:00')"
                     )
                 )
             upgrade()
@@ -60,7 +64,8 @@ def test_upgrade_fills_in_invitation_times_and_downgrade_removes_the_columns(
                 assert (str(row[0])[:19], row[1], row[2]) == ("2026-01-03 09:00:00", 0, None)
                 limits = connection.execute(
                     sa.text(
-                        "SELECT reminder_days_after_invitation, reminder_days_before_close, reminder_limit FROM survey_round"
+                        "SELECT reminder_days_after_invitation, reminder_days_before_close, "
+                        "reminder_limit FROM survey_round"
                     )
                 ).one()
                 assert limits == ("[7, 14]", "[2]", 3)

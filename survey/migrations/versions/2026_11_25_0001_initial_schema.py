@@ -192,7 +192,9 @@ def upgrade():
         sa.Column("dont_know", sa.Boolean(), nullable=False),
         sa.Column("text", sa.Text(), nullable=True),
         sa.CheckConstraint(
-            "(score IS NOT NULL AND dont_know = false AND text IS NULL) OR (score IS NULL AND dont_know = true AND text IS NULL) OR (score IS NULL AND dont_know = false AND text IS NOT NULL)",
+            "(score IS NOT NULL AND dont_know = false AND text IS NULL)"
+            " OR (score IS NULL AND dont_know = true AND text IS NULL)"
+            " OR (score IS NULL AND dont_know = false AND text IS NOT NULL)",
             name=op.f("ck_answer_exactly_one_kind_of_answer"),
         ),
         sa.CheckConstraint(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -65,7 +66,8 @@ class Comparison:
 
 
 def rounds_for_kind(kind: str) -> list[SurveyRound]:
-    """Rounds with responses whose questionnaire assesses organisations of ``kind``, latest first."""
+    """Rounds with responses whose questionnaire assesses organisations of ``kind``, latest
+    first."""
     with_data = select(Response.round_id).distinct()
     rounds = db.session.scalars(
         select(SurveyRound)
@@ -131,7 +133,7 @@ def compare(
     positives = (table.positive[published] * n).sum()
     result.national_n = int(n.sum())
     result.national = float(positives / n.sum()) if n.sum() > 0 else math.nan
-    by_code = {row["organisation"]: row for row in table.rows()}
+    by_code: dict[str, dict[str, Any]] = {str(row["organisation"]): row for row in table.rows()}
     for org in visible:
         if org.kind.value != kind or (region and org.region != region) or org.code not in by_code:
             continue

@@ -1,10 +1,11 @@
 """What an organisation's results dashboard shows, built from the analysis engine's table.
 
 Views call :func:`organisation_dashboard`; every number comes from
-:func:`survey.services.results.arrays.analyse` (already suppressed by the engine) except local questions,
-which are outside the engine's items and are suppressed here with :func:`analysis.suppress`.
-The round's analysis is memoised per application process, keyed by the round and its number of
-responses (and last year's), so a new response always gives fresh results.
+:func:`survey.services.results.arrays.analyse` (already suppressed by the engine) except local
+questions, which are outside the engine's items and are suppressed here with
+:func:`analysis.suppress`. The round's analysis is memoised per application process, keyed by
+the round and its number of responses (and last year's), so a new response always gives fresh
+results.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -70,7 +71,7 @@ def memoised(store: str, key: tuple[Any, ...], size: int, compute: Callable[[], 
         memo = memos.setdefault(store, OrderedDict())
         if key in memo:
             memo.move_to_end(key)
-            return memo[key]  # type: ignore[no-any-return]
+            return cast(T, memo[key])
     value = compute()
     with _memo_lock:
         memo[key] = value
@@ -118,7 +119,8 @@ def rounds_of_organisation(organisation: Organisation) -> list[SurveyRound]:
 
 
 def default_round(organisation: Organisation) -> SurveyRound | None:
-    """The latest round with data for the organisation's kind, else the latest that asked about it."""
+    """The latest round with data for the organisation's kind, else the latest that asked about
+    it."""
     with_data = rounds_with_data(organisation)
     for survey_round in with_data:
         if questionnaire_for(survey_round).organisation_kind == organisation.kind.value:
@@ -219,7 +221,7 @@ def domain_labels(survey_round: SurveyRound) -> dict[str, str]:
     return labels
 
 
-def _rows(table: RoundTable, **equals: object) -> list[dict[str, Any]]:
+def _rows(table: RoundTable, **equals: str) -> list[dict[str, Any]]:
     return list(table.filter(**equals).rows())
 
 
@@ -270,7 +272,8 @@ def _local_results(organisation: Organisation, survey_round: SurveyRound) -> lis
     ).all()
     scores: dict[str, list[int]] = {item_id: [] for item_id in questions}
     for item_id, score in answers:
-        scores.setdefault(item_id, []).append(int(score))
+        if score is not None:
+            scores.setdefault(item_id, []).append(score)
     results = []
     for item_id, values in scores.items():
         question = questions.get(item_id)
@@ -292,7 +295,8 @@ def _local_results(organisation: Organisation, survey_round: SurveyRound) -> lis
 def _comments(
     organisation: Organisation, survey_round: SurveyRound
 ) -> tuple[list[CommentBlock], bool]:
-    """Open comments, shuffled, with nothing about who wrote them; none below the comment threshold."""
+    """Open comments, shuffled, with nothing about who wrote them; none below the comment
+    threshold."""
     questionnaire = questionnaire_for(survey_round)
     text_items = [item for item in questionnaire.items if item.kind == "text"]
     respondents = int(
@@ -322,9 +326,9 @@ def _comments(
                 )
             )
         )
-        texts = [t.strip() for t in texts if t and t.strip()]
-        shuffle(texts)
-        blocks.append(CommentBlock(item.text, texts))
+        kept = [t.strip() for t in texts if t and t.strip()]
+        shuffle(kept)
+        blocks.append(CommentBlock(item.text, kept))
     return blocks, False
 
 
@@ -388,7 +392,9 @@ def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound
                     board.heatmap_groups,
                     [labels.get(d, d) for d in domains],
                     title=f"% positive by stakeholder group and domain: {name}",
-                    missing_meaning=f"fewer than {survey_round.suppression_threshold} responses or none",
+                    missing_meaning=(
+                        f"fewer than {survey_round.suppression_threshold} responses or none"
+                    ),
                 ),
             )
     return board

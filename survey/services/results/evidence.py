@@ -156,7 +156,7 @@ def split_by_organisation(table: RoundTable) -> Iterator[tuple[str, RoundTable]]
     change = np.flatnonzero(orgs[1:] != orgs[:-1]) + 1
     bounds = [0, *change.tolist(), len(orgs)]
     seen: set[str] = set()
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for a in bounds[:-1]:
         code = str(orgs[a])
         if code in seen:  # not contiguous: fall back to a filter
             continue

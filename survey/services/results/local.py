@@ -38,7 +38,8 @@ def local_results(survey_round: SurveyRound) -> dict[int, list[LocalResult]]:
     ).all()
     scores: dict[tuple[int, str], list[int]] = {}
     for organisation_id, item_id, score in answers:
-        scores.setdefault((organisation_id, item_id), []).append(int(score))
+        if score is not None:
+            scores.setdefault((organisation_id, item_id), []).append(score)
     out: dict[int, list[LocalResult]] = {}
     for question in questions:
         scale = questionnaire.scales.get(question.scale)

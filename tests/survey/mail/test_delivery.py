@@ -128,7 +128,7 @@ def test_temporary_451_on_a_fifth_of_deliveries_still_delivers_all_once(
 
     now = utcnow()
     for _pass in range(10):
-        report = deliver(app, smtp_sink, clock=lambda: now)
+        report = deliver(app, smtp_sink, clock=lambda now=now: now)
         if statuses(db) == {OutboxStatus.SENT: 60}:
             break
         assert report.deferred > 0

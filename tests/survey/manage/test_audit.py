@@ -24,7 +24,8 @@ def test_managers_see_the_log_with_who_did_what(
     only = client.get("/manage/audit?action=round.create").get_data(as_text=True)
     assert (
         "round.create" in only
-        and '<td class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">Action </span>login</td>'
+        and '<td class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" '
+        'aria-hidden="true">Action </span>login</td>'
         not in only
     )
 

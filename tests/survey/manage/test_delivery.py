@@ -1,4 +1,7 @@
-"""Reminders and bounce lists through the manage pages (over survey.services.reminders and .monitoring)."""
+"""Reminders and bounce lists through the manage pages.
+
+Over survey.services.reminders and survey.services.monitoring.
+"""
 
 from __future__ import annotations
 

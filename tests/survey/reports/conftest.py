@@ -74,13 +74,15 @@ def seeded(db: Any, make_round: Any, make_organisation: Any) -> Seeded:
     tiny = make_organisation(code="07S")
     for organisation in [*typical, worse, better]:
         if organisation is worse:
-            score = lambda item, i: (
-                (2, 1, 2, 3)[i % 4] if item.domain == "governance" else _typical(item, i)
-            )  # noqa: E731
+
+            def score(item: Any, i: int) -> int | str:
+                return (2, 1, 2, 3)[i % 4] if item.domain == "governance" else _typical(item, i)
+
         elif organisation is better:
-            score = lambda item, i: (
-                (5, 5, 4, 5)[i % 4] if item.domain == "partnership" else _typical(item, i)
-            )  # noqa: E731
+
+            def score(item: Any, i: int) -> int | str:
+                return (5, 5, 4, 5)[i % 4] if item.domain == "partnership" else _typical(item, i)
+
         else:
             score = _typical
         seed_responses(db, survey_round, organisation, "gp_practice", 32, score)

@@ -66,7 +66,8 @@ def test_significantly_worse_governance_is_an_area_for_discussion_with_its_evide
     text = _docx_text(agenda_docx(agenda))
     assert point.prompt in text
     evidence = (
-        f"n = {int(row['n'])}; {pct(row['positive'])} positive (95% CI {ci(row['positive_low'], row['positive_high'])}); "
+        f"n = {int(row['n'])}; {pct(row['positive'])} positive "
+        f"(95% CI {ci(row['positive_low'], row['positive_high'])}); "
         f"benchmark {pct(row['bench_positive'])}; difference {points(row['bench_diff'])} "
         f"(95% CI {diff_ci(row['bench_diff_low'], row['bench_diff_high'])} pts)"
     )
@@ -94,8 +95,8 @@ def test_significantly_better_partnership_is_notable_practice(seeded: Any) -> No
     html = agenda_html(agenda)
     assert notable.prompt.replace("\u201c", "&#8220;") in html or notable.prompt in html
     assert (
-        f"{pct(row['positive'])} positive (95% CI {ci(row['positive_low'], row['positive_high'])}; n = {int(row['n'])})"
-        in html
+        f"{pct(row['positive'])} positive "
+        f"(95% CI {ci(row['positive_low'], row['positive_high'])}; n = {int(row['n'])})" in html
     )
     # a typical organisation gets exactly its flagged differences, no more
     typical = build_agenda(table, "02T", survey_round, questionnaire_for(survey_round))

@@ -50,7 +50,8 @@ def test_the_report_prints_the_engines_numbers_for_every_shown_domain(seeded: An
     assert rows
     for row in rows:
         expected = (
-            f"{int(row['n'])} {pct(row['positive'])} {ci(row['positive_low'], row['positive_high'])} "
+            f"{int(row['n'])} {pct(row['positive'])} "
+            f"{ci(row['positive_low'], row['positive_high'])} "
             f"{pct(row['bench_positive'])} {points(row['bench_diff'])}"
         )
         assert expected in text, expected

@@ -284,7 +284,8 @@ def _active(page: Page) -> dict[str, Any]:
     return page.evaluate(
         """() => {
           const e = document.activeElement;
-          const group = e.type === 'radio' ? document.querySelectorAll(`input[name="${e.name}"]:checked`).length : 0;
+          const group = e.type === 'radio'"""
+        """ ? document.querySelectorAll(`input[name="${e.name}"]:checked`).length : 0;
           return {tag: e.tagName, type: e.type || '', name: e.name || '', value: e.value || '',
                   text: (e.textContent || '').trim(), groupChecked: group > 0};
         }"""

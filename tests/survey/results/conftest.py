@@ -13,6 +13,13 @@ from survey.models import Invitation, LocalQuestion, Organisation, SurveyRound
 from survey.services.responses import save_answers, submit_response
 from tests.survey.respond.live import LiveServer, serve
 
+# the respondent pages' browser fixtures, for test_browser.py here
+from tests.survey.respond.test_browser import (  # noqa: F401
+    axe_source,
+    browser,
+    open_session,
+)
+
 #: the items every seeded response answers (the overall section), and a comment
 ITEMS = [
     "overall_relationship",
@@ -39,7 +46,10 @@ class Seeded:
 
 @pytest.fixture
 def answer(db: Any, make_invitation: Callable[..., Any]) -> Callable[..., None]:
-    """Submit one response through the respondent services: ``answers`` is item id -> stored value."""
+    """Submit one response through the respondent services.
+
+    ``answers`` is item id -> stored value.
+    """
 
     def submit(
         survey_round: SurveyRound, organisation: Organisation, group: str, answers: dict[str, dict]
@@ -85,7 +95,8 @@ def seeded(
             )
         )
     db.session.commit()
-    # Alpha: GP practices 5, 5, 4, 2, 1, don't know (3 of 5 with a view positive); one local authority.
+    # Alpha: GP practices 5, 5, 4, 2, 1, don't know (3 of 5 with a view positive);
+    # one local authority.
     for index, score in enumerate((5, 5, 4, 2, 1)):
         answer(
             survey_round,

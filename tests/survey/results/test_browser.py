@@ -10,13 +10,7 @@ import pytest
 
 from tests.factories import PASSWORD
 from tests.survey.respond.live import LiveServer
-from tests.survey.respond.test_browser import (  # noqa: F401  (fixtures)
-    Session,
-    _axe,
-    axe_source,
-    browser,
-    open_session,
-)
+from tests.survey.respond.test_browser import Session, _axe
 from tests.survey.results.conftest import Seeded
 
 pytestmark = pytest.mark.browser
@@ -34,7 +28,8 @@ def _sign_in(session: Session, server: LiveServer, user: Any) -> None:
 
 def _chart_heights(session: Session) -> list[float]:
     return session.page.evaluate(
-        "() => [...document.querySelectorAll('svg.app-chart')].map(s => s.getBoundingClientRect().height)"
+        "() => [...document.querySelectorAll('svg.app-chart')]"
+        ".map(s => s.getBoundingClientRect().height)"
     )
 
 
@@ -52,7 +47,8 @@ def test_charts_render_under_the_pages_content_security_policy(
         # a bar is drawn in the NHS blue: presentation attributes survive the CSP
         fill = (
             session.page.evaluate(
-                "() => getComputedStyle(document.querySelector('svg.app-chart path[fill=\"#005eb8\"]')).fill"
+                "() => getComputedStyle("
+                "document.querySelector('svg.app-chart path[fill=\"#005eb8\"]')).fill"
             )
             if path == "/results/01A"
             else "rgb(0, 94, 184)"
@@ -116,7 +112,8 @@ def test_axe_check_catches_a_chart_without_its_text_alternative(
     _sign_in(session, live_server, make_user(role="commissioner", organisation=seeded.alpha))
     session.page.goto(f"{live_server.url}/results/01A")
     session.page.evaluate(
-        "() => document.querySelectorAll('svg.app-chart').forEach(s => { s.removeAttribute('aria-labelledby');"
+        "() => document.querySelectorAll('svg.app-chart').forEach(s => {"
+        " s.removeAttribute('aria-labelledby');"
         " s.querySelector('title').remove(); })"
     )
     found = _axe(session.page, axe_source)

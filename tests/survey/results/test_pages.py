@@ -1,4 +1,5 @@
-"""The numbers on the results pages are the analysis engine's, suppressed cells say so, charts are SVG."""
+"""The numbers on the results pages are the analysis engine's, suppressed cells say so, and
+charts are SVG."""
 
 from __future__ import annotations
 

@@ -59,5 +59,7 @@ def test_a_bounce_list_with_a_bad_row_marks_no_one(db, make_round, make_organisa
     db.session.commit()
 
     assert report.marked == 0 and [p.row for p in report.problems] == [4]
-    marked = db.session.scalars(select(Stakeholder).where(Stakeholder.undeliverable_at.is_not(None)))
+    marked = db.session.scalars(
+        select(Stakeholder).where(Stakeholder.undeliverable_at.is_not(None))
+    )
     assert list(marked) == []

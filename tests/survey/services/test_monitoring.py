@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import select, update
 
 from survey.models import Invitation, OutboxMessage, OutboxStatus, Stakeholder
 from survey.models.types import utcnow
 from survey.services.audit import COMMAND_LINE
-from survey.services.invitations import issue_invitations, opt_out
-from survey.services.bounces import mark_bounced
+from survey.services.invitations import opt_out
 from survey.services.monitoring import (
     DeliveryState,
     delivery_status,

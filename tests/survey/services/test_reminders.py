@@ -118,7 +118,9 @@ def test_sending_queues_one_email_each_and_respects_the_schedule_and_the_maximum
     report = send_reminders(COMMAND_LINE, survey_round, TODAY)
     db.session.commit()
     assert (report.emails, report.invitations) == (3, 3)
-    assert send_reminders(COMMAND_LINE, survey_round, TODAY).emails == 0  # not twice for one schedule day
+    assert (
+        send_reminders(COMMAND_LINE, survey_round, TODAY).emails == 0
+    )  # not twice for one schedule day
     assert plan_reminders(survey_round, TODAY + timedelta(days=1)) != []  # day 9 is due
     assert send_reminders(COMMAND_LINE, survey_round, TODAY + timedelta(days=1)).emails == 3
     db.session.commit()
