@@ -775,11 +775,17 @@ def analyse_round(
 
         p_pub = found & prv.published.ravel()[safe]
         p_n = gather(prv.n)
-        p_fields = [
-            gather(x)
-            for x in (prv.pos, prv.pos_sq, prv.neg, prv.total, prv.total_sq, prv.population)
-        ]
-        prev_est = _estimates(p_n, *p_fields, is_domain, conf)
+        prev_est = _estimates(
+            p_n,
+            gather(prv.pos),
+            gather(prv.pos_sq),
+            gather(prv.neg),
+            gather(prv.total),
+            gather(prv.total_sq),
+            gather(prv.population),
+            is_domain,
+            conf,
+        )
         prev_cmp = _compare(est, cur.n, prev_est, p_n, pub & p_pub, conf)
         prev_sig, prev_adj = _bh_grouped(prev_cmp.p.ravel(), family, qq)
         prev_n = np.where(p_pub, p_n, np.nan)

@@ -17,6 +17,7 @@ exists is a consistent one.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -441,9 +442,9 @@ class Questionnaire(_Frozen):
         return self
 
 
-def _known(values) -> str:
-    values = list(values)
-    return ", ".join(values) if values else "none"
+def _known(values: Iterable[str]) -> str:
+    names = list(values)
+    return ", ".join(names) if names else "none"
 
 
 def _duplicates(pairs: list[tuple[str, str]], what: str) -> list[tuple[str, str]]:
@@ -528,9 +529,10 @@ def reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
         if d.id not in used_domains:
             problems.append((f"domains[{i}]", f"domain {d.id!r} has no section"))
 
-    for i, g in enumerate(q.stakeholder_groups):
-        if seen_by_group.get(g.id) == 0:
-            problems.append((f"stakeholder_groups[{i}]", f"group {g.id!r} is not shown any item"))
+    for i, group in enumerate(q.stakeholder_groups):
+        if seen_by_group.get(group.id) == 0:
+            problem = f"group {group.id!r} is not shown any item"
+            problems.append((f"stakeholder_groups[{i}]", problem))
 
     for i, scale_id in enumerate(q.local_questions.scales):
         if scale_id not in q.scales:
