@@ -13,7 +13,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .model import CUSTOM_ERROR_TYPES, DERIVED_KEYS, REFERENCE_ERROR, Item, Questionnaire
+from ._common import CUSTOM_ERROR_TYPES, DERIVED_KEYS, REFERENCE_ERROR
+from .items import Item
+from .model import Questionnaire
 
 BUNDLED_PACKAGE = "questionnaires"
 BUNDLED_DIR = "bundled"
