@@ -21,13 +21,8 @@ from numpy.typing import ArrayLike, NDArray
 from ._validation import FloatArray, check_confidence, first_bad
 from .compare import _bh_grouped, _check_q, _newcombe_pvalue_from, _welch_arrays
 from .disclosure import _suppress_matrix, check_threshold
-from .intervals import (
-    _mean_interval_from_moments,
-    _newcombe_from_limits,
-    _sums_to_moments,
-    _wilson_limits,
-    _z,
-)
+from .intervals import _newcombe_from_limits, _wilson_limits, _z
+from .means import _mean_interval_from_moments, _sums_to_moments
 
 __all__ = ["ALL_STAKEHOLDERS", "RoundResponses", "RoundTable", "analyse_round"]
 
