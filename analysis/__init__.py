@@ -8,9 +8,12 @@ Methods, references and rules: ``docs/methods.md``.
 from ._results import ConfidenceInterval, MeanInterval, MultipleTestResult, WelchResult
 from .compare import benjamini_hochberg, newcombe_pvalue, welch_difference
 from .disclosure import MIN_THRESHOLD, comments_visible, suppress
-from .intervals import clopper_pearson, mean_interval, newcombe_difference, wilson
+from .intervals import clopper_pearson, newcombe_difference, wilson
+from .means import mean_interval
 from .reliability import cronbach_alpha, feldt_interval
-from .tables import ALL_STAKEHOLDERS, RoundResponses, RoundTable, analyse_round
+from .responses import ALL_STAKEHOLDERS, RoundResponses
+from .round_table import RoundTable
+from .tables import analyse_round
 
 __all__ = [
     "ALL_STAKEHOLDERS",
