@@ -56,8 +56,9 @@ def _check_answers(
     x = np.asarray(scores, dtype=np.float64)
     if x.ndim != 2:
         raise ValueError(f"scores must be 2-D (responses x {columns}), got shape {x.shape!r}")
-    if np.any(np.isinf(x)):
-        raise ValueError("scores must be finite or NaN, got an infinite value")
+    infinite = np.isinf(x)
+    if np.any(infinite):
+        raise ValueError(f"scores must be finite or NaN, got {first_bad(x, infinite)!r}")
     dk = np.asarray(dont_know)
     if dk.shape != x.shape:
         raise ValueError(f"dont_know must have shape {x.shape!r}, got {dk.shape!r}")

@@ -7,14 +7,12 @@ table is already suppressed; it only offers ways to read it.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._results import ColumnTable
 from ._validation import FloatArray
 
 __all__ = ["RoundTable"]
@@ -23,7 +21,7 @@ BoolArray = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
-class RoundTable:
+class RoundTable(ColumnTable):
     """Results of one round: equal-length, read-only column arrays, one row per cell.
 
     Rows are ordered organisation, then group ("All stakeholders" first, then
@@ -114,35 +112,6 @@ class RoundTable:
     prev_mean_p: FloatArray
     suppressed: BoolArray
     comments_visible: BoolArray
-
-    def __post_init__(self) -> None:
-        length = None
-        for f in dataclasses.fields(self):
-            arr = getattr(self, f.name)
-            if length is None:
-                length = len(arr)
-            elif len(arr) != length:
-                raise ValueError(f"column {f.name!r} has length {len(arr)}, expected {length}")
-            # Read-only, so nobody can "unsuppress" a cell downstream by accident.
-            arr.flags.writeable = False
-
-    @classmethod
-    def columns(cls) -> tuple[str, ...]:
-        """Column names, in order."""
-        return tuple(f.name for f in dataclasses.fields(cls))
-
-    def __len__(self) -> int:
-        return len(self.n)
-
-    def to_dict(self) -> dict[str, NDArray[Any]]:
-        """Columns as a dict of arrays (e.g. for ``pandas.DataFrame(table.to_dict())``)."""
-        return {name: getattr(self, name) for name in self.columns()}
-
-    def rows(self) -> Iterator[dict[str, object]]:
-        """Iterate rows as dicts of Python scalars (NaN stays ``float('nan')``)."""
-        cols = [(name, getattr(self, name).tolist()) for name in self.columns()]
-        for i in range(len(self)):
-            yield {name: values[i] for name, values in cols}
 
     def filter(self, mask: ArrayLike | None = None, **equals: object) -> RoundTable:
         """Rows matching a boolean mask and/or column values.
