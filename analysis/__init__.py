@@ -1,6 +1,7 @@
 """Assure360 analysis engine: estimates, intervals, comparisons and disclosure control.
 
-Pure numpy/scipy; no I/O.  The high-level entry point is :func:`analyse_round`;
+Pure numpy/scipy; no I/O.  The high-level entry points are :func:`analyse_round`
+and, for the questions an organisation adds itself, :func:`analyse_local_questions`;
 the building blocks are importable from their modules and re-exported here.
 Methods, references and rules: ``docs/methods.md``.
 """
@@ -9,6 +10,7 @@ from ._results import ConfidenceInterval, MeanInterval, MultipleTestResult, Welc
 from .compare import benjamini_hochberg, newcombe_pvalue, welch_difference
 from .disclosure import MIN_THRESHOLD, comments_visible, suppress
 from .intervals import clopper_pearson, newcombe_difference, wilson
+from .local import LocalQuestionTable, analyse_local_questions
 from .means import mean_interval
 from .reliability import cronbach_alpha, feldt_interval
 from .responses import ALL_STAKEHOLDERS, RoundResponses
@@ -19,11 +21,13 @@ __all__ = [
     "ALL_STAKEHOLDERS",
     "MIN_THRESHOLD",
     "ConfidenceInterval",
+    "LocalQuestionTable",
     "MeanInterval",
     "MultipleTestResult",
     "RoundResponses",
     "RoundTable",
     "WelchResult",
+    "analyse_local_questions",
     "analyse_round",
     "benjamini_hochberg",
     "clopper_pearson",

@@ -1,8 +1,8 @@
 """Estimates, intervals and comparisons from a cell's sufficient statistics (private).
 
 Used by :func:`analysis.analyse_round` for the current round, the benchmark
-pool and the previous round alike, so all three use the same definitions.
-Works on arrays of any shape.
+pool and the previous round alike, and by :func:`analysis.analyse_local_questions`,
+so all of them use the same definitions.  Works on arrays of any shape.
 """
 
 from __future__ import annotations
