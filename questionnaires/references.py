@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .items import Item
     from .model import Questionnaire
 
 
@@ -30,21 +31,27 @@ def _duplicates(pairs: list[tuple[str, str]], what: str) -> list[tuple[str, str]
     return problems
 
 
-def reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
-    """Cross-reference problems of an otherwise well-formed questionnaire."""
-    problems: list[tuple[str, str]] = []
+Problems = list[tuple[str, str]]
 
-    group_ids = [g.id for g in q.stakeholder_groups]
-    problems += _duplicates(
+
+def _items_with_paths(q: Questionnaire) -> list[tuple[str, Item]]:
+    """Every item with its path in the document, in section order."""
+    return [
+        (f"sections[{si}].items[{ii}]", item)
+        for si, section in enumerate(q.sections)
+        for ii, item in enumerate(section.items)
+    ]
+
+
+def _id_problems(q: Questionnaire) -> Problems:
+    """Duplicate group, domain and section ids and domain numbers; scale ids off their key."""
+    problems = _duplicates(
         [(f"stakeholder_groups[{i}].id", g.id) for i, g in enumerate(q.stakeholder_groups)],
         "stakeholder group id",
     )
-
     for key, scale in q.scales.items():
         if scale.id != key:
             problems.append((f"scales.{key}.id", f"id {scale.id!r} does not match its key {key!r}"))
-
-    domain_ids = [d.id for d in q.domains]
     problems += _duplicates(
         [(f"domains[{i}].id", d.id) for i, d in enumerate(q.domains)], "domain id"
     )
@@ -54,10 +61,14 @@ def reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
     problems += _duplicates(
         [(f"sections[{i}].id", s.id) for i, s in enumerate(q.sections)], "section id"
     )
+    return problems
 
-    item_paths: list[tuple[str, str]] = []
-    headlines: list[str] = []
-    seen_by_group = {g: 0 for g in group_ids}
+
+def _unknown_reference_problems(q: Questionnaire) -> Problems:
+    """Sections naming an unknown domain; items naming an unknown scale or group."""
+    problems: Problems = []
+    group_ids = [g.id for g in q.stakeholder_groups]
+    domain_ids = [d.id for d in q.domains]
     for si, section in enumerate(q.sections):
         spath = f"sections[{si}]"
         if section.domain is not None and section.domain not in domain_ids:
@@ -65,7 +76,6 @@ def reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
             problems.append((f"{spath}.domain", problem))
         for ii, item in enumerate(section.items):
             ipath = f"{spath}.items[{ii}]"
-            item_paths.append((f"{ipath}.id", item.id))
             if item.scale is not None and item.scale not in q.scales:
                 problems.append(
                     (f"{ipath}.scale", f"unknown scale {item.scale!r} (known: {_known(q.scales)})")
@@ -74,13 +84,14 @@ def reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
                 for g in sorted(item.groups - set(group_ids)):
                     problem = f"unknown stakeholder group {g!r} (known: {_known(group_ids)})"
                     problems.append((f"{ipath}.groups", problem))
-            for g in seen_by_group:
-                if item.shown_to(g):
-                    seen_by_group[g] += 1
-            if item.headline:
-                headlines.append(ipath)
-    problems += _duplicates(item_paths, "item id")
+    return problems
 
+
+def _item_problems(q: Questionnaire) -> Problems:
+    """Duplicate item ids, replacements of ids still in use, more than one headline."""
+    items = _items_with_paths(q)
+    item_paths = [(f"{path}.id", item.id) for path, item in items]
+    problems = _duplicates(item_paths, "item id")
     all_ids = {item_id for _, item_id in item_paths}
     for path, item_id in item_paths:
         item = q.item(item_id)
@@ -90,23 +101,34 @@ def reference_problems(q: Questionnaire) -> list[tuple[str, str]]:
                 "an item can only replace a retired id"
             )
             problems.append((path[: -len(".id")] + ".replaces", problem))
-
+    headlines = [path for path, item in items if item.headline]
     for extra in headlines[1:]:
         problem = f"only one headline item is allowed (first at {headlines[0]})"
         problems.append((f"{extra}.headline", problem))
+    return problems
 
+
+def _coverage_problems(q: Questionnaire) -> Problems:
+    """Domains without a section, groups shown no item, unknown local-question scales."""
+    problems: Problems = []
     used_domains = {s.domain for s in q.sections}
     for i, d in enumerate(q.domains):
         if d.id not in used_domains:
             problems.append((f"domains[{i}]", f"domain {d.id!r} has no section"))
-
     for i, group in enumerate(q.stakeholder_groups):
-        if seen_by_group.get(group.id) == 0:
+        if not any(item.shown_to(group.id) for item in q.items):
             problem = f"group {group.id!r} is not shown any item"
             problems.append((f"stakeholder_groups[{i}]", problem))
-
     for i, scale_id in enumerate(q.local_questions.scales):
         if scale_id not in q.scales:
             problem = f"unknown scale {scale_id!r} (known: {_known(q.scales)})"
             problems.append((f"local_questions.scales[{i}]", problem))
     return problems
+
+
+def reference_problems(q: Questionnaire) -> Problems:
+    """Cross-reference problems of an otherwise well-formed questionnaire, in document order
+    within each kind of check."""
+    return (
+        _id_problems(q) + _unknown_reference_problems(q) + _item_problems(q) + _coverage_problems(q)
+    )
