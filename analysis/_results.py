@@ -2,13 +2,54 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 Number = float | NDArray[np.float64]
+
+
+class ColumnTable:
+    """Base of the result tables: a frozen dataclass of equal-length numpy columns.
+
+    The columns are made read-only on creation, so nobody can "unsuppress" a
+    cell downstream by accident.
+    """
+
+    # Declared for the type checker; @dataclass on the subclass sets it.
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+    def __post_init__(self) -> None:
+        length = None
+        for f in dataclasses.fields(self):
+            arr = getattr(self, f.name)
+            if length is None:
+                length = len(arr)
+            elif len(arr) != length:
+                raise ValueError(f"column {f.name!r} has length {len(arr)}, expected {length}")
+            arr.flags.writeable = False
+
+    @classmethod
+    def columns(cls) -> tuple[str, ...]:
+        """Column names, in order."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    def __len__(self) -> int:
+        return len(getattr(self, self.columns()[0]))
+
+    def to_dict(self) -> dict[str, NDArray[Any]]:
+        """Columns as a dict of arrays (e.g. for ``pandas.DataFrame(table.to_dict())``)."""
+        return {name: getattr(self, name) for name in self.columns()}
+
+    def rows(self) -> Iterator[dict[str, object]]:
+        """Iterate rows as dicts of Python scalars (NaN stays ``float('nan')``)."""
+        cols = [(name, getattr(self, name).tolist()) for name in self.columns()]
+        for i in range(len(self)):
+            yield {name: values[i] for name, values in cols}
 
 
 @dataclass(frozen=True)

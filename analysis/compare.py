@@ -23,7 +23,8 @@ from ._validation import (
     check_open_unit,
     first_bad,
 )
-from .intervals import _effective_n, _t_quantile
+from .intervals import _effective_n
+from .means import _t_quantile
 
 __all__ = ["benjamini_hochberg", "newcombe_pvalue", "welch_difference", "WelchResult"]
 

@@ -10,18 +10,11 @@ into immutable, typed objects::
             ...
 """
 
+from ._common import ID_PATTERN
+from .items import Item, Section
 from .loader import QuestionnaireError, bundled_names, load, parse, read_source
-from .model import (
-    ID_PATTERN,
-    Domain,
-    Item,
-    LocalQuestionBlock,
-    Questionnaire,
-    Scale,
-    ScaleOption,
-    Section,
-    StakeholderGroup,
-)
+from .model import Domain, LocalQuestionBlock, Questionnaire, StakeholderGroup
+from .scales import Scale, ScaleOption
 
 __all__ = [
     "ID_PATTERN",

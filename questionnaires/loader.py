@@ -13,7 +13,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .model import CUSTOM_ERROR_TYPES, DERIVED_KEYS, REFERENCE_ERROR, Item, Questionnaire
+from ._common import CUSTOM_ERROR_TYPES, DERIVED_KEYS, REFERENCE_ERROR
+from .items import Item
+from .model import Questionnaire
 
 BUNDLED_PACKAGE = "questionnaires"
 BUNDLED_DIR = "bundled"
@@ -38,9 +40,11 @@ class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate mapping keys (PyYAML silently keeps the last)."""
 
 
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _construct_mapping(
+    loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
     loader.flatten_mapping(node)
-    mapping: dict = {}
+    mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=deep)
         try:
@@ -199,7 +203,7 @@ def _looks_like_path(value: str) -> bool:
     return value.endswith(_SUFFIXES) or "/" in value or os.sep in value
 
 
-def read_source(name_or_path: str | os.PathLike) -> tuple[str, str, str]:
+def read_source(name_or_path: str | os.PathLike[str]) -> tuple[str, str, str]:
     """The YAML text of a bundled questionnaire or a file, with its file label and source.
 
     Returns ``(text, file, source)``: ``file`` names it in error messages, ``source`` is what
@@ -239,7 +243,7 @@ def read_source(name_or_path: str | os.PathLike) -> tuple[str, str, str]:
     return text, file, file
 
 
-def load(name_or_path: str | os.PathLike) -> Questionnaire:
+def load(name_or_path: str | os.PathLike[str]) -> Questionnaire:
     """Load a bundled questionnaire by name (e.g. ``"ccg-360"``) or a YAML file by path.
 
     Raises :class:`QuestionnaireError` naming the file, the path inside it and the problem.
