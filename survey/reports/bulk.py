@@ -18,8 +18,9 @@ from typing import Any
 
 from analysis import RoundTable
 from survey.reports.agenda import agenda_docx, agenda_html, build_agenda
-from survey.reports.report import LocalResult, report_pdf
+from survey.reports.report import report_pdf
 from survey.services.results.evidence import RoundInfo, split_by_organisation
+from survey.services.results.local import LocalResult
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -46,17 +45,7 @@ from survey.services.results.evidence import (
     points,
     results_by_group,
 )
-
-
-@dataclass(frozen=True)
-class LocalResult:
-    """A local question's result (numbers None when suppressed)."""
-
-    text: str
-    n: int | None
-    positive: float | None
-    positive_low: float | None
-    positive_high: float | None
+from survey.services.results.local import LocalResult
 
 
 def _p(text: object) -> str:
@@ -327,8 +316,11 @@ class _Report:
             return
         data: list[list[Any]] = [["Question", "n", "% positive", "95% CI"]]
         for question in self.local:
-            if question.n is None or question.positive is None:
+            if question.suppressed:
                 data.append([self.cell(question.text), hidden_text(self.threshold), "", ""])
+                continue
+            if not question.shown:
+                data.append([self.cell(question.text), "no responses", "", ""])
                 continue
             low_high = ci(question.positive_low, question.positive_high)
             data.append(

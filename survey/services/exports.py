@@ -1,124 +1,25 @@
 """Exports of a round: aggregated results (CSV, XLSX) and the anonymous microdata (CSV).
 
-Builders return bytes; :func:`results_export` and :func:`responses_export` are the services the
-commands and pages call, each audited. Every export states its provenance (round, questionnaire
-version, data as of, methods, suppression threshold); text cells that a spreadsheet would run as
-a formula are neutralised.
+:func:`results_export` and :func:`responses_export` are the services the commands and pages
+call, each audited; the spreadsheets themselves are built by ``survey.reports.spreadsheets``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import math
-from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from analysis import RoundTable
 from survey.extensions import db
 from survey.models import Answer, Organisation, Response, SurveyRound
+from survey.reports.spreadsheets import neutralise, results_csv, results_xlsx
 from survey.services import audit
 from survey.services.errors import InputError
 from survey.services.results.arrays import analyse
 from survey.services.results.evidence import RoundInfo
+from survey.services.results.local import local_results
 from survey.services.rounds import previous_round, questionnaire_for
-
-Provenance = Sequence[tuple[str, str]]
-
-#: columns holding proportions (0..1), shown as percentages in the workbook
-_PROPORTIONS = frozenset(
-    {
-        "response_rate",
-        "positive",
-        "positive_low",
-        "positive_high",
-        "negative",
-        "dont_know",
-        "bench_positive",
-        "bench_diff",
-        "bench_diff_low",
-        "bench_diff_high",
-        "prev_positive",
-        "prev_diff",
-        "prev_diff_low",
-        "prev_diff_high",
-    }
-)
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.6g}"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return neutralise(str(value))
-
-
-def results_csv(table: RoundTable, provenance: Provenance = ()) -> bytes:
-    """The aggregated results table as CSV; suppressed cells carry no numbers, only the flag.
-
-    Provenance lines follow the table, each starting with "#" (so the first line stays the
-    header row for readers such as ``csv.DictReader``; pandas: ``comment="#"``).
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    columns = table.columns()
-    writer.writerow(columns)
-    for row in table.rows():
-        writer.writerow([_cell(row[name]) for name in columns])
-    for label, value in provenance:
-        writer.writerow([f"# {neutralise(str(label))}", neutralise(str(value))])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _xlsx_value(value: object) -> object:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
-    if isinstance(value, int):
-        return value
-    return neutralise(str(value))
-
-
-def results_xlsx(table: RoundTable, provenance: Provenance = ()) -> bytes:
-    """The aggregated results as an Excel workbook: an "About" sheet with the provenance and
-    column notes, and a "Results" sheet with one row per table row. Suppressed cells are empty
-    (the ``suppressed`` column says why); text is neutralised against formula injection."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    about = workbook.create_sheet("About")
-    bold = Font(bold=True)
-    title = WriteOnlyCell(about, value="Assure360 aggregated survey results")
-    title.font = bold
-    about.append([title])
-    for label, value in provenance:
-        cell = WriteOnlyCell(about, value=neutralise(str(label)))
-        cell.font = bold
-        about.append([cell, neutralise(str(value))])
-    about.append([])
-    about.append(["Proportions", "0 to 1 (0.62 = 62%); differences are in proportion points"])
-    about.append(["Suppressed rows", "every number is empty; the 'suppressed' column is 'yes'"])
-    about.append(["Rows", f"{len(table)} (organisation x stakeholder group x domain or item)"])
-
-    sheet = workbook.create_sheet("Results")
-    columns = table.columns()
-    header = []
-    for name in columns:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    sheet.freeze_panes = "A2"
-    for row in table.rows():
-        sheet.append([_xlsx_value(row[name]) for name in columns])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def responses_csv(survey_round: SurveyRound, item_ids: list[str]) -> bytes:
@@ -163,18 +64,18 @@ def responses_csv(survey_round: SurveyRound, item_ids: list[str]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def neutralise(cell: str) -> str:
-    """Stop a spreadsheet running a cell as a formula (OWASP CSV injection advice)."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
-
-
 def results_export(actor: audit.Actor, survey_round: SurveyRound, file_format: str) -> bytes:
     """The round's aggregated results (every organisation) as "csv" or "xlsx", audited."""
     builders = {"csv": results_csv, "xlsx": results_xlsx}
     if file_format not in builders:
         raise InputError(f"results export as csv or xlsx, not {file_format!r}")
     provenance = RoundInfo.of(survey_round, previous_round(survey_round)).provenance()
-    data = builders[file_format](analyse(survey_round), provenance)
+    local = [
+        (code, result)
+        for code, results in local_results(survey_round).items()
+        for result in results
+    ]
+    data = builders[file_format](analyse(survey_round), provenance, local)
     audit.record(actor, "export.results", target=f"round:{survey_round.id}", format=file_format)
     return data
 

@@ -59,7 +59,7 @@ def _items(questionnaire: Questionnaire) -> _Items:
     )
 
 
-def _invited_rows(survey_round: SurveyRound) -> Sequence[Any]:
+def invited_rows(survey_round: SurveyRound) -> Sequence[Any]:
     """(organisation id, group, invited) of the round, from the invitations, or from the counts
     kept when the round's identities were purged."""
     if survey_round.identities_purged_at is not None:
@@ -115,13 +115,13 @@ def round_responses(survey_round: SurveyRound) -> RoundResponses:
     no responses still appears, with its invited counts.
     """
     items = _items(questionnaire_for(survey_round))
-    invited_rows = _invited_rows(survey_round)
+    counted = invited_rows(survey_round)
     response_rows = db.session.execute(
         select(Response.id, Response.organisation_id, Response.stakeholder_group)
         .where(Response.round_id == survey_round.id)
         .order_by(Response.id)
     ).all()
-    organisation_ids = sorted({row[0] for row in invited_rows} | {row[1] for row in response_rows})
+    organisation_ids = sorted({row[0] for row in counted} | {row[1] for row in response_rows})
     organisations = {
         org.id: org
         for org in db.session.scalars(
@@ -132,7 +132,7 @@ def round_responses(survey_round: SurveyRound) -> RoundResponses:
     kind_labels = sorted({org.kind.value for org in organisations.values()}) or ["ccg"]
 
     invited = np.zeros((len(organisation_ids), len(items.group_labels)), dtype=np.int64)
-    for org_id, group, count in invited_rows:
+    for org_id, group, count in counted:
         invited[org_index[org_id], items.group_labels.index(group)] = count
     organisation = np.array([org_index[row[1]] for row in response_rows], dtype=np.int64)
     group_index = np.array(

@@ -1,11 +1,10 @@
 """What an organisation's results dashboard shows, built from the analysis engine's table.
 
 Views call :func:`organisation_dashboard`; every number comes from
-:func:`survey.services.results.arrays.analyse` (already suppressed by the engine) except local
-questions, which are outside the engine's items and are suppressed here with
-:func:`analysis.suppress`. The round's analysis is memoised per application process, keyed by
-the round and its number of responses (and last year's), so a new response always gives fresh
-results.
+:func:`survey.services.results.arrays.analyse` (already suppressed by the engine), local
+questions from :func:`survey.services.results.local.local_results` (the engine's rules too).
+The round's analysis is memoised per application process, keyed by the round and its number of
+responses (and last year's), so a new response always gives fresh results.
 """
 
 from __future__ import annotations
@@ -22,11 +21,12 @@ from typing import Any, TypeVar, cast
 from flask import current_app
 from sqlalchemy import func, select
 
-from analysis import ALL_STAKEHOLDERS, RoundTable, comments_visible, suppress
+from analysis import ALL_STAKEHOLDERS, RoundTable, comments_visible
 from survey.extensions import db
-from survey.models import Answer, Invitation, LocalQuestion, Organisation, Response, SurveyRound
+from survey.models import Answer, Invitation, Organisation, Response, SurveyRound
 from survey.reports import svg_charts as charts
 from survey.services.results.arrays import OVERALL, analyse
+from survey.services.results.local import LocalResult, local_results
 from survey.services.rounds import previous_round, questionnaire_for
 
 _MEMO_KEY = "assure360.results_memo"
@@ -176,15 +176,6 @@ class GroupRate:
 
 
 @dataclass(frozen=True)
-class LocalResult:
-    item_id: str
-    text: str
-    n: int
-    positive: float | None  # None: suppressed or no answers
-    suppressed: bool
-
-
-@dataclass(frozen=True)
 class CommentBlock:
     question: str
     comments: list[str]
@@ -244,52 +235,6 @@ def _group_rates(table: RoundTable, code: str, group_names: dict[str, str]) -> l
         invited, rate = float(published["n_invited"]), float(published["response_rate"])
         rates.append(GroupRate(name, invited, round(rate * invited), rate, False))
     return rates
-
-
-def _local_results(organisation: Organisation, survey_round: SurveyRound) -> list[LocalResult]:
-    """% positive per local question, hidden below the round's threshold like any other cell."""
-    questionnaire = questionnaire_for(survey_round)
-    questions = {
-        q.item_id: q
-        for q in db.session.scalars(
-            select(LocalQuestion)
-            .where(
-                LocalQuestion.round_id == survey_round.id,
-                LocalQuestion.organisation_id == organisation.id,
-            )
-            .order_by(LocalQuestion.position, LocalQuestion.id)
-        )
-    }
-    answers = db.session.execute(
-        select(Answer.item_id, Answer.score)
-        .join(Response, Response.id == Answer.response_id)
-        .where(
-            Response.round_id == survey_round.id,
-            Response.organisation_id == organisation.id,
-            Answer.item_id.like("local%"),
-            Answer.score.is_not(None),
-        )
-    ).all()
-    scores: dict[str, list[int]] = {item_id: [] for item_id in questions}
-    for item_id, score in answers:
-        if score is not None:
-            scores.setdefault(item_id, []).append(score)
-    results = []
-    for item_id, values in scores.items():
-        question = questions.get(item_id)
-        text = question.text if question else item_id
-        scale_id = question.scale if question else "agreement"
-        scale = questionnaire.scales.get(scale_id)
-        positive_from = min(scale.positive_scores) if scale else 4
-        n = len(values)
-        hidden = bool(
-            suppress(
-                {ALL_STAKEHOLDERS: n}, survey_round.suppression_threshold, total_published=False
-            )
-        )
-        share = None if hidden or n == 0 else sum(v >= positive_from for v in values) / n
-        results.append(LocalResult(item_id, text, n, share, hidden))
-    return results
 
 
 def _comments(
@@ -366,7 +311,7 @@ def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound
         if rows and any(r["suppressed"] or (not _nan(r["n"]) and r["n"] > 0) for r in rows):
             board.heatmap_groups.append(name)
             board.heatmap_rows.append(rows)
-    board.local = _local_results(organisation, survey_round)
+    board.local = local_results(survey_round).get(organisation.code, [])
     board.comments, board.comments_hidden = _comments(organisation, survey_round)
     if board.has_data:
         name = f"{organisation.name}, {survey_round.title}"

@@ -14,14 +14,14 @@ from survey.models import Organisation, SurveyRound
 from survey.reports.agenda import Agenda, agenda_docx, agenda_html, build_agenda
 from survey.reports.bulk import Done, Job, jobs
 from survey.reports.report import report_pdf
+from survey.reports.spreadsheets import results_csv, results_xlsx
 from survey.services import audit
 from survey.services.errors import InputError
-from survey.services.exports import results_csv, results_xlsx
 from survey.services.organisations import all_organisations
 from survey.services.results.arrays import analyse
 from survey.services.results.dashboard import round_table
 from survey.services.results.evidence import RoundInfo, organisation_table
-from survey.services.results.local import local_results
+from survey.services.results.local import LocalResult, local_results
 from survey.services.rounds import previous_round, questionnaire_for
 
 Builder = Callable[[Organisation, SurveyRound], bytes]
@@ -58,7 +58,7 @@ def _report(org: Organisation, survey_round: SurveyRound) -> bytes:
         questionnaire_for(survey_round),
         previous=previous_round(survey_round),
         organisation_name=org.name,
-        local=local_results(survey_round).get(org.id, ()),
+        local=local_results(survey_round).get(org.code, ()),
     )
 
 
@@ -66,14 +66,18 @@ def _provenance(survey_round: SurveyRound) -> list[tuple[str, str]]:
     return RoundInfo.of(survey_round, previous_round(survey_round)).provenance()
 
 
+def _local(org: Organisation, survey_round: SurveyRound) -> list[tuple[str, LocalResult]]:
+    return [(org.code, result) for result in local_results(survey_round).get(org.code, [])]
+
+
 def _csv(org: Organisation, survey_round: SurveyRound) -> bytes:
     table = organisation_table(round_table(survey_round), org.code)
-    return results_csv(table, _provenance(survey_round))
+    return results_csv(table, _provenance(survey_round), _local(org, survey_round))
 
 
 def _xlsx(org: Organisation, survey_round: SurveyRound) -> bytes:
     table = organisation_table(round_table(survey_round), org.code)
-    return results_xlsx(table, _provenance(survey_round))
+    return results_xlsx(table, _provenance(survey_round), _local(org, survey_round))
 
 
 #: file name ending -> (media type, builder of the file's bytes)
@@ -123,10 +127,8 @@ def plan_round_reports(survey_round: SurveyRound, codes: Sequence[str] = ()) -> 
     unknown = sorted(set(wanted) - set(table.organisation.tolist()))
     if unknown:
         raise InputError(f"no results in round {survey_round.id} for {', '.join(unknown)}")
-    organisations = all_organisations()
-    code_of = {org.id: org.code for org in organisations}
-    names = {org.code: org.name for org in organisations}
-    local = {code_of[org_id]: found for org_id, found in local_results(survey_round).items()}
+    names = {org.code: org.name for org in all_organisations()}
+    local = local_results(survey_round)
     return RoundReports(
         RoundInfo.of(survey_round, previous_round(survey_round)),
         questionnaire_for(survey_round),

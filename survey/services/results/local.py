@@ -1,61 +1,115 @@
-"""Local questions' results for the report: read from the database, suppressed like the rest."""
+"""Local questions' results, for the dashboard and every report and export alike.
+
+Each organisation's local questions are asked of all its stakeholders and reported for the
+organisation as a whole (never by group, so nothing can be subtracted). The statistics are the
+engine's (:func:`analysis.analyse_local_questions`: Wilson with the finite population correction
+on the organisation's invited stakeholders, the round's suppression threshold), computed here
+once for the round.
+"""
 
 from __future__ import annotations
 
-import math
+from collections import defaultdict
+from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy import select
 
-from analysis import wilson
+from analysis import analyse_local_questions
 from survey.extensions import db
-from survey.models import Answer, LocalQuestion, Response, SurveyRound
-from survey.reports.report import LocalResult
+from survey.models import Answer, LocalQuestion, Organisation, Response, SurveyRound
+from survey.services.results.arrays import invited_rows
 from survey.services.rounds import questionnaire_for
 
 
-def local_results(survey_round: SurveyRound) -> dict[int, list[LocalResult]]:
-    """Per organisation id, its local questions' % positive with 95% Wilson interval.
+@dataclass(frozen=True)
+class LocalResult:
+    """One local question's result; every number is None when suppressed or unanswered."""
 
-    A question answered (with a scale answer) by fewer than the round's threshold carries no
-    numbers. Counts only: organisation-level totals, no breakdown that could be subtracted.
-    """
-    questionnaire = questionnaire_for(survey_round)
-    questions = db.session.scalars(
-        select(LocalQuestion)
+    item_id: str
+    text: str
+    n: int | None
+    positive: float | None
+    positive_low: float | None
+    positive_high: float | None
+    negative: float | None
+    dont_know: float | None
+    mean: float | None
+    suppressed: bool
+
+    @property
+    def shown(self) -> bool:
+        return self.positive is not None
+
+
+def _number(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return None if np.isnan(number) else number
+
+
+def local_results(survey_round: SurveyRound) -> dict[str, list[LocalResult]]:
+    """Per organisation code, its local questions' results in the order they are asked."""
+    asked = db.session.execute(
+        select(LocalQuestion, Organisation.code)
+        .join(Organisation, Organisation.id == LocalQuestion.organisation_id)
         .where(LocalQuestion.round_id == survey_round.id)
-        .order_by(LocalQuestion.organisation_id, LocalQuestion.position, LocalQuestion.id)
+        .order_by(Organisation.code, LocalQuestion.position, LocalQuestion.id)
     ).all()
+    questions = [question for question, _code in asked]
     if not questions:
         return {}
+    column = {(q.organisation_id, q.item_id): index for index, q in enumerate(questions)}
     answers = db.session.execute(
-        select(Response.organisation_id, Answer.item_id, Answer.score)
+        select(
+            Response.id, Response.organisation_id, Answer.item_id, Answer.score, Answer.dont_know
+        )
         .join(Response, Response.id == Answer.response_id)
         .where(
             Response.round_id == survey_round.id,
             Answer.item_id.in_({q.item_id for q in questions}),
-            Answer.score.is_not(None),
+            Answer.text.is_(None),
         )
     ).all()
-    scores: dict[tuple[int, str], list[int]] = {}
-    for organisation_id, item_id, score in answers:
-        if score is not None:
-            scores.setdefault((organisation_id, item_id), []).append(score)
-    out: dict[int, list[LocalResult]] = {}
-    for question in questions:
-        scale = questionnaire.scales.get(question.scale)
-        given = scores.get((question.organisation_id, question.item_id), [])
-        n = len(given)
-        if scale is None or n < survey_round.suppression_threshold:
-            result = LocalResult(question.text, None, None, None, None)
-        else:
-            positive = sum(1 for s in given if s in scale.positive_scores)
-            low, high = wilson(positive, n)
-            result = LocalResult(
-                question.text,
-                n,
-                positive / n,
-                None if math.isnan(float(low)) else float(low),
-                None if math.isnan(float(high)) else float(high),
+    row_of: dict[str, int] = {}
+    scores = np.full((len({a[0] for a in answers}), len(questions)), np.nan)
+    dont_know = np.zeros(scores.shape, dtype=bool)
+    for response_id, organisation_id, item_id, score, unsure in answers:
+        where = column.get((organisation_id, item_id))
+        if where is None:
+            continue  # an answer to another organisation's question id: not this question
+        at = row_of.setdefault(response_id, len(row_of))
+        if unsure:
+            dont_know[at, where] = True
+        elif score is not None:
+            scores[at, where] = score
+    invited: dict[int, int] = defaultdict(int)
+    for organisation_id, _group, count in invited_rows(survey_round):
+        invited[organisation_id] += int(count)
+    scales = questionnaire_for(survey_round).scales
+    table = analyse_local_questions(
+        scores,
+        dont_know,
+        [q.item_id for q in questions],
+        positive_threshold=[min(scales[q.scale].positive_scores) for q in questions],
+        negative_threshold=[max(scales[q.scale].negative_scores) for q in questions],
+        invited=[invited[q.organisation_id] for q in questions],
+        threshold=survey_round.suppression_threshold,
+    )
+    out: dict[str, list[LocalResult]] = {}
+    for (question, code), row in zip(asked, table.rows(), strict=True):
+        n = _number(row["n"])
+        out.setdefault(code, []).append(
+            LocalResult(
+                item_id=question.item_id,
+                text=question.text,
+                n=None if n is None else int(n),
+                positive=_number(row["positive"]),
+                positive_low=_number(row["positive_low"]),
+                positive_high=_number(row["positive_high"]),
+                negative=_number(row["negative"]),
+                dont_know=_number(row["dont_know"]),
+                mean=_number(row["mean"]),
+                suppressed=bool(row["suppressed"]),
             )
-        out.setdefault(question.organisation_id, []).append(result)
+        )
     return out

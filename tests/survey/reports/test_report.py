@@ -9,9 +9,10 @@ from typing import Any
 from pypdf import PdfReader
 
 from analysis import ALL_STAKEHOLDERS
-from survey.reports.report import LocalResult, report_pdf
+from survey.reports.report import report_pdf
 from survey.services.results.arrays import analyse
 from survey.services.results.evidence import ci, pct, points
+from survey.services.results.local import LocalResult
 from survey.services.rounds import questionnaire_for
 from tests.survey.reports.conftest import PAYLOAD
 
@@ -76,8 +77,8 @@ def test_local_questions_are_reported_and_suppressed(seeded: Any) -> None:
     survey_round = seeded.survey_round
     table = analyse(survey_round)
     local = [
-        LocalResult("Our new question", 20, 0.65, 0.44, 0.82),
-        LocalResult("A small one", None, None, None, None),
+        LocalResult("local_1", "Our new question", 20, 0.65, 0.44, 0.82, 0.2, 0.1, 3.9, False),
+        LocalResult("local_2", "A small one", *([None] * 7), True),
     ]
     text = _flat(
         _text(report_pdf(table, "02T", survey_round, questionnaire_for(survey_round), local=local))

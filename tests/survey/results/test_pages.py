@@ -131,7 +131,16 @@ def test_local_questions_and_comments(
 ) -> None:
     sign_in(make_user(role="manager"))
     alpha = _page(client, "/results/01A")
-    assert _row_cells(alpha, "Do you agree with how local services are planned?") == ["80%", "5"]
+    # 4 of 5 positive; Wilson with the finite population correction on Alpha's 7 invited
+    # stakeholders, n_eff = n(N-1)/(N-n) = 15 (docs/methods.md), computed here independently
+    z, n_eff, p = 1.959964, 5 * 6 / 2, 0.8
+    centre = (p + z * z / (2 * n_eff)) / (1 + z * z / n_eff)
+    half = z / (1 + z * z / n_eff) * math.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff**2))
+    assert _row_cells(alpha, "Do you agree with how local services are planned?") == [
+        "80%",
+        f"{_pct(centre - half)} to {_pct(centre + half)}",
+        "5",
+    ]
     for index in range(5):
         assert f"Alpha comment number {index}" in alpha
     assert "Local authority" not in alpha[alpha.index('id="comments"') :]

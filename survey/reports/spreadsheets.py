@@ -1,0 +1,178 @@
+"""Results as spreadsheets: the aggregated table as CSV or an Excel workbook, with the local
+questions' results beside it. Builders take computed results and return bytes.
+
+Every file states its provenance; text cells that a spreadsheet would run as a formula are
+neutralised (OWASP CSV injection advice).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterator, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from analysis import ALL_STAKEHOLDERS, RoundTable
+from survey.services.results.local import LocalResult
+
+Provenance = Sequence[tuple[str, str]]
+#: (organisation code, result) of each local question to report beside the table
+LocalRows = Sequence[tuple[str, LocalResult]]
+#: the ``level`` of a local question's row in the results table
+LOCAL_LEVEL = "local question"
+
+
+def neutralise(cell: str) -> str:
+    """Stop a spreadsheet running a cell as a formula (OWASP CSV injection advice)."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+def _local_row(code: str, result: LocalResult, columns: Sequence[str]) -> dict[str, object]:
+    """A local question as a row of the results table: the organisation's all-stakeholder row,
+    level "local question", its id as the unit; every number missing when suppressed."""
+    row: dict[str, object] = dict.fromkeys(columns, math.nan)
+    row.update(
+        organisation=code,
+        organisation_kind="",
+        group=ALL_STAKEHOLDERS,
+        level=LOCAL_LEVEL,
+        unit=result.item_id,
+        domain="",
+        suppressed=result.suppressed,
+        comments_visible=False,
+        bench_significant=False,
+        prev_significant=False,
+    )
+    for name in ("n", "positive", "positive_low", "positive_high", "negative", "dont_know", "mean"):
+        value = getattr(result, name)
+        row[name] = math.nan if value is None else float(value)
+    return row
+
+
+def _all_rows(table: RoundTable, local: LocalRows) -> Iterator[dict[str, object]]:
+    yield from table.rows()
+    columns = table.columns()
+    for code, result in local:
+        yield _local_row(code, result, columns)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.6g}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return neutralise(str(value))
+
+
+def results_csv(table: RoundTable, provenance: Provenance = (), local: LocalRows = ()) -> bytes:
+    """The aggregated results table as CSV, local questions last (level "local question");
+    suppressed cells carry no numbers, only the flag.
+
+    Provenance lines follow the table, each starting with "#" (so the first line stays the
+    header row for readers such as ``csv.DictReader``; pandas: ``comment="#"``).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    columns = table.columns()
+    writer.writerow(columns)
+    for row in _all_rows(table, local):
+        writer.writerow([_cell(row[name]) for name in columns])
+    for label, value in provenance:
+        writer.writerow([f"# {neutralise(str(label))}", neutralise(str(value))])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _xlsx_value(value: object) -> object:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, int):
+        return value
+    return neutralise(str(value))
+
+
+def results_xlsx(table: RoundTable, provenance: Provenance = (), local: LocalRows = ()) -> bytes:
+    """The aggregated results as an Excel workbook: an "About" sheet with the provenance and
+    column notes, a "Results" sheet with one row per table row, and a "Local questions" sheet
+    when there are any. Suppressed cells are empty (the ``suppressed`` column says why); text is
+    neutralised against formula injection."""
+    workbook = Workbook(write_only=True)
+    about = workbook.create_sheet("About")
+    bold = Font(bold=True)
+    title = WriteOnlyCell(about, value="Assure360 aggregated survey results")
+    title.font = bold
+    about.append([title])
+    for label, value in provenance:
+        cell = WriteOnlyCell(about, value=neutralise(str(label)))
+        cell.font = bold
+        about.append([cell, neutralise(str(value))])
+    about.append([])
+    about.append(["Proportions", "0 to 1 (0.62 = 62%); differences are in proportion points"])
+    about.append(["Suppressed rows", "every number is empty; the 'suppressed' column is 'yes'"])
+    about.append(["Rows", f"{len(table)} (organisation x stakeholder group x domain or item)"])
+
+    sheet = workbook.create_sheet("Results")
+    columns = table.columns()
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    sheet.freeze_panes = "A2"
+    for row in table.rows():
+        sheet.append([_xlsx_value(row[name]) for name in columns])
+    if local:
+        _local_sheet(workbook.create_sheet("Local questions"), local, bold)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+_LOCAL_COLUMNS = (
+    "organisation",
+    "item",
+    "question",
+    "n",
+    "positive",
+    "positive_low",
+    "positive_high",
+    "negative",
+    "dont_know",
+    "mean",
+    "suppressed",
+)
+
+
+def _local_sheet(sheet: WriteOnlyWorksheet, local: LocalRows, bold: Font) -> None:
+    header = []
+    for name in _LOCAL_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for code, result in local:
+        numbers = (
+            result.n,
+            result.positive,
+            result.positive_low,
+            result.positive_high,
+            result.negative,
+            result.dont_know,
+            result.mean,
+        )
+        sheet.append(
+            [
+                neutralise(code),
+                result.item_id,
+                neutralise(result.text),
+                *numbers,
+                "yes" if result.suppressed else "no",
+            ]
+        )
