@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Runs the whole suite on SQLite, then the database tests again on a real PostgreSQL server
-# that this script starts (and stops) in a temporary folder. Needs the PostgreSQL server binaries
-# (Debian: postgresql); installs them with apt-get when missing and running as root.
+# Lint and type checks first (ruff, ruff format, mypy), then the whole suite on SQLite, then
+# the database tests again on a real PostgreSQL server that this script starts (and stops) in a
+# temporary folder. Needs the PostgreSQL server binaries (Debian: postgresql); installs them
+# with apt-get when missing and running as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+
+echo "== lint and types"
+$BIN/ruff check .
+$BIN/ruff format --check .
+$BIN/mypy --strict analysis questionnaires
+$BIN/mypy survey
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 if [ -z "$(pg_bin)" ]; then

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from survey import create_app
 from survey.extensions import db as _db
+from tests.smtp import SmtpSink
 
 pytest_plugins = ["tests.factories"]
 
@@ -158,3 +159,11 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A running SMTP server on a free port of 127.0.0.1 (stopped after the test)."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()

@@ -69,9 +69,7 @@ class RoundForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.questionnaire.choices = [
-            SelectChoice(name, name) for name in questionnaires.bundled_names()
-        ]
+        self.questionnaire.choices = [(name, name) for name in questionnaires.bundled_names()]
         if self.year.data is None and not self.is_submitted():
             self.year.data = date.today().year
 

@@ -6,7 +6,8 @@ ready to put inline in a page:
 
 * :func:`domain_chart` - % positive and 95% CI per domain against the benchmark and last year;
 * :func:`heatmap` - % positive per stakeholder group x domain, suppressed cells marked;
-* :func:`funnel_plot` - % positive against base n with 95% and 99.8% control limits.
+* ``survey.reports.funnel_chart.funnel_plot`` - organisations against their base n, drawn with
+  this module's :func:`to_svg`.
 
 Proportions are in [0, 1] (as in :class:`analysis.RoundTable`); NaN means suppressed or no data.
 
@@ -37,13 +38,11 @@ from numpy.typing import ArrayLike
 __all__ = [
     "Z_95",
     "Z_998",
-    "control_limits",
     "domain_chart",
     "domain_figure",
-    "funnel_figure",
-    "funnel_plot",
     "heatmap",
     "heatmap_figure",
+    "new_figure",
     "to_svg",
 ]
 
@@ -61,7 +60,7 @@ NHS_WARM_YELLOW = "#ffb81c"
 NHS_RED = "#d5281b"
 NHS_BLACK = "#212b32"
 
-_RC: dict[RcKeyType, Any] = {
+RC_PARAMS: dict[RcKeyType, Any] = {
     "svg.fonttype": "path",  # glyphs as paths: no web fonts, no font styles for the CSP to block
     "svg.hashsalt": "assure360",  # stable ids (and reproducible files)
     "font.family": "DejaVu Sans",
@@ -76,11 +75,11 @@ _RC: dict[RcKeyType, Any] = {
 _chart_numbers = itertools.count(1)
 
 
-def _finite(value: Any) -> TypeGuard[float]:
+def finite(value: Any) -> TypeGuard[float]:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
-def _pct(value: float) -> str:
+def percent(value: float) -> str:
     return f"{100 * value:.0f}%"
 
 
@@ -132,7 +131,7 @@ def to_svg(figure: Figure, *, title: str, description: str) -> str:
         with no ``style`` attribute or element and ids unique to this chart.
     """
     buffer = io.StringIO()
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(RC_PARAMS):
         figure.savefig(
             buffer,
             format="svg",
@@ -165,8 +164,8 @@ def to_svg(figure: Figure, *, title: str, description: str) -> str:
     return svg[:close] + alternative + svg[close:]
 
 
-def _new_figure(width: float, height: float) -> Figure:
-    with matplotlib.rc_context(_RC):
+def new_figure(width: float, height: float) -> Figure:
+    with matplotlib.rc_context(RC_PARAMS):
         figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
     return figure
 
@@ -188,16 +187,16 @@ def domain_figure(
     rows = list(rows)
     labels = labels or {}
     names = [labels.get(str(row["unit"]), str(row["unit"])) for row in rows]
-    with matplotlib.rc_context(_RC):
-        figure = _new_figure(7.5, 0.55 * max(len(rows), 1) + 1.3)
+    with matplotlib.rc_context(RC_PARAMS):
+        figure = new_figure(7.5, 0.55 * max(len(rows), 1) + 1.3)
         axes = figure.add_subplot()
         y = np.arange(len(rows))[::-1].astype(float)
         for position, row in zip(y, rows, strict=True):
             positive = row.get("positive")
-            if _finite(positive):
+            if finite(positive):
                 axes.barh(position, 100 * positive, height=0.55, color=NHS_BLUE)
                 low, high = row.get("positive_low"), row.get("positive_high")
-                if _finite(low) and _finite(high):
+                if finite(low) and finite(high):
                     axes.plot(
                         [100 * low, 100 * high],
                         [position, position],
@@ -221,7 +220,7 @@ def domain_figure(
                     1, position, "suppressed or no data", va="center", fontsize=9, color=NHS_GREY
                 )
             bench = row.get("bench_positive")
-            if _finite(bench):
+            if finite(bench):
                 axes.plot(
                     100 * bench,
                     position,
@@ -232,7 +231,7 @@ def domain_figure(
                     linestyle="none",
                 )
             prev = row.get("prev_positive")
-            if _finite(prev):
+            if finite(prev):
                 axes.plot(
                     100 * prev,
                     position + 0.32,
@@ -289,16 +288,16 @@ def domain_chart(
     for row in rows:
         name = labels.get(str(row["unit"]), str(row["unit"]))
         positive = row.get("positive")
-        if not _finite(positive):
+        if not finite(positive):
             parts.append(f"{name}: suppressed or no data")
             continue
-        text = f"{name}: {_pct(positive)} positive"
-        if _finite(row.get("positive_low")) and _finite(row.get("positive_high")):
-            text += f" (95% CI {_pct(row['positive_low'])} to {_pct(row['positive_high'])})"
-        if _finite(row.get("bench_positive")):
-            text += f", benchmark {_pct(row['bench_positive'])}"
-        if _finite(row.get("prev_positive")):
-            text += f", last year {_pct(row['prev_positive'])}"
+        text = f"{name}: {percent(positive)} positive"
+        if finite(row.get("positive_low")) and finite(row.get("positive_high")):
+            text += f" (95% CI {percent(row['positive_low'])} to {percent(row['positive_high'])})"
+        if finite(row.get("bench_positive")):
+            text += f", benchmark {percent(row['bench_positive'])}"
+        if finite(row.get("prev_positive")):
+            text += f", last year {percent(row['prev_positive'])}"
         parts.append(text)
     description = "Bar chart. " + "; ".join(parts) + ". The same numbers are in the table below."
     return to_svg(domain_figure(rows, labels=labels), title=title, description=description)
@@ -329,8 +328,8 @@ def heatmap_figure(
     colours = LinearSegmentedColormap.from_list(
         "nhs_blues", ["#f0f4f5", "#41b6e6", NHS_BLUE, NHS_DARK_BLUE]
     ).with_extremes(bad=NHS_PALE_GREY)
-    with matplotlib.rc_context(_RC):
-        figure = _new_figure(0.8 * len(column_labels) + 2.8, 0.32 * len(row_labels) + 1.2)
+    with matplotlib.rc_context(RC_PARAMS):
+        figure = new_figure(0.8 * len(column_labels) + 2.8, 0.32 * len(row_labels) + 1.2)
         axes = figure.add_subplot()
         image = axes.imshow(
             np.ma.masked_invalid(data * 100), cmap=colours, vmin=0, vmax=100, aspect="auto"
@@ -380,7 +379,7 @@ def heatmap(
     parts = []
     for i, row in enumerate(row_labels):
         cells = ", ".join(
-            f"{column} {missing_meaning if math.isnan(data[i, j]) else _pct(data[i, j])}"
+            f"{column} {missing_meaning if math.isnan(data[i, j]) else percent(data[i, j])}"
             for j, column in enumerate(column_labels)
         )
         parts.append(f"{row}: {cells}")
@@ -393,113 +392,3 @@ def heatmap(
 
 
 # -- funnel plot ---------------------------------------------------------------------------
-
-
-def control_limits(
-    benchmark: float, n: ArrayLike, z: float = Z_95
-) -> tuple[np.ndarray, np.ndarray]:
-    """Funnel plot control limits around a proportion: ``p0 ± z·√(p0(1−p0)/n)``, clipped to [0, 1].
-
-    The normal approximation to the binomial (Spiegelhalter 2005, "Funnel plots for comparing
-    institutional performance", Stat Med 24:1185-1202); ``z`` = 1.96 (95%) or 3.09 (99.8%).
-    """
-    size = np.asarray(n, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        half = z * np.sqrt(benchmark * (1 - benchmark) / size)
-    return np.clip(benchmark - half, 0, 1), np.clip(benchmark + half, 0, 1)
-
-
-def funnel_position(benchmark: float, n: float, positive: float) -> str:
-    """Where a point lies: "above 99.8%", "above 95%", "within", "below 95%" or "below 99.8%"."""
-    for z, name in ((Z_998, "99.8%"), (Z_95, "95%")):
-        low, high = control_limits(benchmark, n, z)
-        if positive > high:
-            return f"above {name}"
-        if positive < low:
-            return f"below {name}"
-    return "within"
-
-
-def funnel_figure(points: Iterable[Mapping[str, Any]], *, benchmark: float) -> Figure:
-    """% positive against base n for organisations, with the benchmark and control limits.
-
-    :param points: mappings with ``n`` (base), ``positive`` (proportion) and optionally
-        ``highlight`` (True to draw the point larger, in dark blue); NaN points are left out.
-    :param benchmark: the national proportion the limits are drawn around.
-    """
-    shown = [p for p in points if _finite(p.get("n")) and _finite(p.get("positive")) and p["n"] > 0]
-    top = max([p["n"] for p in shown] + [10.0]) * 1.1
-    n = np.linspace(1, top, 300)
-    with matplotlib.rc_context(_RC):
-        figure = _new_figure(7.5, 4.8)
-        axes = figure.add_subplot()
-        for z, style, name in ((Z_998, (0, (2, 2)), "99.8% limits"), (Z_95, "-", "95% limits")):
-            low, high = control_limits(benchmark, n, z)
-            colour = NHS_RED if z == Z_998 else NHS_MID_GREY
-            axes.plot(n, 100 * low, color=colour, linestyle=style, linewidth=1.2, label=name)
-            axes.plot(n, 100 * high, color=colour, linestyle=style, linewidth=1.2)
-        axes.axhline(
-            100 * benchmark, color=NHS_BLACK, linewidth=1.2, label=f"National {_pct(benchmark)}"
-        )
-        plain = [p for p in shown if not p.get("highlight")]
-        marked = [p for p in shown if p.get("highlight")]
-        if plain:
-            axes.plot(
-                [p["n"] for p in plain],
-                [100 * p["positive"] for p in plain],
-                "o",
-                color=NHS_BLUE,
-                markersize=6,
-                alpha=0.85,
-                label="Organisation",
-            )
-        if marked:
-            axes.plot(
-                [p["n"] for p in marked],
-                [100 * p["positive"] for p in marked],
-                "D",
-                color=NHS_DARK_BLUE,
-                markeredgecolor=NHS_WARM_YELLOW,
-                markersize=9,
-                label="Selected",
-            )
-        axes.set_xlim(0, top)
-        axes.set_ylim(0, 100)
-        axes.set_xlabel("Base (number of stakeholders answering)")
-        axes.set_ylabel("% positive")
-        axes.grid(True, color=NHS_PALE_GREY)
-        axes.set_axisbelow(True)
-        axes.spines[["top", "right"]].set_visible(False)
-        axes.legend(loc="lower right", frameon=False, fontsize=8)
-    return figure
-
-
-def funnel_plot(
-    points: Iterable[Mapping[str, Any]],
-    *,
-    benchmark: float,
-    title: str = "Funnel plot of % positive",
-) -> str:
-    """:func:`funnel_figure` as inline SVG, described in words (see :func:`to_svg`).
-
-    Points may carry a ``label`` (organisation name) used in the text alternative.
-    """
-    points = list(points)
-    shown = [p for p in points if _finite(p.get("n")) and _finite(p.get("positive")) and p["n"] > 0]
-    outside = [
-        f"{p.get('label', 'an organisation')} {funnel_position(benchmark, p['n'], p['positive'])}"
-        for p in shown
-        if funnel_position(benchmark, p["n"], p["positive"]) != "within"
-    ]
-    description = (
-        f"Funnel plot of {len(shown)} organisations: % positive against base n, around the "
-        "national "
-        f"{_pct(benchmark)} with 95% and 99.8% control limits. "
-        + (
-            f"Outside the 95% limits: {'; '.join(outside)}."
-            if outside
-            else "All lie within the 95% limits."
-        )
-        + " The same numbers are in the table below."
-    )
-    return to_svg(funnel_figure(points, benchmark=benchmark), title=title, description=description)

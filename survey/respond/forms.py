@@ -59,7 +59,7 @@ def form_for(page: Page, saved: dict[str, dict[str, Any]]) -> PageForm:
                 question.text,
                 description=question.hint or "",
                 choices=[SelectChoice(str(score), label) for score, label in question.options]
-                + [(DONT_KNOW, question.dont_know_label)],
+                + [SelectChoice(DONT_KNOW, question.dont_know_label)],
                 validators=[
                     InputRequired(
                         message=(

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from analysis import ALL_STAKEHOLDERS
 from survey.extensions import db
 from survey.models import Organisation, Response, SurveyRound, User
-from survey.reports import svg_charts as charts
+from survey.reports import funnel_chart
 from survey.services.organisations import visible_organisations
 from survey.services.results.arrays import OVERALL
 from survey.services.results.dashboard import (
@@ -141,7 +141,7 @@ def compare(
         suppressed = bool(row["suppressed"])
         value = float(row["positive"])
         position = (
-            charts.funnel_position(result.national, row["n"], value)
+            funnel_chart.funnel_position(result.national, row["n"], value)
             if not suppressed
             and not math.isnan(value)
             and row["n"] > 0
@@ -171,7 +171,7 @@ def compare(
         result.svg = round_chart(
             survey_round,
             ("funnel", domain, codes),
-            lambda: charts.funnel_plot(
+            lambda: funnel_chart.funnel_plot(
                 points,
                 benchmark=result.national,
                 title=f"Funnel plot, {label}: % positive against base, {survey_round.title}",

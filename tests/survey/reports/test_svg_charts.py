@@ -1,4 +1,4 @@
-"""The chart functions: SVG that a strict CSP allows, with a text alternative, and funnel limits."""
+"""The chart functions: SVG that a strict CSP allows, with a text alternative."""
 
 from __future__ import annotations
 
@@ -6,16 +6,10 @@ import math
 import re
 import xml.etree.ElementTree as ET
 
-import numpy as np
 import pytest
 
 from survey.reports.svg_charts import (
-    Z_95,
-    Z_998,
-    control_limits,
     domain_chart,
-    funnel_plot,
-    funnel_position,
     heatmap,
 )
 
@@ -82,34 +76,3 @@ def test_two_charts_on_one_page_have_different_ids() -> None:
     for svg in (first, second):  # every reference points at an id of the same chart
         own = set(re.findall(r'\sid="([^"]+)"', svg))
         assert set(re.findall(r'(?:href="#|url\(#)([^")]+)', svg)) <= own
-
-
-def test_control_limits_match_the_normal_approximation() -> None:
-    # p0 = 0.7, n = 30: sd = sqrt(0.21/30) = 0.083666; 95%: 0.7 -/+ 0.163982
-    low, high = control_limits(0.7, np.array([30.0]), Z_95)
-    assert low[0] == pytest.approx(0.536018, abs=1e-6) and high[0] == pytest.approx(
-        0.863982, abs=1e-6
-    )
-    low, high = control_limits(0.7, np.array([30.0]), Z_998)
-    assert high[0] == pytest.approx(0.7 + 3.090232 * 0.0836660, abs=1e-6)
-    low, high = control_limits(0.9, np.array([2.0]), Z_998)  # clipped to [0, 1]
-    assert high[0] == 1.0 and low[0] >= 0
-    assert funnel_position(0.7, 30, 0.9) == "above 95%"
-    assert funnel_position(0.7, 30, 0.97) == "above 99.8%"
-    assert funnel_position(0.7, 30, 0.3) == "below 99.8%"
-    assert funnel_position(0.7, 30, 0.72) == "within"
-
-
-def test_funnel_plot_describes_outliers() -> None:
-    points = [
-        {"n": 30, "positive": 0.97, "label": "Alpha"},
-        {"n": 20, "positive": 0.7, "label": "Beta"},
-        {"n": NAN, "positive": NAN, "label": "Hidden"},
-    ]
-    svg = funnel_plot(points, benchmark=0.7, title="Funnel")
-    desc = _check(svg, "Funnel").find(f"{SVG}desc").text
-    assert (
-        "Funnel plot of 2 organisations" in desc
-        and "Alpha above 99.8%" in desc
-        and "Beta" not in desc
-    )
