@@ -1,8 +1,5 @@
-"""WSGI entry point for gunicorn: ``gunicorn wsgi:app``."""
+"""WSGI entry point of a checkout: ``gunicorn wsgi:app`` (installed: ``survey.wsgi:app``)."""
 
-from dotenv import load_dotenv
+from survey.wsgi import app
 
-from survey import create_app
-
-load_dotenv()
-app = create_app()
+__all__ = ["app"]

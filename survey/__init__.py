@@ -45,8 +45,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # The default SQLite database and mail outbox live in the instance folder (as in flaskr).
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from survey import commands, errors, extensions, security
+    from survey import commands, errors, extensions, filters, security
     from survey.auth import bp as auth_bp
+    from survey.health import bp as health_bp
     from survey.home import bp as home_bp
     from survey.manage import bp as manage_bp
     from survey.respond import bp as respond_bp
@@ -55,9 +56,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     extensions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    filters.init_app(app)
     app.register_blueprint(respond_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(manage_bp)
     commands.init_app(app)

@@ -82,6 +82,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAIL_CLAIM_SIZE": _env_int("MAIL_CLAIM_SIZE", 1),
         "MAIL_TIMEOUT": _env_float("MAIL_TIMEOUT", 30.0),
         "MAIL_WORKER_POLL_SECONDS": _env_float("MAIL_WORKER_POLL_SECONDS", 5.0),
+        # no heartbeat from any mail worker for this long: the pages say none is running
+        "MAIL_WORKER_STALE_SECONDS": _env_float("MAIL_WORKER_STALE_SECONDS", 300.0),
         # hand queued mail to the sender as soon as the change that queued it commits, instead
         # of leaving it to the mail worker (default: only for the file backend, which the demo
         # and the tests use with no worker running)
@@ -90,6 +92,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
             "SURVEY_CONTACT", "the survey team at survey@assure360.invalid"
         ),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # reverse proxies in front of the app (nginx: 1); their X-Forwarded-* headers are
+        # believed, and only theirs: 0 ignores the headers (nobody in front)
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         "RATELIMIT_ENABLED": not _env_bool("RATELIMIT_DISABLED"),
         "SESSION_COOKIE_SECURE": not _env_bool("INSECURE_COOKIES"),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -124,6 +129,8 @@ def validate(settings: Mapping[str, Any]) -> None:
             "MAIL_RATE_PER_SECOND must not be negative (0 = no limit), "
             f"got {settings['MAIL_RATE_PER_SECOND']!r}"
         )
+    if int(settings.get("TRUSTED_PROXIES") or 0) < 0:
+        raise ConfigError(f"TRUSTED_PROXIES must be 0 or more, got {settings['TRUSTED_PROXIES']!r}")
     for name in ("SUPPRESSION_THRESHOLD", "COMMENT_THRESHOLD"):
         if int(settings[name]) < 1:
             raise ConfigError(f"{name} must be at least 1, got {settings[name]!r}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -12,7 +11,8 @@ from survey.commands.common import command, deliver_after_commit
 from survey.demo import seed_demo
 from survey.extensions import db
 from survey.services.audit import COMMAND_LINE
-from survey.services.retention import purge_due
+from survey.services.clock import uk_today
+from survey.services.retention import purge_due, rounds_due_for_purge
 
 
 @click.command("demo")
@@ -24,7 +24,7 @@ def demo_command(seed: int, reset: bool) -> None:
     if reset:
         _reset_sqlite()
     upgrade()
-    result = seed_demo(seed=seed, today=datetime.now().date())
+    result = seed_demo(seed=seed, today=uk_today())
     deliver_after_commit(result.emails)
     click.echo(result.summary())
 
@@ -40,10 +40,24 @@ def _reset_sqlite() -> None:
 
 
 @click.command("retention")
+@click.option("--dry-run", is_flag=True, help="List the rounds that would be purged; purge none.")
 @command
-def retention_command() -> None:
-    """Purge identities of every closed round past its retention period (run it daily)."""
-    reports = purge_due(COMMAND_LINE, date.today())
+def retention_command(dry_run: bool) -> None:
+    """Purge identities of every closed round past its retention period (run it daily).
+
+    A round keeps its stakeholders' names, addresses and links for its retention period after it
+    closes (90 days unless set otherwise); its answers and published results are kept for good.
+    """
+    if dry_run:
+        due = rounds_due_for_purge(uk_today())
+        for survey_round, stakeholders in due:
+            click.echo(
+                f"round {survey_round.id} ({survey_round.title}): {stakeholders} stakeholder(s), "
+                f"closed {survey_round.closes_on}, kept {survey_round.retention_days} days"
+            )
+        click.echo(f"dry run: {len(due)} round(s) would be purged; nothing was purged")
+        return
+    reports = purge_due(COMMAND_LINE, uk_today())
     click.echo(
         f"{len(reports)} round(s) purged"
         + "".join(f"\n  round {r.round_id}: {r.stakeholders} stakeholder(s)" for r in reports)

@@ -31,6 +31,7 @@ from survey.mail.sender import recover_interrupted
 from survey.mail.worker import run_worker
 from survey.services.audit import COMMAND_LINE
 from survey.services.bounces import mark_bounced
+from survey.services.clock import uk_today
 from survey.services.errors import InputError
 from survey.services.reminders import plan_reminders, send_reminders
 
@@ -86,6 +87,9 @@ def mail_worker(poll: float | None, stale_after: float) -> None:
             poll_seconds=poll,
             stale_after=timedelta(seconds=stale_after),
             on_round=lambda report: click.echo(delivery_summary(report), err=True),
+            on_outage=lambda error, wait: click.echo(
+                f"database unreachable ({error}); trying again in {wait:.0f} s", err=True
+            ),
         )
     finally:
         for sig, handler in previous.items():
@@ -130,7 +134,7 @@ def reminders_group() -> None:
 @command
 def reminders_send(round_id: int, dry_run: bool, today: date | None, queue_only: bool) -> None:
     """Remind stakeholders with unfinished invitations who are due one (one email each)."""
-    today = today or date.today()
+    today = today or uk_today()
     if dry_run:
         planned = plan_reminders(round_by_id(round_id), today)
         for plan in planned:

@@ -10,6 +10,7 @@ from flask import current_app
 from survey.commands.common import command, parse_date, parse_days, round_by_id
 from survey.extensions import begin_write
 from survey.services.audit import COMMAND_LINE
+from survey.services.clock import uk_today
 from survey.services.monitoring import (
     delivery_status,
     response_rates,
@@ -109,7 +110,7 @@ def round_list() -> None:
 def round_purge(round_id: int) -> None:
     """Delete a closed round's stakeholders, invitations, drafts and emails once its retention
     period is over; its answers and results stay exactly as they were."""
-    report = purge_identities(COMMAND_LINE, round_by_id(round_id), date.today())
+    report = purge_identities(COMMAND_LINE, round_by_id(round_id), uk_today())
     click.echo(
         f"round {round_id}: purged {report.stakeholders} stakeholder(s), {report.invitations} "
         f"invitation(s), {report.messages} email(s), {report.drafts} draft(s)"

@@ -23,17 +23,23 @@ def users_group() -> None:
     "--organisation", "code", help="Organisation code (commissioner and viewer accounts)."
 )
 @click.option("--region", help="Region (assessor accounts).")
+@click.option(
+    "--show-link",
+    is_flag=True,
+    help="Also print the set-password link (whoever sees it can take the account over).",
+)
 @command
-def users_create(email: str, name: str, role: str, code: str | None, region: str | None) -> None:
+def users_create(
+    email: str, name: str, role: str, code: str | None, region: str | None, show_link: bool
+) -> None:
     """Create an account and email it a one-time link to set its password."""
     user, link = create_user(
         COMMAND_LINE, email=email, name=name, role=role, organisation_code=code, region=region
     )
     deliver_after_commit(1)
-    click.echo(
-        f"created {user.role.value} account {user.email}; set-password link (also emailed):\n"
-        f"  {link}"
-    )
+    click.echo(f"created {user.role.value} account {user.email}; a set-password link is emailed")
+    if show_link:
+        click.echo(f"  {link}")
 
 
 @users_group.command("list")

@@ -175,6 +175,14 @@ def _address(value: str) -> str:
 
 
 @functools.lru_cache(maxsize=16)
+def message_id_domain(sender: str) -> str:
+    """The sender's own domain, so Message-IDs are unique to the deployment (RFC 5322 3.6.4)
+    and mail systems that check them against the From domain accept them."""
+    domain = parseaddr(sender)[1].rpartition("@")[2].strip().lower()
+    return domain or "localhost"
+
+
+@functools.lru_cache(maxsize=16)
 def _envelope_address(value: str) -> str:
     return parseaddr(value)[1]
 
@@ -230,7 +238,7 @@ def build_message(
         message["Reply-To"] = _address(reply_to)
     message["Subject"] = _header(subject)
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = make_msgid(domain="assure360.invalid")
+    message["Message-ID"] = make_msgid(domain=message_id_domain(sender))
     if unsubscribe_url:
         message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -2,17 +2,39 @@
 
 Several workers may run at once (on PostgreSQL): each message is claimed in a committed
 transaction of its own, so it is handed over once. MAIL_RATE_PER_SECOND paces each worker.
+
+The worker owns its units of work (its heartbeat and, through the sender, each claim and
+outcome), because delivering exactly once needs each claim committed before its message
+leaves; nothing else in the application commits outside ``survey.transactions``.
+
+A database that restarts or fails over, or a connection that dies, does not end the worker: it
+logs the outage, waits (1, 2, 4 ... up to 60 seconds) and tries again. Each loop stamps a
+heartbeat, so the survey team's pages can say when no worker has run for a while.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
+
+from survey.extensions import affected_rows, begin_write, db
 from survey.mail.sender import DeliveryReport, deliver_due, recover_interrupted
+from survey.models import WorkerHeartbeat
+from survey.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+#: the longest wait between tries while the database is away
+MAX_OUTAGE_WAIT = 60.0
 
 
 @dataclass
@@ -25,6 +47,8 @@ class WorkerReport:
     failed: int = 0
     #: SENDING messages a dead sender left behind, flagged for checking
     recovered: int = 0
+    #: loops that found the database unreachable
+    outages: int = 0
 
     def add(self, report: DeliveryReport) -> None:
         self.rounds += 1
@@ -35,6 +59,31 @@ class WorkerReport:
         self.failed += report.failed
 
 
+def worker_name() -> str:
+    """This worker's heartbeat name: host and process, so several workers show apart."""
+    return f"mail@{socket.gethostname()}:{os.getpid()}"
+
+
+def beat(name: str) -> None:
+    """Stamp this worker's heartbeat (its own committed unit of work)."""
+    begin_write()
+    now = utcnow()
+    stamped = db.session.execute(
+        update(WorkerHeartbeat).where(WorkerHeartbeat.name == name).values(last_seen_at=now)
+    )
+    if not affected_rows(stamped):
+        db.session.add(WorkerHeartbeat(name=name, kind="mail", started_at=now, last_seen_at=now))
+    db.session.commit()
+
+
+def _forget_connection() -> None:
+    """Drop the session whose connection died; the pool hands out a fresh one next time."""
+    try:
+        db.session.remove()
+    except DBAPIError:
+        db.session.remove()
+
+
 def run_worker(
     config: dict[str, Any],
     stop: threading.Event,
@@ -42,6 +91,7 @@ def run_worker(
     poll_seconds: float | None = None,
     stale_after: timedelta = timedelta(minutes=10),
     on_round: Callable[[DeliveryReport], None] | None = None,
+    on_outage: Callable[[str, float], None] | None = None,
 ) -> WorkerReport:
     """Deliver due messages until ``stop`` is set; returns totals. Needs an application context.
 
@@ -50,18 +100,35 @@ def run_worker(
     :param stale_after: messages SENDING for longer than this are flagged as ambiguous (a
         sender died mid-send); keep it above MAIL_TIMEOUT so live senders are left alone.
     :param on_round: called with each delivery round's report that handled something.
+    :param on_outage: called with the error and the wait before the next try, when the
+        database cannot be reached.
     """
     poll = float(
         config.get("MAIL_WORKER_POLL_SECONDS", 5) if poll_seconds is None else poll_seconds
     )
+    name = worker_name()
     totals = WorkerReport()
+    failures = 0
     while not stop.is_set():
-        totals.recovered += recover_interrupted(stale_after)
-        report = deliver_due(config, should_stop=stop.is_set)
+        try:
+            beat(name)
+            totals.recovered += recover_interrupted(stale_after)
+            report = deliver_due(config, should_stop=stop.is_set)
+        except DBAPIError as error:
+            failures += 1
+            totals.outages += 1
+            wait = min(MAX_OUTAGE_WAIT, 2.0 ** (failures - 1))
+            log.warning("database unreachable (%s); trying again in %.0f s", error.orig, wait)
+            if on_outage is not None:
+                on_outage(str(error.orig), wait)
+            _forget_connection()
+            stop.wait(wait)
+            continue
+        failures = 0
         totals.add(report)
         if report.handled and on_round is not None:
             on_round(report)
         if report.handled == 0 or report.deferred:
-            # Nothing due, or the server is unreachable: wait (a stop ends the wait at once).
+            # Nothing due, or the mail server is unreachable: wait (a stop ends it at once).
             stop.wait(poll)
     return totals

@@ -6,12 +6,15 @@ a POST with a CSRF token, made as the request's one unit of work (``survey.trans
 audited as the signed-in manager's.
 """
 
-from flask import Blueprint, request
+from datetime import timedelta
+
+from flask import Blueprint, current_app, request
 from flask.blueprints import BlueprintSetupState
 
 from survey.access import roles_required
 from survey.extensions import begin_write
 from survey.models import Role
+from survey.services.monitoring import mail_worker_status
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -32,6 +35,13 @@ def _managers_only() -> None:
     """Every manage page, present and future, is for managers only; writers take the lock first."""
     if request.method == "POST":
         begin_write()
+
+
+@bp.context_processor
+def _mail_worker() -> dict[str, object]:
+    """Every manage page warns when mail is waiting and no mail worker is running."""
+    stale_after = timedelta(seconds=float(current_app.config["MAIL_WORKER_STALE_SECONDS"]))
+    return {"mail_worker": mail_worker_status(stale_after)}
 
 
 from survey.manage import accounts, fieldwork, lists, rounds  # noqa: E402,F401  (registers views)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -13,6 +11,7 @@ from survey.manage.common import View, round_or_404, sentence
 from survey.manage.forms import ConfirmForm, ReminderScheduleForm, UploadForm
 from survey.models import SurveyRound
 from survey.services.bounces import mark_bounced
+from survey.services.clock import uk_today
 from survey.services.errors import InputError
 from survey.services.exports import responses_export
 from survey.services.invitations import issue_invitations
@@ -64,7 +63,7 @@ def monitor(round_id: int) -> View:
 
 
 def _reminders_page(survey_round: SurveyRound, form: ReminderScheduleForm) -> tuple[str, int]:
-    planned = plan_reminders(survey_round, date.today())
+    planned = plan_reminders(survey_round, uk_today())
     page = render_template(
         "manage/reminders.html", survey_round=survey_round, form=form, planned=planned
     )
@@ -100,7 +99,7 @@ def send_reminders_now(round_id: int) -> View:
     refused a request without its token)."""
     survey_round = round_or_404(round_id)
     try:
-        report = send_reminders(acting_user(), survey_round, date.today())
+        report = send_reminders(acting_user(), survey_round, uk_today())
     except InputError as error:
         flash(sentence(error), "error")
         return redirect(url_for("manage.reminders", round_id=round_id))

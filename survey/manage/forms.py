@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -12,6 +11,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 import questionnaires
 from survey.models import SurveyRound
+from survey.services.clock import uk_today
 
 #: spreadsheet types a list may come in
 UPLOAD_TYPES = ("csv", "xlsx")
@@ -71,7 +71,7 @@ class RoundForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.questionnaire.choices = [(name, name) for name in questionnaires.bundled_names()]
         if self.year.data is None and not self.is_submitted():
-            self.year.data = date.today().year
+            self.year.data = uk_today().year
 
     def round_values(self) -> dict[str, Any]:
         """The form's values as ``survey.services.rounds.create_round`` takes them."""

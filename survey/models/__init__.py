@@ -1,6 +1,7 @@
 """The data model, one module per aggregate; importing this package registers every table."""
 
 from survey.models.audit import AuditEvent
+from survey.models.heartbeat import WorkerHeartbeat
 from survey.models.invited_count import InvitedCount
 from survey.models.local_question import LocalQuestion
 from survey.models.organisation import Organisation, OrganisationKind
@@ -28,4 +29,5 @@ __all__ = [
     "Stakeholder",
     "SurveyRound",
     "User",
+    "WorkerHeartbeat",
 ]

@@ -7,11 +7,11 @@ POST needs no CSRF token: mail providers send none, and the signed link is the c
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import render_template, request, url_for
 
 from survey.extensions import csrf
 from survey.models import Stakeholder
-from survey.respond import bp
+from survey.respond import bp, dead_link
 from survey.services.audit import Actor
 from survey.services.errors import DeadLink
 from survey.services.invitations import opt_out, stakeholder_for_opt_out
@@ -21,7 +21,7 @@ def _load(token: str) -> Stakeholder:
     try:
         return stakeholder_for_opt_out(token)
     except DeadLink:
-        abort(404)
+        dead_link()
 
 
 @bp.route("/opt-out/<token>", methods=["GET", "POST"])

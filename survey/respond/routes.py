@@ -5,16 +5,15 @@ Only POSTs change anything: a link scanner that GETs every page stores nothing.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.extensions import begin_write
 from survey.models import Invitation, InvitationStatus
-from survey.respond import bp
+from survey.respond import bp, dead_link
 from survey.respond.forms import form_for
 from survey.respond.pages import Page, pages_for
+from survey.services.clock import uk_today
 from survey.services.errors import AlreadySubmitted, DeadLink, InputError
 from survey.services.invitations import find_by_link
 from survey.services.responses import draft_for, save_answers, submit_response
@@ -37,9 +36,9 @@ def _load(token: str) -> tuple[Invitation, list[Page]]:
     or its submitted status instead of racing it.
     """
     try:
-        invitation = find_by_link(token, date.today(), for_update=request.method == "POST")
+        invitation = find_by_link(token, uk_today(), for_update=request.method == "POST")
     except DeadLink:
-        abort(404)
+        dead_link()
     return invitation, pages_for(questionnaire_for(invitation.survey_round), invitation)
 
 

@@ -12,6 +12,7 @@ import enum
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, case, func, select
 
@@ -24,7 +25,9 @@ from survey.models import (
     OutboxStatus,
     Stakeholder,
     SurveyRound,
+    WorkerHeartbeat,
 )
+from survey.models.types import utcnow
 from survey.services.rounds import group_names
 
 
@@ -363,3 +366,36 @@ def messages_to_check(survey_round: SurveyRound, limit: int = 200) -> list[Outbo
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class MailWorkerStatus:
+    """Whether a mail worker has run lately, and what waits in the outbox meanwhile."""
+
+    #: when any mail worker last ran (None: never)
+    last_seen: datetime | None
+    #: messages waiting to be handed over (queued, or claimed and not yet recorded)
+    waiting: int
+    #: no heartbeat for this long means no worker is running
+    stale_after: timedelta
+    now: datetime
+
+    @property
+    def running(self) -> bool:
+        return self.last_seen is not None and self.now - self.last_seen <= self.stale_after
+
+    @property
+    def needs_attention(self) -> bool:
+        """Mail is waiting and no worker is there to send it."""
+        return self.waiting > 0 and not self.running
+
+
+def mail_worker_status(stale_after: timedelta) -> MailWorkerStatus:
+    """The mail workers' latest heartbeat and the outbox's waiting messages."""
+    last_seen = db.session.scalar(select(func.max(WorkerHeartbeat.last_seen_at)))
+    waiting = db.session.scalar(
+        select(func.count()).where(
+            OutboxMessage.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING))
+        )
+    )
+    return MailWorkerStatus(last_seen, int(waiting or 0), stale_after, utcnow())

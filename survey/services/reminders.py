@@ -21,6 +21,7 @@ from survey.mail import queue_email
 from survey.models import Invitation, InvitationStatus, Stakeholder, SurveyRound
 from survey.models.types import utcnow
 from survey.services import audit
+from survey.services.clock import uk_date
 from survey.services.errors import InputError
 from survey.services.invitations import current_link, email_context, opt_out_link
 
@@ -99,11 +100,11 @@ def _due_on(survey_round: SurveyRound, stakeholder: Stakeholder, today: date) ->
     if stakeholder.invited_at is None or stakeholder.reminders_sent >= survey_round.reminder_limit:
         return None
     passed = [
-        day for day in schedule_days(survey_round, stakeholder.invited_at.date()) if day <= today
+        day for day in schedule_days(survey_round, uk_date(stakeholder.invited_at)) if day <= today
     ]
     if not passed:
         return None
-    last = stakeholder.last_reminded_at.date() if stakeholder.last_reminded_at else None
+    last = uk_date(stakeholder.last_reminded_at) if stakeholder.last_reminded_at else None
     if last is not None and last >= passed[-1]:
         return None
     return passed[-1]

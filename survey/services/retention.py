@@ -121,14 +121,28 @@ def purge_identities(actor: audit.Actor, survey_round: SurveyRound, today: date)
     return PurgeReport(survey_round.id, stakeholders, invitations, messages, drafts)
 
 
+def rounds_due_for_purge(today: date) -> list[tuple[SurveyRound, int]]:
+    """Closed rounds whose retention period is over and whose identities are still kept, each
+    with the number of stakeholders a purge would delete (the dry run); changes nothing."""
+    rounds = db.session.scalars(
+        select(SurveyRound)
+        .where(SurveyRound.status == RoundStatus.CLOSED, SurveyRound.identities_purged_at.is_(None))
+        .order_by(SurveyRound.id)
+    )
+    due = [r for r in rounds if today >= purge_date(r)]
+    counts = dict(
+        db.session.execute(
+            select(Stakeholder.round_id, func.count())
+            .where(Stakeholder.round_id.in_([r.id for r in due]))
+            .group_by(Stakeholder.round_id)
+        ).tuples()
+    )
+    return [(r, int(counts.get(r.id, 0))) for r in due]
+
+
 def purge_due(actor: audit.Actor, today: date) -> list[PurgeReport]:
     """Purge every closed round whose retention period is over (for a daily scheduled job)."""
-    rounds = db.session.scalars(
-        select(SurveyRound).where(
-            SurveyRound.status == RoundStatus.CLOSED, SurveyRound.identities_purged_at.is_(None)
-        )
-    )
-    return [purge_identities(actor, r, today) for r in list(rounds) if today >= purge_date(r)]
+    return [purge_identities(actor, r, today) for r, _count in rounds_due_for_purge(today)]
 
 
 def erase_stakeholder(actor: audit.Actor, survey_round: SurveyRound, email: str) -> None:

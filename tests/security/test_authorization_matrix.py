@@ -73,6 +73,7 @@ class Route:
 
 MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "home.index"): Route("/", SIGNED_IN),
+    ("GET", "health.status"): Route("/health", EVERYONE),
     ("GET", "auth.login"): Route("/auth/login", EVERYONE),
     ("POST", "auth.login"): Route("/auth/login", EVERYONE),
     ("POST", "auth.logout"): Route("/auth/logout", {**SIGNED_IN}),

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from analysis import ALL_STAKEHOLDERS, RoundTable
+from survey.services.clock import uk_datetime
 
 #: the domain label the adapter gives items outside the six assurance domains
 OVERALL = "overall"
@@ -43,9 +44,7 @@ class RoundInfo:
     suppression_threshold: int = 5
     comment_threshold: int = 10
     previous_year: int | None = None
-    data_as_of: str = field(
-        default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    )
+    data_as_of: str = field(default_factory=lambda: uk_datetime(datetime.now(UTC)))
 
     @classmethod
     def of(cls, survey_round: Any, previous: Any = None) -> RoundInfo:
