@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from survey.extensions import affected_rows, begin_write, db
+from survey.extensions import begin_write, db
 from survey.mail.sender import DeliveryReport, deliver_due, recover_interrupted
 from survey.models import WorkerHeartbeat
 from survey.models.types import utcnow
@@ -65,14 +65,23 @@ def worker_name() -> str:
 
 
 def beat(name: str) -> None:
-    """Stamp this worker's heartbeat (its own committed unit of work)."""
+    """Stamp this worker's heartbeat (its own committed unit of work).
+
+    One upsert, so workers sharing a name (threads of one process) never race to insert it.
+    """
     begin_write()
     now = utcnow()
-    stamped = db.session.execute(
-        update(WorkerHeartbeat).where(WorkerHeartbeat.name == name).values(last_seen_at=now)
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     )
-    if not affected_rows(stamped):
-        db.session.add(WorkerHeartbeat(name=name, kind="mail", started_at=now, last_seen_at=now))
+    statement = insert(WorkerHeartbeat).values(
+        name=name, kind="mail", started_at=now, last_seen_at=now
+    )
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[WorkerHeartbeat.name], set_={"last_seen_at": now}
+        )
+    )
     db.session.commit()
 
 
@@ -114,7 +123,7 @@ def run_worker(
             beat(name)
             totals.recovered += recover_interrupted(stale_after)
             report = deliver_due(config, should_stop=stop.is_set)
-        except DBAPIError as error:
+        except (OperationalError, InterfaceError) as error:
             failures += 1
             totals.outages += 1
             wait = min(MAX_OUTAGE_WAIT, 2.0 ** (failures - 1))
