@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from analysis import MIN_THRESHOLD
+
 
 class ConfigError(RuntimeError):
     """The configuration cannot run the application; the message says which setting and why."""
@@ -132,8 +134,11 @@ def validate(settings: Mapping[str, Any]) -> None:
     if int(settings.get("TRUSTED_PROXIES") or 0) < 0:
         raise ConfigError(f"TRUSTED_PROXIES must be 0 or more, got {settings['TRUSTED_PROXIES']!r}")
     for name in ("SUPPRESSION_THRESHOLD", "COMMENT_THRESHOLD"):
-        if int(settings[name]) < 1:
-            raise ConfigError(f"{name} must be at least 1, got {settings[name]!r}")
+        if int(settings[name]) < MIN_THRESHOLD:
+            raise ConfigError(
+                f"{name} must be at least {MIN_THRESHOLD} (smaller groups identify people), "
+                f"got {settings[name]!r}"
+            )
     if int(settings["COMMENT_THRESHOLD"]) < int(settings["SUPPRESSION_THRESHOLD"]):
         raise ConfigError(
             f"COMMENT_THRESHOLD ({settings['COMMENT_THRESHOLD']}) must not be below "

@@ -44,6 +44,13 @@ def round_group() -> None:
     default=None,
     help="Smallest group whose comments are shown.",
 )
+@click.option(
+    "--retention-days",
+    type=int,
+    default=90,
+    show_default=True,
+    help="Days after closing that stakeholders' names, addresses and links are kept.",
+)
 @command
 def round_create(
     year: int,
@@ -53,6 +60,7 @@ def round_create(
     title: str | None,
     threshold: int | None,
     comment_threshold: int | None,
+    retention_days: int,
 ) -> None:
     """Create a draft round; prints its id."""
     survey_round = create_round(
@@ -64,6 +72,7 @@ def round_create(
         title=title,
         suppression_threshold=threshold or current_app.config["SUPPRESSION_THRESHOLD"],
         comment_threshold=comment_threshold or current_app.config["COMMENT_THRESHOLD"],
+        retention_days=retention_days,
     )
     click.echo(
         f"created round {survey_round.id}: {survey_round.title} ({survey_round.status.value})"

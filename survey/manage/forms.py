@@ -10,6 +10,7 @@ from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringFi
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 import questionnaires
+from analysis import MIN_THRESHOLD
 from survey.models import SurveyRound
 from survey.services.clock import uk_today
 
@@ -52,7 +53,9 @@ class RoundForm(FlaskForm):
         validators=[
             InputRequired(message="Enter the smallest group whose results are shown"),
             NumberRange(
-                min=1, max=100, message="The smallest group shown must be between 1 and 100"
+                min=MIN_THRESHOLD,
+                max=100,
+                message=f"The smallest group shown must be between {MIN_THRESHOLD} and 100",
             ),
         ],
     )
@@ -62,7 +65,11 @@ class RoundForm(FlaskForm):
         validators=[
             InputRequired(message="Enter the smallest group whose comments are shown"),
             NumberRange(
-                min=1, max=100, message="The smallest group for comments must be between 1 and 100"
+                min=MIN_THRESHOLD,
+                max=100,
+                message=(
+                    f"The smallest group for comments must be between {MIN_THRESHOLD} and 100"
+                ),
             ),
         ],
     )

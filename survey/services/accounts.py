@@ -7,7 +7,7 @@ import hashlib
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from survey.extensions import db
 from survey.mail import queue_email
@@ -104,8 +104,8 @@ def create_user(
         "user.create",
         target=f"user:{user.id}",
         role=role.value,
-        organisation=organisation.code if organisation else None,
-        region=region,
+        organisation=organisation.code if organisation and has_organisation else None,
+        region=user.region,
     )
     return user, link
 
@@ -122,13 +122,17 @@ def set_password(user: User, password: str) -> None:
 def authenticate(email: str, password: str) -> User | None:
     """The active account with this email and password, or None (same time either way).
 
-    The attempt is audited as the account it names (or nobody, for an unknown address).
+    The attempt is audited as the account it names (or nobody, for an unknown address); a right
+    password for a switched-off account is refused and audited as ``login.refused``.
     """
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if not verify_password(user.password_hash if user else None, password):
         audit.record(audit.Actor.web(user), "login.failed")
         return None
-    if user is None or not user.active:
+    if user is None:
+        return None
+    if not user.active:
+        audit.record(audit.Actor.web(user), "login.refused", target=f"user:{user.id}")
         return None
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -153,5 +157,6 @@ def switch_access(actor: audit.Actor, user: User) -> User:
 
 
 def all_accounts() -> list[User]:
-    """Every account, managers first, then by email."""
-    return list(db.session.scalars(select(User).order_by(User.role, User.email)))
+    """Every account, managers first (then assessors, commissioners, viewers), then by email."""
+    rank = case({role: index for index, role in enumerate(Role)}, value=User.role)
+    return list(db.session.scalars(select(User).order_by(rank, User.email)))

@@ -55,9 +55,7 @@ def responses_csv(survey_round: SurveyRound, item_ids: list[str]) -> bytes:
             [
                 number,
                 survey_round.year,
-                code,
-                kind.value,
-                group,
+                *(neutralise(cell) for cell in (code, kind.value, group)),
                 *(neutralise(values.get(c, "")) for c in columns),
             ]
         )

@@ -30,6 +30,10 @@ class OrganisationPlan:
         return not self.problems
 
 
+#: the longest value each column may hold (the database columns' sizes)
+COLUMN_LIMITS = {"code": 20, "name": 200, "region": 100, "area": 100}
+
+
 def _row_problems(rows: list[Row]) -> list[Problem]:
     kinds = {kind.value for kind in OrganisationKind}
     problems: list[Problem] = []
@@ -42,6 +46,9 @@ def _row_problems(rows: list[Row]) -> list[Problem]:
         if kind and kind not in kinds:
             choices = ", ".join(sorted(kinds))
             problems.append(Problem(row.number, "kind", f"{kind!r} is not one of {choices}"))
+        for column, limit in COLUMN_LIMITS.items():
+            if len(row.values.get(column, "")) > limit:
+                problems.append(Problem(row.number, column, f"is longer than {limit} characters"))
         code = row.values.get("code", "").upper()
         if code in seen:
             problems.append(Problem(row.number, "code", f"{code} is also on row {seen[code]}"))

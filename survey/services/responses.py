@@ -85,6 +85,8 @@ def submit_response(invitation: Invitation, expected_items: Iterable[str]) -> Re
     ``expected_items`` (the items this stakeholder was shown) are kept; blank open-text answers
     are dropped.
     """
+    if invitation.status not in _OPEN_STATUSES:
+        raise AlreadySubmitted("this survey link has already been used to submit a response")
     draft = draft_for(invitation)
     kept = _answers_to_keep(dict(draft.answers) if draft is not None else {}, expected_items)
     if not kept:

@@ -23,6 +23,7 @@ from survey.models.invited_count import InvitedCount
 from survey.models.types import utcnow
 from survey.services import audit
 from survey.services.errors import InputError, NotFound
+from survey.services.rounds import check_thresholds
 
 
 @dataclass(frozen=True)
@@ -180,11 +181,7 @@ def change_thresholds(
     """Change a round's thresholds; once it has responses they can only be raised."""
     new_suppression = survey_round.suppression_threshold if suppression is None else suppression
     new_comment = survey_round.comment_threshold if comment is None else comment
-    if new_suppression < 1 or new_comment < new_suppression:
-        raise InputError(
-            f"thresholds must be at least 1 and comments at least the suppression threshold, "
-            f"got {new_suppression} and {new_comment}"
-        )
+    check_thresholds(new_suppression, new_comment)
     answered = db.session.scalar(
         select(func.count()).select_from(Response).where(Response.round_id == survey_round.id)
     )

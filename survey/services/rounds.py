@@ -8,12 +8,31 @@ from datetime import date
 from sqlalchemy import select
 
 import questionnaires
+from analysis import MIN_THRESHOLD
 from questionnaires import Questionnaire, QuestionnaireError
 from survey.extensions import db
 from survey.models import SurveyRound
 from survey.services import audit
 from survey.services.errors import InputError, NotFound
 from survey.services.responses import discard_drafts
+
+
+def check_thresholds(suppression: int, comment: int) -> None:
+    """Refuse thresholds the analysis engine cannot publish safely with.
+
+    :raises InputError: a suppression threshold under analysis.MIN_THRESHOLD, or a comment
+        threshold below the suppression threshold.
+    """
+    if suppression < MIN_THRESHOLD:
+        raise InputError(
+            f"the suppression threshold (the smallest group shown) must be at least "
+            f"{MIN_THRESHOLD}, since smaller groups would identify people; got {suppression}"
+        )
+    if comment < suppression:
+        raise InputError(
+            f"the comment threshold ({comment}) must not be below the "
+            f"suppression threshold ({suppression})"
+        )
 
 
 def create_round(
@@ -26,15 +45,17 @@ def create_round(
     title: str | None = None,
     suppression_threshold: int = 5,
     comment_threshold: int = 10,
+    retention_days: int = 90,
 ) -> SurveyRound:
-    """Create a draft round using a bundled questionnaire name or a questionnaire file."""
+    """Create a draft round using a bundled questionnaire name or a questionnaire file.
+
+    :param retention_days: how long after closing stakeholders' identities are kept.
+    """
     if closes_on < opens_on:
         raise InputError(f"the round closes ({closes_on}) before it opens ({opens_on})")
-    if comment_threshold < suppression_threshold:
-        raise InputError(
-            f"the comment threshold ({comment_threshold}) must not be below the "
-            f"suppression threshold ({suppression_threshold})"
-        )
+    check_thresholds(suppression_threshold, comment_threshold)
+    if retention_days < 0:
+        raise InputError(f"the retention period must be 0 days or more, got {retention_days}")
     try:
         loaded = questionnaires.load(questionnaire)
         definition, _file, _source = questionnaires.read_source(questionnaire)
@@ -57,6 +78,7 @@ def create_round(
         closes_on=closes_on,
         suppression_threshold=suppression_threshold,
         comment_threshold=comment_threshold,
+        retention_days=retention_days,
     )
     db.session.add(survey_round)
     db.session.flush()

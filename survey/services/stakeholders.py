@@ -51,6 +51,10 @@ def _assessed_codes(cell: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part.strip().upper() for part in parts if part.strip()))
 
 
+#: the longest name or employer a stakeholder row may hold (the columns' size)
+TEXT_LIMIT = 200
+
+
 def plan_stakeholder_import(
     survey_round: SurveyRound, data: bytes, source: str
 ) -> StakeholderImportPlan:
@@ -78,16 +82,24 @@ def plan_stakeholder_import(
     plan = StakeholderImportPlan(source=source)
     first_seen: dict[tuple[str, str], int] = {}
     group_of: dict[str, tuple[str, int]] = {}
+    # one person however their address is capitalised: the first spelling stands for all
+    spelling = {address.lower(): address for address in existing}
     for table_row in table:
         values, number = table_row.values, table_row.number
         problems_before = len(plan.problems)
         try:
             email = validate_email(values["email"], check_deliverability=False).normalized
+            email = spelling.setdefault(email.lower(), email)
         except EmailNotValidError as error:
             plan.problems.append(Problem(number, "email", f"{values['email']!r}: {error}"))
             email = values["email"]
         if not values["name"]:
             plan.problems.append(Problem(number, "name", "is empty"))
+        for column in ("name", "employer"):
+            if len(values.get(column, "")) > TEXT_LIMIT:
+                plan.problems.append(
+                    Problem(number, column, f"is longer than {TEXT_LIMIT} characters")
+                )
         group = groups.get(values["group"]) or groups.get(values["group"].lower())
         if group is None:
             plan.problems.append(

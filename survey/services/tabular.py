@@ -104,8 +104,14 @@ def read_table(data: bytes, source: str, required: Iterable[str]) -> list[Row]:
         _read_xlsx if data[:2] == b"PK" or Path(source).suffix.lower() == ".xlsx" else _read_csv
     )
     header, records = reader(data, source)
+    names = [normalise_header(cell) for cell in header]
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    if repeated:
+        raise InputError(
+            f"{source}: column(s) {', '.join(repeated)} appear more than once: keep one of each"
+        )
     rows = _rows_from_cells(header, records)
-    present = {normalise_header(cell) for cell in header}
+    present = set(names)
     missing = [name for name in required if name not in present]
     if missing:
         raise InputError(

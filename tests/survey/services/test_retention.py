@@ -125,11 +125,11 @@ def test_thresholds_can_only_be_raised_once_there_are_responses(
 ) -> None:
     survey_round = make_round()
     change_thresholds(
-        COMMAND_LINE, survey_round, suppression=3, comment=6
+        COMMAND_LINE, survey_round, suppression=4, comment=6
     )  # no responses yet: any sensible change
     _answer(db, make_invitation(survey_round=survey_round), 4)
     with pytest.raises(InputError, match="can only be raised"):
-        change_thresholds(COMMAND_LINE, survey_round, suppression=2)
+        change_thresholds(COMMAND_LINE, survey_round, suppression=3)
     with pytest.raises(InputError, match="can only be raised"):
         change_thresholds(COMMAND_LINE, survey_round, comment=5)
     change_thresholds(COMMAND_LINE, survey_round, suppression=6, comment=12)

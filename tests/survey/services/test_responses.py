@@ -1,0 +1,213 @@
+"""Answers as a service: drafts merge page by page, a submit stores one anonymous response
+exactly once, a refused submit stores nothing, and a used or withdrawn link takes no more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from survey.models import Answer, Invitation, InvitationStatus, PartialAnswers, Response
+from survey.services.audit import COMMAND_LINE
+from survey.services.errors import AlreadySubmitted, InputError
+from survey.services.invitations import revoke
+from survey.services.responses import discard_drafts, draft_for, save_answers, submit_response
+from survey.transactions import unit_of_work
+
+ITEMS = ["overall_relationship", "overall_involved_enough", "comment_does_well"]
+
+
+def _count(db: Any, model: Any) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(model)))
+
+
+def test_saving_pages_merges_them_into_one_draft_and_marks_the_start(db, make_invitation) -> None:
+    invitation = make_invitation().invitation
+    assert invitation.status is InvitationStatus.ISSUED and invitation.started_at is None
+
+    save_answers(invitation, {"overall_relationship": {"score": 2}}, resume_section=2)
+    started_at = invitation.started_at
+    save_answers(
+        invitation,
+        {"overall_relationship": {"score": 4}, "overall_involved_enough": {"dont_know": True}},
+        resume_section=3,
+    )
+    db.session.commit()
+
+    draft = draft_for(invitation)
+    assert draft is not None and draft.resume_section == 3
+    assert draft.answers == {
+        "overall_relationship": {"score": 4},  # the later page's answer wins
+        "overall_involved_enough": {"dont_know": True},
+    }
+    assert invitation.status is InvitationStatus.STARTED
+    assert started_at is not None and invitation.started_at == started_at  # the first save
+    assert _count(db, Response) == 0  # a draft is not a response
+
+
+def test_submitting_stores_one_anonymous_response_and_deletes_the_draft(
+    db, make_organisation, make_invitation
+) -> None:
+    organisation = make_organisation()
+    issued = make_invitation(organisation=organisation, group="local_authority")
+    invitation = issued.invitation
+    save_answers(
+        invitation,
+        {
+            "overall_relationship": {"score": 5},
+            "overall_involved_enough": {"dont_know": True},
+            "comment_does_well": {"text": "Listens to us."},
+        },
+        resume_section=4,
+    )
+
+    response = submit_response(invitation, ITEMS)
+    db.session.commit()
+
+    assert (response.round_id, response.organisation_id, response.stakeholder_group) == (
+        invitation.round_id,
+        organisation.id,
+        "local_authority",
+    )
+    stored = {
+        a.item_id: (a.score, a.dont_know, a.text)
+        for a in db.session.scalars(select(Answer).where(Answer.response_id == response.id))
+    }
+    assert stored == {
+        "overall_relationship": (5, False, None),
+        "overall_involved_enough": (None, True, None),
+        "comment_does_well": (None, False, "Listens to us."),
+    }
+    assert invitation.status is InvitationStatus.COMPLETED
+    assert draft_for(invitation) is None and _count(db, PartialAnswers) == 0
+
+
+def test_only_the_items_shown_are_kept_and_blank_comments_are_dropped(db, make_invitation) -> None:
+    invitation = make_invitation().invitation
+    save_answers(
+        invitation,
+        {
+            "overall_relationship": {"score": 3},
+            "clin_practice_influence": {"score": 1},  # saved, but not among the items shown
+            "comment_does_well": {"text": "   \n "},
+        },
+        resume_section=1,
+    )
+
+    response = submit_response(invitation, ITEMS)
+
+    items = set(db.session.scalars(select(Answer.item_id).where(Answer.response_id == response.id)))
+    assert items == {"overall_relationship"}
+
+
+def test_a_second_submit_is_already_submitted_and_stores_nothing(db, make_invitation) -> None:
+    invitation = make_invitation().invitation
+    save_answers(invitation, {"overall_relationship": {"score": 4}}, resume_section=1)
+    submit_response(invitation, ITEMS)
+    db.session.commit()
+
+    with pytest.raises(AlreadySubmitted):
+        submit_response(invitation, ITEMS)
+
+    assert (_count(db, Response), _count(db, Answer)) == (1, 1)
+    assert invitation.status is InvitationStatus.COMPLETED
+
+
+def test_a_submit_that_lost_the_race_stores_nothing(db, make_invitation) -> None:
+    """Another request completed the invitation after this one read it (its copy is stale)."""
+    invitation = make_invitation().invitation
+    save_answers(invitation, {"overall_relationship": {"score": 4}}, resume_section=1)
+    db.session.commit()
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id)
+        .values(status=InvitationStatus.COMPLETED)
+        .execution_options(synchronize_session=False)
+    )
+    assert invitation.status is InvitationStatus.STARTED  # what this request still believes
+
+    with pytest.raises(AlreadySubmitted, match="already been used"):
+        submit_response(invitation, ITEMS)
+
+    assert (_count(db, Response), _count(db, Answer)) == (0, 0)
+
+
+def test_answers_cannot_be_saved_on_a_used_or_withdrawn_invitation(db, make_invitation) -> None:
+    done = make_invitation().invitation
+    save_answers(done, {"overall_relationship": {"score": 4}}, resume_section=1)
+    submit_response(done, ITEMS)
+    withdrawn = make_invitation().invitation
+    revoke(COMMAND_LINE, withdrawn)
+    db.session.commit()
+
+    for invitation in (done, withdrawn):
+        with pytest.raises(AlreadySubmitted):
+            save_answers(invitation, {"overall_relationship": {"score": 1}}, resume_section=2)
+        assert draft_for(invitation) is None
+    assert withdrawn.status is InvitationStatus.REVOKED
+    assert (_count(db, Response), _count(db, Answer)) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "saved",
+    [
+        None,  # nothing saved at all
+        {"comment_does_well": {"text": "  "}},  # only a blank comment
+        {"clin_practice_influence": {"score": 4}},  # only an item this person was not shown
+    ],
+)
+def test_a_submit_with_nothing_to_keep_is_refused_before_anything_is_written(
+    db, make_invitation, saved
+) -> None:
+    invitation = make_invitation().invitation
+    if saved is not None:
+        save_answers(invitation, saved, resume_section=1)
+    status_before = invitation.status
+
+    with pytest.raises(InputError, match="there are no answers to submit"):
+        submit_response(invitation, ITEMS)
+
+    # checked in the same session, before any rollback: nothing was written at all
+    assert invitation.status is status_before
+    db.session.refresh(invitation)
+    assert invitation.status is status_before
+    assert (_count(db, Response), _count(db, Answer)) == (0, 0)
+    assert (draft_for(invitation) is None) == (saved is None)  # a draft is kept to go on with
+
+
+def test_an_answer_the_database_refuses_leaves_the_link_open_and_stores_nothing(
+    app, db, make_invitation
+) -> None:
+    """A score outside the scale gets past the service but not the database: the unit of work
+    (as a request runs it) rolls the claim of the invitation back with it."""
+    invitation_id = make_invitation().invitation.id
+    save_answers(
+        db.session.get(Invitation, invitation_id),
+        {"overall_relationship": {"score": 11}, "overall_involved_enough": {"score": 4}},
+        resume_section=1,
+    )
+    db.session.commit()
+
+    with app.app_context(), pytest.raises(IntegrityError), unit_of_work():
+        submit_response(db.session.get(Invitation, invitation_id), ITEMS)
+
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation_id).status is InvitationStatus.STARTED
+    assert (_count(db, Response), _count(db, Answer)) == (0, 0)
+    assert db.session.get(PartialAnswers, invitation_id) is not None
+
+
+def test_closing_discards_only_that_rounds_drafts(db, make_round, make_invitation) -> None:
+    closing, staying = make_round(), make_round()
+    first = make_invitation(survey_round=closing).invitation
+    second = make_invitation(survey_round=closing).invitation
+    elsewhere = make_invitation(survey_round=staying).invitation
+    for invitation in (first, second, elsewhere):
+        save_answers(invitation, {"overall_relationship": {"score": 3}}, resume_section=1)
+
+    assert discard_drafts(closing) == 2
+
+    assert draft_for(first) is None and draft_for(second) is None
+    assert draft_for(elsewhere) is not None
