@@ -31,9 +31,20 @@ trap stop_pg EXIT
 as_pg "$PGBIN/initdb -D $PGDIR/data -A trust -U postgres" >/dev/null
 as_pg "$PGBIN/pg_ctl -D $PGDIR/data -o '-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200' -l $PGDIR/log -w start" >/dev/null
 
-# The browser tests need Debian's Chromium and axe-core (pinned in tests/browser/package.json).
-if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+# The browser tests need Debian's Chromium and axe-core (pinned in tests/browser/package.json);
+# the deployment tests (tests/deploy) run nginx and Redis as the docs ship them.
+missing=""
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$missing nginx"
+command -v redis-server >/dev/null || missing="$missing redis-server"
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    # the packages start their own services: the tests start theirs on free ports instead
+    for service in nginx redis-server; do service "$service" stop >/dev/null 2>&1 || true; done
+  else
+    echo "missing:$missing (install the Debian packages)" >&2; exit 1
+  fi
 fi
 if [ ! -d tests/browser/node_modules/axe-core ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --silent)

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 #: survey links (not the opt-out link, which also lives under /s/)
-_LINK = re.compile(r"(http://\S+/s/(?!opt-out/)[A-Za-z0-9_\-.]+)")
+_LINK = re.compile(r"(https?://\S+/s/(?!opt-out/)[A-Za-z0-9_\-.]+)")
 
 
 def csrf_token(html: str) -> str:
