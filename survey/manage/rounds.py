@@ -11,7 +11,12 @@ from survey.manage.common import View, round_or_404, sentence
 from survey.manage.forms import ConfirmForm, LocalQuestionForm, RoundForm
 from survey.services.errors import Assure360Error, InputError
 from survey.services.local_questions import add_local_question, round_local_questions
-from survey.services.monitoring import invitation_counts, pending_send, rounds_overview
+from survey.services.monitoring import (
+    delivery_counts,
+    invitation_counts,
+    pending_send,
+    rounds_overview,
+)
 from survey.services.rounds import create_round, move_round, questionnaire_for
 
 
@@ -45,6 +50,7 @@ def round_page(round_id: int) -> View:
         survey_round=survey_round,
         counts=invitation_counts(survey_round),
         pending=pending_send(survey_round),
+        emails=delivery_counts(survey_round),
         form=ConfirmForm(),
     )
 

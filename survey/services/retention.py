@@ -131,13 +131,14 @@ def rounds_due_for_purge(today: date) -> list[tuple[SurveyRound, int]]:
         .order_by(SurveyRound.id)
     )
     due = [r for r in rounds if today >= purge_date(r)]
-    counts = dict(
-        db.session.execute(
+    counts: dict[int, int] = {
+        round_id: count
+        for round_id, count in db.session.execute(
             select(Stakeholder.round_id, func.count())
             .where(Stakeholder.round_id.in_([r.id for r in due]))
             .group_by(Stakeholder.round_id)
-        ).tuples()
-    )
+        )
+    }
     return [(r, int(counts.get(r.id, 0))) for r in due]
 
 

@@ -40,6 +40,10 @@ def test_invitation_arrives_as_text_and_html_with_headers_and_working_links(
     assert message["To"] == "person0@example.org"
     assert message["From"] == "Survey team <survey@example.nhs.uk>"
     assert message["Reply-To"] == "help@example.nhs.uk"
+    # the sender's own domain, so receiving servers and threading see a real origin
+    assert re.fullmatch(r"<[^@<>\s]+@example\.nhs\.uk>", message["Message-ID"]), message[
+        "Message-ID"
+    ]
     assert message.get_content_type() == "multipart/alternative"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe = re.fullmatch(r"<(https?://\S+)>", message["List-Unsubscribe"])

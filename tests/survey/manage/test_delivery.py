@@ -6,11 +6,12 @@ Over survey.services.reminders and survey.services.monitoring.
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from survey.models import AuditEvent, OutboxMessage, Stakeholder, SurveyRound
 from survey.models.types import utcnow
@@ -152,3 +153,36 @@ def test_a_bounce_list_marks_stakeholders_undeliverable(
     assert _web_actions(db)[-1] == "mail.bounces"
     monitor = client.get(f"/manage/rounds/{survey_round.id}/monitor").get_data(as_text=True)
     assert 'id="state-undeliverable">1<' in monitor
+
+
+def test_with_no_mail_worker_the_pages_say_what_is_queued_not_sent(
+    client: Any, db: Any, manager: Any, make_round: Any, make_organisation: Any, app: Any
+) -> None:
+    from survey.mail.worker import beat
+    from survey.models import WorkerHeartbeat
+    from tests.survey.mail.helpers import queue_invitations
+
+    survey_round = make_round(status="open")
+    queue_invitations(db, survey_round, [make_organisation().id], 5)
+    db.session.commit()
+
+    def page() -> str:
+        html = client.get(f"/manage/rounds/{survey_round.id}/monitor").get_data(as_text=True)
+        return re.sub(r"\s+", " ", html)
+
+    html = page()
+    assert 'id="mail-worker-warning"' in html
+    assert "5 emails queued, not sent: no mail worker has run yet" in html
+    assert 'id="delivery-queued">5<' in html and 'id="delivery-sent">0<' in html
+
+    round_page = client.get(f"/manage/rounds/{survey_round.id}").get_data(as_text=True)
+    assert "5 queued for the mail worker, 0 sent" in round_page
+    assert "5 issued and not yet answered" in round_page
+
+    beat("mail@test:1")  # a worker is running: it will send them, no warning
+    assert 'id="mail-worker-warning"' not in page()
+
+    db.session.execute(update(WorkerHeartbeat).values(last_seen_at=utcnow() - timedelta(minutes=6)))
+    db.session.commit()
+    html = page()
+    assert "5 emails queued, not sent: no mail worker has run since" in html
