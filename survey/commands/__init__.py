@@ -12,6 +12,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from survey.commands.backup import backup_command
 from survey.commands.demo import demo_command, retention_command
 from survey.commands.export import export_group
 from survey.commands.mail import mail_group, reminders_group
@@ -36,6 +37,7 @@ COMMANDS: tuple[click.Command, ...] = (
     reports_command,
     demo_command,
     retention_command,
+    backup_command,
 )
 
 

@@ -3,6 +3,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -13,6 +14,10 @@ config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
+
+#: the PostgreSQL advisory lock every ``db upgrade`` takes first (any fixed 64-bit number; this
+#: one spells "A360MIGR" in ASCII), so concurrent upgrades from several hosts run one at a time
+MIGRATION_LOCK_KEY = 0x413336304D494752
 
 
 def get_engine():
@@ -100,6 +105,7 @@ def run_migrations_online():
 
         try:
             with context.begin_transaction():
+                _wait_for_other_upgrades(connection)
                 context.run_migrations()
         finally:
             if sqlite:
@@ -108,6 +114,21 @@ def run_migrations_online():
                 raw.execute("PRAGMA foreign_keys=ON")
         if sqlite and broken:
             raise RuntimeError(f"the migration left broken foreign keys: {broken[:10]}")
+
+
+def _wait_for_other_upgrades(connection):
+    """Serialise concurrent upgrades on PostgreSQL (several deploy hosts running ``db upgrade``).
+
+    Called first in the migration transaction, before Alembic reads the current revision: a
+    second upgrade waits here until the first has committed, then reads the new revision and
+    finds nothing left to do. The lock is transaction-level, so the commit or rollback releases
+    it (and a crashed upgrade cannot leave it held); this needs the whole upgrade in one
+    transaction, Alembic's default on PostgreSQL (no ``transaction_per_migration``). SQLite,
+    one file on one host, is upgraded from that host once per deploy.
+    """
+    if connection.dialect.name == "postgresql":
+        logger.info("Waiting for any other upgrade (advisory lock %d).", MIGRATION_LOCK_KEY)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
 
 if context.is_offline_mode():

@@ -27,6 +27,7 @@ COMMANDS = [
     ("round", "thresholds"),
     ("stakeholders", "erase"),
     ("retention",),
+    ("backup",),
     ("export", "results"),
     ("demo",),
 ]
