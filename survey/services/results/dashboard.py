@@ -48,14 +48,31 @@ def _response_count(survey_round: SurveyRound | None) -> int:
     )
 
 
+def _invitation_state(survey_round: SurveyRound | None) -> tuple[Any, ...]:
+    """The round's invitations by status: the invited counts (and so every rate and interval)
+    change when invitations are issued or withdrawn, with no new response."""
+    if survey_round is None:
+        return ()
+    counts = db.session.execute(
+        select(Invitation.status, func.count())
+        .where(Invitation.round_id == survey_round.id)
+        .group_by(Invitation.status)
+        .order_by(Invitation.status)
+    ).all()
+    return (survey_round.identities_purged_at, *((str(s), int(n)) for s, n in counts))
+
+
 def _round_key(survey_round: SurveyRound) -> tuple[Any, ...]:
-    """What the round's results depend on: the round, its responses and last year's."""
+    """What the round's results depend on: the round, its responses, its invitations and last
+    year's."""
     previous = previous_round(survey_round)
     return (
         survey_round.id,
         _response_count(survey_round),
+        _invitation_state(survey_round),
         previous.id if previous else None,
         _response_count(previous),
+        _invitation_state(previous),
         survey_round.suppression_threshold,
         survey_round.comment_threshold,
     )

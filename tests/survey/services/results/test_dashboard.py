@@ -1,0 +1,247 @@
+"""What an organisation's dashboard holds, built from stored answers without a request.
+
+Covers :mod:`survey.services.results.dashboard`: the domain rows, response rates and heatmap
+against a hand count, small groups hidden (and the group that would give them away), local
+questions, comments only at the comment threshold, an organisation with nothing to show, the
+round's remembered table (fresh when responses, thresholds or invitations change) and which
+rounds an organisation's dashboard offers.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from analysis import ALL_STAKEHOLDERS
+from survey.models import Invitation, LocalQuestion
+from survey.services.audit import COMMAND_LINE
+from survey.services.invitations import revoke
+from survey.services.responses import save_answers, submit_response
+from survey.services.results.dashboard import (
+    default_round,
+    domain_labels,
+    organisation_dashboard,
+    round_table,
+    rounds_of_organisation,
+    rounds_with_data,
+)
+from survey.services.retention import change_thresholds
+
+ITEM = "overall_relationship"
+
+
+def _respond(
+    db: Any,
+    make_invitation: Any,
+    survey_round: Any,
+    organisation: Any,
+    answers: dict[str, dict],
+    group: str = "gp_practice",
+) -> None:
+    issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
+    invitation = db.session.get(Invitation, issued.invitation.id)
+    save_answers(invitation, answers, resume_section=1)
+    submit_response(invitation, list(answers))
+    db.session.commit()
+
+
+def _item(table: Any, code: str, group: str = ALL_STAKEHOLDERS) -> dict[str, Any]:
+    [row] = table.filter(organisation=code, group=group, unit=ITEM).rows()
+    return row
+
+
+def test_the_dashboard_is_a_hand_count_and_hides_small_groups(
+    db: Any, make_round: Any, make_organisation: Any, make_invitation: Any
+) -> None:
+    survey_round = make_round(suppression_threshold=5, comment_threshold=10)
+    alpha = make_organisation(code="01A", name="NHS Alpha ICB")
+    db.session.add(
+        LocalQuestion(
+            round_id=survey_round.id,
+            organisation_id=alpha.id,
+            item_id="local_1",
+            text="Is the new hub working?",
+            scale="agreement",
+        )
+    )
+    db.session.commit()
+    gp_scores = (5, 5, 4, 2, 1)
+    for score in gp_scores:
+        _respond(
+            db,
+            make_invitation,
+            survey_round,
+            alpha,
+            {ITEM: {"score": score}, "local_1": {"score": 6 - score}},
+        )
+    _respond(db, make_invitation, survey_round, alpha, {ITEM: {"dont_know": True}})
+    # one local authority: fewer than 5, hidden; the GP practices with it (by subtraction)
+    _respond(db, make_invitation, survey_round, alpha, {ITEM: {"score": 3}}, "local_authority")
+    for _ in range(2):
+        make_invitation(survey_round=survey_round, organisation=alpha)  # invited, silent
+
+    board = organisation_dashboard(alpha, survey_round)
+
+    assert board.has_data and board.threshold == 5
+    assert board.provenance.round_title == survey_round.title
+    assert board.provenance.questionnaire_id == "ccg-360"
+    assert list(board.domain_labels)[:2] == ["overall", "clinical_quality"]
+    assert board.domain_labels == domain_labels(survey_round)
+    assert board.domain_labels["clinical_quality"] == "1. Clinically led, high-quality services"
+    overall = board.domain_rows[0]
+    scores = [*gp_scores, 3]  # don't know has no view: out of the base
+    assert overall["unit"] == "overall" and overall["n"] == 6
+    assert math.isclose(overall["positive"], sum(s >= 4 for s in scores) / 6)
+    title, items = board.item_sections[0]
+    assert title == "Overall relationship" and items[0]["unit"] == ITEM
+    assert {row["domain"] for row in items} == {"overall"}
+    # response rates: everyone 7 of 9; both groups hidden, with no number
+    everyone, *groups = board.group_rates
+    assert (everyone.name, everyone.invited, everyone.responses) == (ALL_STAKEHOLDERS, 9, 7)
+    assert math.isclose(everyone.rate, 7 / 9) and not everyone.suppressed
+    assert [(g.name, g.suppressed) for g in groups] == [
+        ("GP member practices", True),
+        ("Local authority", True),
+    ]
+    assert all(math.isnan(g.invited) and math.isnan(g.rate) for g in groups)
+    # the heatmap: only groups that answered, every cell of theirs hidden on the overall unit
+    assert board.heatmap_groups == ["GP member practices", "Local authority"]
+    for rows in board.heatmap_rows:
+        assert rows[0]["unit"] == "overall" and rows[0]["suppressed"]
+        assert math.isnan(rows[0]["positive"]) and math.isnan(rows[0]["n"])
+    assert board.domain_svg.startswith("<svg") and board.heatmap_svg.startswith("<svg")
+    # the local question: the five who answered it, 2 of them agree (scores 4 and 5)
+    [local] = board.local
+    assert (local.text, local.n) == ("Is the new hub working?", 5)
+    assert math.isclose(local.positive, sum(6 - s >= 4 for s in gp_scores) / 5)
+
+
+def test_comments_are_shown_from_the_comment_threshold_and_only_the_organisations(
+    db: Any, make_round: Any, make_organisation: Any, make_invitation: Any
+) -> None:
+    survey_round = make_round(suppression_threshold=3, comment_threshold=4)
+    alpha, beta = make_organisation(code="01A"), make_organisation(code="02B")
+    silent = make_organisation(code="03C")
+    make_invitation(survey_round=survey_round, organisation=silent)
+    for text in ("  Listens well.  ", "Quick to reply", "Clear plans", "Good meetings"):
+        _respond(
+            db,
+            make_invitation,
+            survey_round,
+            alpha,
+            {ITEM: {"score": 4}, "comment_does_well": {"text": text}},
+        )
+    for _ in range(3):  # one short of the comment threshold
+        _respond(
+            db,
+            make_invitation,
+            survey_round,
+            beta,
+            {ITEM: {"score": 2}, "comment_could_improve": {"text": "Beta's secret"}},
+        )
+
+    shown = organisation_dashboard(alpha, survey_round)
+    withheld = organisation_dashboard(beta, survey_round)
+    nobody = organisation_dashboard(silent, survey_round)
+
+    assert not shown.comments_hidden
+    blocks = {block.question: block.comments for block in shown.comments}
+    assert len(blocks) == 3  # every open question, answered or not
+    [does_well] = [c for q, c in blocks.items() if q.startswith("What does the commissioner")]
+    assert sorted(does_well) == ["Clear plans", "Good meetings", "Listens well.", "Quick to reply"]
+    assert sum(len(c) for c in blocks.values()) == 4  # nothing of Beta's
+    assert withheld.comments == [] and withheld.comments_hidden
+    assert nobody.comments == [] and not nobody.comments_hidden  # nothing withheld
+    # beta's numbers are published (3 is the suppression threshold), its words are not
+    assert withheld.domain_rows[0]["n"] == 3
+
+
+def test_an_organisation_with_nothing_to_show(
+    db: Any, make_round: Any, make_organisation: Any, make_invitation: Any
+) -> None:
+    survey_round = make_round(suppression_threshold=3, comment_threshold=3)
+    answered, invited = make_organisation(code="01A"), make_organisation(code="02B")
+    never_asked = make_organisation(code="03C")
+    for score in (5, 4, 3):
+        _respond(db, make_invitation, survey_round, answered, {ITEM: {"score": score}})
+    make_invitation(survey_round=survey_round, organisation=invited)
+
+    quiet = organisation_dashboard(invited, survey_round)
+    assert not quiet.has_data and quiet.domain_svg == quiet.heatmap_svg == ""
+    assert quiet.heatmap_groups == [] and quiet.local == [] and quiet.comments == []
+    assert quiet.domain_rows[0]["n"] == 0 and math.isnan(quiet.domain_rows[0]["positive"])
+
+    absent = organisation_dashboard(never_asked, survey_round)
+    assert not absent.has_data and absent.domain_rows == [] and absent.group_rates == []
+
+
+def test_the_remembered_table_is_fresh_after_a_response_or_a_threshold_change(
+    db: Any, make_round: Any, make_organisation: Any, make_invitation: Any
+) -> None:
+    survey_round = make_round(suppression_threshold=3, comment_threshold=3)
+    alpha = make_organisation(code="01A")
+    for score in (5, 4, 2):
+        _respond(db, make_invitation, survey_round, alpha, {ITEM: {"score": score}})
+
+    first = round_table(survey_round)
+    assert round_table(survey_round) is first  # remembered
+    assert _item(first, "01A")["n"] == 3
+
+    _respond(db, make_invitation, survey_round, alpha, {ITEM: {"score": 1}})
+    second = round_table(survey_round)
+    assert _item(second, "01A")["n"] == 4
+    assert math.isclose(_item(second, "01A")["positive"], 2 / 4)
+
+    change_thresholds(COMMAND_LINE, survey_round, suppression=5, comment=5)
+    db.session.commit()
+    raised = _item(round_table(survey_round), "01A")
+    assert raised["suppressed"] and math.isnan(raised["n"])  # 4 is now under the threshold
+
+
+@pytest.mark.parametrize("change", ["invite", "revoke"])
+def test_the_remembered_table_is_fresh_after_the_invitations_change(
+    db: Any, make_round: Any, make_organisation: Any, make_invitation: Any, change: str
+) -> None:
+    survey_round = make_round(suppression_threshold=3, comment_threshold=3)
+    alpha = make_organisation(code="01A")
+    for score in (5, 4, 2):
+        _respond(db, make_invitation, survey_round, alpha, {ITEM: {"score": score}})
+    pending = make_invitation(survey_round=survey_round, organisation=alpha)
+    assert _item(round_table(survey_round), "01A")["n_invited"] == 4
+
+    if change == "invite":
+        make_invitation(survey_round=survey_round, organisation=alpha)
+        expected = 5
+    else:
+        revoke(COMMAND_LINE, db.session.get(Invitation, pending.invitation.id))
+        db.session.commit()
+        expected = 3
+
+    # Fails today: dashboard._round_key remembers the table by response counts and
+    # thresholds only, so the invited count and response rate stay as they were.
+    row = _item(round_table(survey_round), "01A")
+    assert row["n_invited"] == expected
+    assert math.isclose(row["response_rate"], 3 / expected)
+
+
+def test_which_rounds_an_organisations_dashboard_offers(
+    db: Any, make_round: Any, make_organisation: Any, make_invitation: Any
+) -> None:
+    older = make_round(year=2038, suppression_threshold=3, comment_threshold=3)
+    asked_only = make_round(year=2039)
+    direct = make_round(year=2040, questionnaire="direct-commissioning-360")
+    alpha = make_organisation(code="01A")  # an ICB
+    beta, gamma = make_organisation(code="02B"), make_organisation(code="03C")
+    _respond(db, make_invitation, older, alpha, {ITEM: {"score": 4}})
+    make_invitation(survey_round=asked_only, organisation=alpha)
+    _respond(db, make_invitation, direct, alpha, {ITEM: {"score": 4}}, "primary_care_contractor")
+    make_invitation(survey_round=asked_only, organisation=beta)
+
+    assert rounds_with_data(alpha) == [direct, older]
+    assert rounds_of_organisation(alpha) == [direct, asked_only, older]
+    # the latest with answers from a questionnaire about its kind of organisation
+    assert default_round(alpha) == older
+    assert rounds_with_data(beta) == [] and default_round(beta) == asked_only
+    assert rounds_of_organisation(gamma) == [] and default_round(gamma) is None
