@@ -105,3 +105,21 @@ def test_only_the_door_and_the_mail_worker_commit() -> None:
             ):
                 committing.add(name)
     assert committing == COMMITTERS
+
+
+def test_every_services_module_has_a_test_file_of_its_own_name() -> None:
+    services = ROOT / "survey" / "services"
+    missing = [
+        str(module.relative_to(ROOT))
+        for module in sorted(services.rglob("*.py"))
+        if module.name != "__init__.py"
+        and not (
+            ROOT
+            / "tests"
+            / "survey"
+            / "services"
+            / module.parent.relative_to(services)
+            / f"test_{module.name}"
+        ).exists()
+    ]
+    assert missing == []
