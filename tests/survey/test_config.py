@@ -70,7 +70,7 @@ def test_default_database_is_sqlite_in_the_instance_folder(clean_env: pytest.Mon
             "five",
             "SUPPRESSION_THRESHOLD must be a whole number, got 'five'",
         ),
-        ("SUPPRESSION_THRESHOLD", "0", "SUPPRESSION_THRESHOLD must be at least 1"),
+        ("SUPPRESSION_THRESHOLD", "2", "SUPPRESSION_THRESHOLD must be at least 3"),
         (
             "COMMENT_THRESHOLD",
             "3",
