@@ -2,8 +2,7 @@
 and the figures of the survey team's pages.
 
 Participation counts come from invitation statuses (never from responses, which hold no link
-back to anyone). "Invited" means a link was sent: issued, started or completed; "responded"
-means completed.
+back to anyone): "invited" is issued, started or completed; "responded" is completed.
 """
 
 from __future__ import annotations
