@@ -291,11 +291,15 @@ class _Delivery:
                     return
 
     def finish(self) -> None:
-        if self.unrecorded:
-            begin_write()
-            self.store_unrecorded()
-            db.session.commit()
-        self.backend.close()
+        # The mail connection is closed even when the database is gone (an outage): the
+        # worker carries on, and would otherwise leave one open connection per outage.
+        try:
+            if self.unrecorded:
+                begin_write()
+                self.store_unrecorded()
+                db.session.commit()
+        finally:
+            self.backend.close()
 
 
 def deliver_due(
