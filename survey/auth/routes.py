@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from urllib.parse import urlsplit
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.auth import bp
 from survey.auth.forms import LoginForm, SetPasswordForm
-from survey.extensions import db, limiter, login_manager
+from survey.extensions import limiter, login_manager
 from survey.models import User
 from survey.services.accounts import (
     authenticate,
     set_password,
     sign_out,
+    user_for_session,
     user_for_set_password,
 )
 
@@ -23,9 +36,8 @@ View = str | WerkzeugResponse | tuple[str, int]
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+def _load_user(session_id: str) -> User | None:
+    return user_for_session(session_id)
 
 
 def _safe_next(target: str | None) -> str:
@@ -40,8 +52,25 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
+def _account_key() -> str:
+    """The account a sign-in attempt names, whether or not it exists (so a 429 says nothing
+    about which addresses have accounts), as a keyed hash: the counts never hold an address."""
+    email = (request.form.get("email") or "").strip().lower()
+    key = current_app.config["SECRET_KEY"].encode()
+    return "account:" + hmac.new(key, email.encode(), hashlib.sha256).hexdigest()
+
+
+def _failed(response: WerkzeugResponse) -> bool:
+    return response.status_code == 400
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 100 per hour", methods=["POST"])
+# Per account as well: guesses spread over many addresses still meet a limit. Only failures
+# count, so the account's owner signing in does not use up their own allowance.
+@limiter.limit(
+    "5 per minute; 20 per hour", key_func=_account_key, methods=["POST"], deduct_when=_failed
+)
 def login() -> View:
     """Sign in with email and password."""
     if current_user.is_authenticated:

@@ -11,7 +11,12 @@ from survey.manage.common import View, sentence
 from survey.manage.forms import AccountForm, ConfirmForm
 from survey.models import User
 from survey.services import audit
-from survey.services.accounts import all_accounts, create_user, switch_access
+from survey.services.accounts import (
+    all_accounts,
+    create_user,
+    sign_out_everywhere,
+    switch_access,
+)
 from survey.services.errors import InputError
 
 
@@ -52,6 +57,17 @@ def user_access(user_id: int) -> View:
         flash(sentence(error) + ".")
     else:
         flash(f"{user.email} can {'now' if user.active else 'no longer'} sign in.")
+    return redirect(url_for("manage.users"))
+
+
+@bp.post("/users/<int:user_id>/sign-out")
+def user_sign_out(user_id: int) -> View:
+    """End every session of an account at once (a lost laptop, a shared screen)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    user = db.get_or_404(User, user_id)
+    sign_out_everywhere(acting_user(), user)
+    flash(f"Every session of {user.email} has ended: they must sign in again.")
     return redirect(url_for("manage.users"))
 
 

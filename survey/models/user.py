@@ -46,6 +46,10 @@ class User(UserMixin, Model):
     #: a hash from a maintained password library; NULL until the person sets a password
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    #: part of every signed-in session's id: raising it ends all of the account's sessions at
+    #: once, server-side, even a copy of the cookie taken earlier (sign-out, password change,
+    #: switch-off, a manager's "sign out everywhere")
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship()
@@ -53,6 +57,9 @@ class User(UserMixin, Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: a disabled account cannot sign in
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login stores this in the session cookie
+        return f"{self.id}:{self.session_epoch}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"

@@ -115,7 +115,7 @@ def set_password(user: User, password: str) -> None:
     if len(password) < MIN_LENGTH:
         raise InputError(f"the password must be at least {MIN_LENGTH} characters")
     user.password_hash = hash_password(password)
-    db.session.flush()
+    _end_sessions(user)
     audit.record(audit.Actor.web(user), "user.set_password", target=f"user:{user.id}")
 
 
@@ -140,9 +140,37 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def _end_sessions(user: User) -> None:
+    # Every session names the epoch it was opened in (User.get_id); a new epoch ends them all.
+    user.session_epoch += 1
+    db.session.flush()
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The active account a signed-in session belongs to, or None once that session has ended.
+
+    ``session_id`` is what :meth:`User.get_id` stored at sign-in ("<id>:<epoch>"); an id from an
+    older epoch, or of any other shape, is a session that has ended.
+    """
+    account, _, epoch = session_id.partition(":")
+    if not (account.isdigit() and epoch.isdigit()):
+        return None
+    user = db.session.get(User, int(account))
+    if user is None or not user.active or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
 def sign_out(user: User) -> None:
-    """Record that ``user`` signed out."""
+    """Sign ``user`` out: every session of the account ends, here and on other devices."""
+    _end_sessions(user)
     audit.record(audit.Actor.web(user), "logout", target=f"user:{user.id}")
+
+
+def sign_out_everywhere(actor: audit.Actor, user: User) -> None:
+    """A manager ends every session of ``user`` (a lost laptop, a leaving colleague)."""
+    _end_sessions(user)
+    audit.record(actor, "user.sign_out_everywhere", target=f"user:{user.id}")
 
 
 def switch_access(actor: audit.Actor, user: User) -> User:
@@ -151,7 +179,7 @@ def switch_access(actor: audit.Actor, user: User) -> User:
     if user.id == actor.user_id:
         raise InputError("you cannot switch off your own account")
     user.active = not user.active
-    db.session.flush()
+    _end_sessions(user)
     audit.record(actor, "user.access", target=f"user:{user.id}", active=user.active)
     return user
 

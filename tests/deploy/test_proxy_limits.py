@@ -30,18 +30,26 @@ def survey_link(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> str:
     return link.removeprefix(stack.url)
 
 
-def _wrong_password(stack: Stack, source: str, forwarded_for: str | None = None) -> int:
+def _wrong_password(
+    stack: Stack, source: str, forwarded_for: str | None = None, email: str = "mo@example.nhs.uk"
+) -> int:
     visitor = stack.visitor(source)
     spoof = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     page = visitor.get("/auth/login", **spoof)
-    form = {"csrf_token": page.csrf_token(), "email": "mo@example.nhs.uk", "password": "guess"}
+    form = {"csrf_token": page.csrf_token(), "email": email, "password": "guess"}
     return visitor.post("/auth/login", form, **spoof).status
 
 
 def test_sign_in_limits_count_the_real_client_in_redis_whatever_it_claims(stack: Stack) -> None:
-    # each attempt claims another address and opens a new connection (so both workers serve)
+    # each attempt claims another address and opens a new connection (so both workers serve);
+    # each names another account, so only the limit per address is met
     statuses = [
-        _wrong_password(stack, "127.0.0.2", forwarded_for=f"203.0.113.{attempt}")
+        _wrong_password(
+            stack,
+            "127.0.0.2",
+            forwarded_for=f"203.0.113.{attempt}",
+            email=f"mo{attempt}@example.nhs.uk",
+        )
         for attempt in range(SIGN_INS_PER_MINUTE + 2)
     ]
     assert statuses[:SIGN_INS_PER_MINUTE] == [400] * SIGN_INS_PER_MINUTE, statuses
@@ -51,6 +59,9 @@ def test_sign_in_limits_count_the_real_client_in_redis_whatever_it_claims(stack:
     counted = {key.decode() for key in redis.Redis(port=stack.redis_port).scan_iter("*auth.login*")}
     assert any("127.0.0.2" in key for key in counted), counted
     assert not any("203.0.113" in key for key in counted), counted
+    # the counts per account are keyed by a hash: Redis never holds an address
+    assert any("account:" in key for key in counted), counted
+    assert not any("example.nhs.uk" in key for key in counted), counted
 
 
 def test_a_dead_link_scanner_is_throttled_but_a_valid_link_from_its_address_is_not(

@@ -103,6 +103,7 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("POST", "manage.local_questions"): Route("/manage/rounds/{round}/local-questions", MANAGERS),
     ("POST", "manage.users"): Route("/manage/users", MANAGERS),
     ("POST", "manage.user_access"): Route("/manage/users/{user}/access", MANAGERS),
+    ("POST", "manage.user_sign_out"): Route("/manage/users/{user}/sign-out", MANAGERS),
     ("GET", "manage.responses_csv"): Route("/manage/rounds/{round}/responses.csv", MANAGERS),
     ("GET", "manage.organisations"): Route("/manage/organisations", MANAGERS),
     ("POST", "manage.organisations"): Route("/manage/organisations", MANAGERS),
