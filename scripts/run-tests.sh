@@ -49,6 +49,10 @@ fi
 if [ ! -d tests/browser/node_modules/axe-core ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --silent)
 fi
+# the OpenID Connect sign-in tests run a real provider (oidc-provider, pinned in tests/oidc)
+if [ ! -d tests/oidc/node_modules/oidc-provider ]; then
+  (cd tests/oidc && npm ci --no-audit --no-fund --silent)
+fi
 
 echo "== tests on SQLite"
 $BIN/pytest -n 2 "$@"

@@ -105,6 +105,12 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": _env_int("SESSION_MINUTES", 480) * 60,
+        # OpenID Connect sign-in (NHSmail through Microsoft Entra ID, or any provider): off
+        # unless OIDC_ISSUER is set; OIDC_NAME is what the sign-in button calls it
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", ""),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_NAME": os.environ.get("OIDC_NAME", "NHSmail"),
         "SUPPRESSION_THRESHOLD": _env_int("SUPPRESSION_THRESHOLD", 5),
         "COMMENT_THRESHOLD": _env_int("COMMENT_THRESHOLD", 10),
     }
@@ -133,6 +139,13 @@ def validate(settings: Mapping[str, Any]) -> None:
         )
     if int(settings.get("TRUSTED_PROXIES") or 0) < 0:
         raise ConfigError(f"TRUSTED_PROXIES must be 0 or more, got {settings['TRUSTED_PROXIES']!r}")
+    if settings.get("OIDC_ISSUER") and not (
+        settings.get("OIDC_CLIENT_ID") and settings.get("OIDC_CLIENT_SECRET")
+    ):
+        raise ConfigError(
+            "OIDC_ISSUER is set, so OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set too "
+            "(the application's registration at the identity provider)"
+        )
     for name in ("SUPPRESSION_THRESHOLD", "COMMENT_THRESHOLD"):
         if int(settings[name]) < MIN_THRESHOLD:
             raise ConfigError(

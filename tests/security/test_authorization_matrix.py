@@ -83,6 +83,9 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("POST", "auth.set_password_page"): Route(
         "/auth/set-password/not-a-token", {actor: "404" for actor in ACTORS}
     ),
+    # no identity provider is configured here: tests/survey/auth/test_oidc.py has one
+    ("GET", "auth.oidc_login"): Route("/auth/oidc/login", {actor: "404" for actor in ACTORS}),
+    ("GET", "auth.oidc_callback"): Route("/auth/oidc/callback", {actor: "404" for actor in ACTORS}),
     ("GET", "respond.start"): Route("/s/{token}", EVERYONE),
     ("GET", "respond.section"): Route("/s/{token}/1", EVERYONE),
     ("POST", "respond.section"): Route("/s/{token}/1", EVERYONE),

@@ -76,6 +76,11 @@ def test_default_database_is_sqlite_in_the_instance_folder(clean_env: pytest.Mon
             "3",
             "COMMENT_THRESHOLD (3) must not be below SUPPRESSION_THRESHOLD (5)",
         ),
+        (
+            "OIDC_ISSUER",
+            "https://login.microsoftonline.com/x/v2.0",
+            "OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set too",
+        ),
     ],
 )
 def test_bad_settings_are_named(

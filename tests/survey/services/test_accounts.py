@@ -270,3 +270,19 @@ def test_all_accounts_lists_managers_first_then_by_email(db, make_user, make_org
         "b.commissioner@example.org",
         "c.viewer@example.org",
     ]
+
+
+def test_a_session_id_names_the_account_and_its_epoch_and_ends_with_it(db, make_user) -> None:
+    from survey.services.accounts import sign_out_everywhere, user_for_session
+
+    user = make_user()
+    session_id = user.get_id()
+    assert user_for_session(session_id) is user
+    for stale in (str(user.id), f"{user.id}:x", "", f"{user.id}:{user.session_epoch + 1}"):
+        assert user_for_session(stale) is None
+    sign_out_everywhere(COMMAND_LINE, user)
+    assert user_for_session(session_id) is None and user_for_session(user.get_id()) is user
+    assert _entries(db, "user.sign_out_everywhere")[0].target == f"user:{user.id}"
+    sign_out(user)
+    set_password(user, "a long enough password")
+    assert user.session_epoch == 3
