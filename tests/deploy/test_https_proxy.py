@@ -145,6 +145,8 @@ def _every_manager_form(page: Page, stack: Stack, folder: Path) -> int:
     _ok(page, "kit@example.nhs.uk")
     _submit(page, "Switch off kit@example.nhs.uk")
     _ok(page, "kit@example.nhs.uk")
+    _submit(page, "Sign out everywhere kit@example.nhs.uk")
+    _ok(page, "Every session of kit@example.nhs.uk has ended")
     return round_id
 
 

@@ -113,6 +113,16 @@ def test_an_account_created_beforehand_signs_in_with_its_verified_email(
     assert home.status_code == 200 and "Sign out" in home.text
     [event] = [e for e in _audited(db) if e.action == "login"]
     assert event.user_id == user.id and event.detail["method"] == "oidc"
+    # signing out ends the session server-side, as for a password sign-in
+    copy = requests.Session()
+    copy.cookies.update(browser.cookies)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', home.text)
+    assert token
+    out = browser.post(
+        f"{sso.server.url}/auth/logout", data={"csrf_token": token.group(1)}, allow_redirects=False
+    )
+    assert out.status_code == 302
+    assert copy.get(f"{sso.server.url}/", allow_redirects=False).status_code == 302
 
 
 def test_an_unverified_email_is_refused(sso: SingleSignOn, db: Any, make_user: Any) -> None:

@@ -17,6 +17,7 @@ ROUTES = [
     ("GET", "/manage/users"),
     ("POST", "/manage/users"),
     ("POST", "/manage/users/1/access"),
+    ("POST", "/manage/users/1/sign-out"),
     ("GET", "/manage/rounds/{r}/responses.csv"),
     ("GET", "/manage/rounds/new"),
     ("POST", "/manage/rounds/new"),
