@@ -111,6 +111,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),
         "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
         "OIDC_NAME": os.environ.get("OIDC_NAME", "NHSmail"),
+        # managers must use TOTP two-factor for a password sign-in (the demo turns it off)
+        "TWO_FACTOR_FOR_MANAGERS": _env_bool("TWO_FACTOR_FOR_MANAGERS", True),
         "SUPPRESSION_THRESHOLD": _env_int("SUPPRESSION_THRESHOLD", 5),
         "COMMENT_THRESHOLD": _env_int("COMMENT_THRESHOLD", 10),
     }
@@ -174,6 +176,9 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         # The demo and debug servers speak plain http://127.0.0.1: a Secure cookie would never
         # come back.
         settings["SESSION_COOKIE_SECURE"] = settings["REMEMBER_COOKIE_SECURE"] = False
+    if settings.get("DEMO") and "TWO_FACTOR_FOR_MANAGERS" not in (overrides or {}):
+        # the demo's seeded managers sign in with a printed password, with no phone to hand
+        settings["TWO_FACTOR_FOR_MANAGERS"] = False
     if not settings.get("SECRET_KEY") and (settings.get("DEBUG") or settings.get("DEMO")):
         # A fixed, public key: sessions and links are forgeable with it, which only a local demo
         # or a debugging session can accept (and links survive restarts between seed and serve).

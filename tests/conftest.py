@@ -52,6 +52,8 @@ def _settings(database_url: str, tmp: Path) -> dict[str, object]:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "RATELIMIT_ENABLED": False,
+        # on in production; tests/survey/auth/test_two_factor.py turns it on
+        "TWO_FACTOR_FOR_MANAGERS": False,
     }
 
 
@@ -67,6 +69,7 @@ _TEST_KEYS = (
     "SESSION_COOKIE_SECURE",
     "REMEMBER_COOKIE_SECURE",
     "RATELIMIT_ENABLED",
+    "TWO_FACTOR_FOR_MANAGERS",
 )
 
 

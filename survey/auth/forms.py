@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from survey.services.passwords import MIN_LENGTH
@@ -37,4 +37,12 @@ class SetPasswordForm(FlaskForm):
             InputRequired(message="Type the password again"),
             EqualTo("password", message="The two passwords do not match"),
         ],
+    )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app",
+        description="The 6 digits it shows now.",
+        validators=[InputRequired(message="Enter the 6-digit code from your app")],
     )

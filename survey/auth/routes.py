@@ -84,6 +84,11 @@ def login() -> View:
             # token cached for the old one.
             session.clear()
             g.pop("csrf_token", None)
+            if user.totp_secret:
+                # the password was right; the session is not signed in until the code is
+                session["two_factor"] = user.get_id()
+                session["two_factor_next"] = _safe_next(request.args.get("next"))
+                return redirect(url_for("auth.two_factor_page"))
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         failed = True

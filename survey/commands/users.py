@@ -6,7 +6,8 @@ import click
 
 from survey.commands.common import command, deliver_after_commit
 from survey.models import Role
-from survey.services.accounts import all_accounts, create_user
+from survey.services import two_factor
+from survey.services.accounts import account_by_email, all_accounts, create_user
 from survey.services.audit import COMMAND_LINE
 
 
@@ -50,3 +51,14 @@ def users_list() -> None:
         scope = user.organisation.code if user.organisation else (user.region or "everything")
         state = "active" if user.active else "disabled"
         click.echo(f"{user.email:<40} {user.role.value:<12} {scope:<24} {state}")
+
+
+@users_group.command("reset-two-factor")
+@click.option("--email", required=True)
+@command
+def users_reset_two_factor(email: str) -> None:
+    """Remove an account's second factor (a lost phone, or after SECRET_KEY was rotated: the
+    stored secrets were encrypted with a key derived from it). They enrol again."""
+    user = account_by_email(email)
+    two_factor.reset(COMMAND_LINE, user)
+    click.echo(f"two-factor sign-in for {user.email} is reset; their sessions have ended")

@@ -8,13 +8,16 @@ audited as the signed-in manager's.
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask.blueprints import BlueprintSetupState
+from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.access import roles_required
 from survey.extensions import begin_write
 from survey.models import Role
 from survey.services.monitoring import mail_worker_status
+from survey.services.two_factor import needs_enrolment
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -31,10 +34,20 @@ def _limit_uploads(state: BlueprintSetupState) -> None:
 
 @bp.before_request
 @roles_required(Role.MANAGER)
-def _managers_only() -> None:
-    """Every manage page, present and future, is for managers only; writers take the lock first."""
+def _managers_only() -> WerkzeugResponse | None:
+    """Every manage page, present and future, is for managers only; writers take the lock first.
+
+    A manager who signed in with a password and has no second factor enrols one first.
+    """
+    if (
+        current_app.config["TWO_FACTOR_FOR_MANAGERS"]
+        and session.get("signed_in_with") != "oidc"
+        and needs_enrolment(current_user)
+    ):
+        return redirect(url_for("auth.two_factor_setup"))
     if request.method == "POST":
         begin_write()
+    return None
 
 
 @bp.context_processor

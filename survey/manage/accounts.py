@@ -10,7 +10,7 @@ from survey.manage import bp
 from survey.manage.common import View, sentence
 from survey.manage.forms import AccountForm, ConfirmForm
 from survey.models import User
-from survey.services import audit
+from survey.services import audit, two_factor
 from survey.services.accounts import (
     all_accounts,
     create_user,
@@ -68,6 +68,21 @@ def user_sign_out(user_id: int) -> View:
     user = db.get_or_404(User, user_id)
     sign_out_everywhere(acting_user(), user)
     flash(f"Every session of {user.email} has ended: they must sign in again.")
+    return redirect(url_for("manage.users"))
+
+
+@bp.post("/users/<int:user_id>/two-factor-reset")
+def user_two_factor_reset(user_id: int) -> View:
+    """Remove an account's second factor (a lost phone): they enrol again at next sign-in."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    user = db.get_or_404(User, user_id)
+    try:
+        two_factor.reset(acting_user(), user)
+    except InputError as error:
+        flash(sentence(error) + ".")
+    else:
+        flash(f"Two-factor sign-in for {user.email} is reset: they set it up again next time.")
     return redirect(url_for("manage.users"))
 
 

@@ -50,6 +50,10 @@ class User(UserMixin, Model):
     #: once, server-side, even a copy of the cookie taken earlier (sign-out, password change,
     #: switch-off, a manager's "sign out everywhere")
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: the TOTP two-factor secret, encrypted (survey.services.two_factor); NULL: not enrolled
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    #: the last TOTP time step accepted: a code is never accepted twice
+    totp_last_step: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship()

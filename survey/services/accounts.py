@@ -184,6 +184,14 @@ def switch_access(actor: audit.Actor, user: User) -> User:
     return user
 
 
+def account_by_email(email: str) -> User:
+    """The account with this email (any case), or an InputError naming the address."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise InputError(f"there is no account for {email!r}")
+    return user
+
+
 def all_accounts() -> list[User]:
     """Every account, managers first (then assessors, commissioners, viewers), then by email."""
     rank = case({role: index for index, role in enumerate(Role)}, value=User.role)

@@ -297,6 +297,8 @@ def _write_env(root: Path, *, url: str, redis_port: int) -> None:
                 "MAIL_SENDER=NHS Example ICB survey <survey@example.nhs.uk>",
                 "TRUSTED_PROXIES=1",
                 f"RATELIMIT_STORAGE_URI=redis://127.0.0.1:{redis_port}",
+                # the browser run has no authenticator app (tests/survey/auth has two-factor)
+                "TWO_FACTOR_FOR_MANAGERS=0",
                 "",
             ]
         )

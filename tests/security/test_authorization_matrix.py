@@ -86,6 +86,10 @@ MATRIX: dict[tuple[str, str], Route] = {
     # no identity provider is configured here: tests/survey/auth/test_oidc.py has one
     ("GET", "auth.oidc_login"): Route("/auth/oidc/login", {actor: "404" for actor in ACTORS}),
     ("GET", "auth.oidc_callback"): Route("/auth/oidc/callback", {actor: "404" for actor in ACTORS}),
+    ("GET", "auth.two_factor_page"): Route("/auth/two-factor", EVERYONE),
+    ("POST", "auth.two_factor_page"): Route("/auth/two-factor", EVERYONE),
+    ("GET", "auth.two_factor_setup"): Route("/auth/two-factor/setup", SIGNED_IN),
+    ("POST", "auth.two_factor_setup"): Route("/auth/two-factor/setup", SIGNED_IN),
     ("GET", "respond.start"): Route("/s/{token}", EVERYONE),
     ("GET", "respond.section"): Route("/s/{token}/1", EVERYONE),
     ("POST", "respond.section"): Route("/s/{token}/1", EVERYONE),
@@ -107,6 +111,9 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("POST", "manage.users"): Route("/manage/users", MANAGERS),
     ("POST", "manage.user_access"): Route("/manage/users/{user}/access", MANAGERS),
     ("POST", "manage.user_sign_out"): Route("/manage/users/{user}/sign-out", MANAGERS),
+    ("POST", "manage.user_two_factor_reset"): Route(
+        "/manage/users/{user}/two-factor-reset", MANAGERS
+    ),
     ("GET", "manage.responses_csv"): Route("/manage/rounds/{round}/responses.csv", MANAGERS),
     ("GET", "manage.organisations"): Route("/manage/organisations", MANAGERS),
     ("POST", "manage.organisations"): Route("/manage/organisations", MANAGERS),

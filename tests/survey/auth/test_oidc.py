@@ -46,6 +46,7 @@ def sso(app: Any, db: Any, tmp_path: Path) -> Iterator[SingleSignOn]:
             "OIDC_CLIENT_ID": CLIENT_ID,
             "OIDC_CLIENT_SECRET": CLIENT_SECRET,
             "OIDC_NAME": "NHSmail",
+            "TWO_FACTOR_FOR_MANAGERS": True,  # as in production
         }
     )
     try:
@@ -123,6 +124,15 @@ def test_an_account_created_beforehand_signs_in_with_its_verified_email(
     )
     assert out.status_code == 302
     assert copy.get(f"{sso.server.url}/", allow_redirects=False).status_code == 302
+
+
+def test_a_manager_signed_in_by_the_provider_needs_no_code_of_ours(
+    sso: SingleSignOn, make_user: Any
+) -> None:
+    make_user(role="manager", email="lead@nhs.net")  # no TOTP enrolled
+    browser = requests.Session()
+    browser.get(_through_the_provider(sso, browser, "lead@nhs.net"), allow_redirects=False)
+    assert browser.get(f"{sso.server.url}/manage/", allow_redirects=False).status_code == 200
 
 
 def test_an_unverified_email_is_refused(sso: SingleSignOn, db: Any, make_user: Any) -> None:

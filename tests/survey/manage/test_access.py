@@ -18,6 +18,7 @@ ROUTES = [
     ("POST", "/manage/users"),
     ("POST", "/manage/users/1/access"),
     ("POST", "/manage/users/1/sign-out"),
+    ("POST", "/manage/users/1/two-factor-reset"),
     ("GET", "/manage/rounds/{r}/responses.csv"),
     ("GET", "/manage/rounds/new"),
     ("POST", "/manage/rounds/new"),

@@ -1,4 +1,4 @@
-"""auth: a session epoch per account, so sessions end server-side
+"""auth: a session epoch per account (sessions end server-side) and TOTP two-factor
 
 Revision ID: 7d41c9e2a6f0
 Revises: 5a9c2e7d1b03
@@ -20,8 +20,12 @@ def upgrade():
         batch.add_column(
             sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0")
         )
+        batch.add_column(sa.Column("totp_secret", sa.String(length=255), nullable=True))
+        batch.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table("user_account") as batch:
+        batch.drop_column("totp_last_step")
+        batch.drop_column("totp_secret")
         batch.drop_column("session_epoch")
