@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from survey.commands.common import command, deliver_after_commit, read_file, round_by_id
+from survey.commands.common import (
+    column_help,
+    command,
+    deliver_after_commit,
+    parse_columns,
+    read_file,
+    round_by_id,
+)
 from survey.services.audit import COMMAND_LINE
 from survey.services.errors import InputError
 from survey.services.invitations import issue_invitations
@@ -16,6 +23,17 @@ from survey.services.stakeholders import (
     StakeholderImportPlan,
     apply_stakeholder_import,
     plan_stakeholder_import,
+)
+from survey.services.tabular import STAKEHOLDER_LIST
+
+COLUMN_OPTION = click.option(
+    "--column",
+    "chosen",
+    multiple=True,
+    callback=parse_columns,
+    metavar="NAME=HEADER",
+    help="The file's header for a column its headers do not name (repeatable), "
+    "e.g. --column email='Contact address'.",
 )
 
 
@@ -33,6 +51,9 @@ def _show_plan(path: str, plan: StakeholderImportPlan) -> None:
         click.echo(f"  {group}: {count}")
     for problem in plan.problems:
         click.echo(f"  {problem}", err=True)
+    if plan.missing_columns:
+        click.echo(f"  columns and headers understood: {column_help(STAKEHOLDER_LIST)}", err=True)
+        click.echo("  or name the header with --column NAME=HEADER", err=True)
 
 
 @stakeholders_group.command("import")
@@ -40,13 +61,17 @@ def _show_plan(path: str, plan: StakeholderImportPlan) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--yes", is_flag=True, help="Load without asking after the preview.")
 @click.option("--dry-run", is_flag=True, help="Show the preview and problems only.")
+@COLUMN_OPTION
 @command
-def stakeholders_import(round_id: int, path: str, yes: bool, dry_run: bool) -> None:
+def stakeholders_import(
+    round_id: int, path: str, yes: bool, dry_run: bool, chosen: dict[str, str]
+) -> None:
     """Check a CSV/XLSX of stakeholders (columns email, name, group, assesses, and optionally
-    employer), preview it, then load it all or nothing. 'assesses' holds one or more
-    organisation codes separated by ';'."""
+    employer, under headers such as 'EMAIL address' or 'Organisation Code' too), preview it,
+    then load it all or nothing. 'assesses' holds one or more organisation codes separated by
+    ';'; a group is its id or the questionnaire's name for it."""
     survey_round = round_by_id(round_id)
-    plan = plan_stakeholder_import(survey_round, read_file(path), Path(path).name)
+    plan = plan_stakeholder_import(survey_round, read_file(path), Path(path).name, chosen)
     _show_plan(path, plan)
     if not plan.ok:
         raise InputError(f"{len(plan.problems)} problem(s) in {path}; nothing was loaded")
