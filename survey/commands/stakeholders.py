@@ -16,7 +16,7 @@ from survey.commands.common import (
 )
 from survey.services.audit import COMMAND_LINE
 from survey.services.errors import InputError
-from survey.services.invitations import issue_invitations
+from survey.services.invitations import issue_invitations, link_on_request
 from survey.services.organisations import organisation_by_code
 from survey.services.retention import erase_stakeholder
 from survey.services.stakeholders import (
@@ -120,3 +120,23 @@ def invitations_issue(round_id: int, codes: tuple[str, ...], queue_only: bool) -
     report = issue_invitations(COMMAND_LINE, survey_round, ids)
     click.echo(f"{report.invitations} invitation(s) in {report.emails} email(s) queued")
     deliver_after_commit(report.emails, queue_only=queue_only)
+
+
+@invitations_group.command("link")
+@click.argument("round_id", type=int)
+@click.option("--email", required=True, help="The stakeholder's email address.")
+@click.option("--organisation", "code", required=True, help="The assessed organisation's code.")
+@click.option("--reissue", is_flag=True, help="Make a new link; the old one stops working.")
+@command
+def invitations_link(round_id: int, email: str, code: str, reissue: bool) -> None:
+    """Print one stakeholder's survey link about one organisation (to test the round, or for a
+    stakeholder who lost their email), or with --reissue replace it. Audited: the link lets
+    whoever holds it answer as that stakeholder."""
+    link = link_on_request(
+        COMMAND_LINE,
+        round_by_id(round_id),
+        email,
+        organisation_by_code(code).id,
+        reissue=reissue,
+    )
+    click.echo(link)
