@@ -112,3 +112,17 @@ def test_a_manager_prints_and_reissues_one_stakeholders_link(
 
     unknown = runner.invoke(args=[*args[:4], "bob@example.org", *args[5:]])
     assert unknown.exit_code == 1 and "bob@example.org has no invitation" in unknown.output
+
+
+def test_make_demo_takes_a_port_and_its_links_follow_it() -> None:
+    root = Path(__file__).resolve().parents[3]
+    planned = subprocess.run(
+        ["make", "-n", "-C", str(root), "demo", "PORT=5050"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert planned.returncode == 0, planned.stderr
+    seed, serve = [line for line in planned.stdout.splitlines() if "bin/assure360" in line]
+    assert "PUBLIC_BASE_URL=http://127.0.0.1:5050" in seed and "demo --reset" in seed
+    assert "PUBLIC_BASE_URL=http://127.0.0.1:5050" in serve and "--port 5050" in serve
