@@ -15,10 +15,12 @@ install: $(BIN)/python
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 
-## Seed a fresh demo database and serve it on http://127.0.0.1:5000
+## Seed a fresh demo database and serve it on http://127.0.0.1:$(PORT) (make demo PORT=5050)
+PORT ?= 5000
+DEMO_ENV := ASSURE360_DEMO=1 PUBLIC_BASE_URL=http://127.0.0.1:$(PORT)
 demo: install
-	ASSURE360_DEMO=1 $(BIN)/assure360 demo --reset
-	ASSURE360_DEMO=1 $(BIN)/assure360 run --host 127.0.0.1 --port 5000
+	$(DEMO_ENV) $(BIN)/assure360 demo --reset
+	$(DEMO_ENV) $(BIN)/assure360 run --host 127.0.0.1 --port $(PORT)
 
 ## Every test, on SQLite and then on a throwaway PostgreSQL server
 test: install-dev

@@ -3,6 +3,7 @@ the path inside it and the problem."""
 
 from __future__ import annotations
 
+import copy
 import os
 import types
 import typing
@@ -167,6 +168,93 @@ def _problems_from(exc: ValidationError) -> list[tuple[str, str]]:
     return problems
 
 
+# -------------------------------------------------- every error, not the first
+#: stand-ins for required top-level values that failed, so references can still be checked
+_STAND_INS: dict[str, Any] = {
+    "id": "stand-in",
+    "version": 1,
+    "title": "stand-in",
+    "organisation_kind": "ccg",
+    "estimated_minutes": 1,
+    "introduction": "stand-in",
+}
+
+
+def _without_broken_parts(data: dict[str, Any], exc: ValidationError) -> dict[str, Any] | None:
+    """A copy of ``data`` leaving out what failed (an unknown key, the list element or scale
+    holding a bad value; a stand-in for a bad required top-level value), or None if nothing is
+    left to check.
+
+    Pydantic checks cross-references only once every field is valid, so without this a file
+    with a bad field and a bad reference would report the reference only after the field was
+    fixed.
+    """
+    repaired = copy.deepcopy(data)
+    drops: list[tuple[Any, Any]] = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if err["type"] == REFERENCE_ERROR or not loc:
+            continue
+        if err["type"] == "extra_forbidden":
+            parent = _at(repaired, loc[:-1])
+            drops.append((parent, loc[-1]))
+            continue
+        cut = max((i for i, part in enumerate(loc) if isinstance(part, int)), default=None)
+        if cut is None and loc[0] == "scales" and len(loc) > 1:
+            cut = 1
+        if cut is not None:
+            drops.append((_at(repaired, loc[:cut]), loc[cut]))
+        elif loc[0] in _STAND_INS:
+            repaired[loc[0]] = _STAND_INS[str(loc[0])]
+        elif not Questionnaire.model_fields[str(loc[0])].is_required():
+            drops.append((repaired, loc[0]))
+        else:
+            return None
+    for container, key in drops:  # marked first, so list indices stay put until removed
+        if isinstance(container, list) and isinstance(key, int) and key < len(container):
+            container[key] = _DROPPED
+        elif isinstance(container, dict) and key in container:
+            container[key] = _DROPPED
+    cleaned: dict[str, Any] = _remove_dropped(repaired)
+    return cleaned
+
+
+_DROPPED = object()
+
+
+def _remove_dropped(data: Any) -> Any:
+    if isinstance(data, list):
+        return [_remove_dropped(element) for element in data if element is not _DROPPED]
+    if isinstance(data, dict):
+        return {key: _remove_dropped(value) for key, value in data.items() if value is not _DROPPED}
+    return data
+
+
+def _at(data: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        data = data[part] if isinstance(data, (list, dict)) else None
+    return data
+
+
+def _reference_problems_beyond(
+    data: dict[str, Any], exc: ValidationError, context: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """The cross-reference problems of ``data`` with its broken parts left out."""
+    repaired = _without_broken_parts(data, exc)
+    if repaired is None:
+        return []
+    try:
+        Questionnaire.model_validate(repaired, context=context)
+    except ValidationError as again:
+        return [
+            problem
+            for err in again.errors()
+            if err["type"] == REFERENCE_ERROR
+            for problem in (err.get("ctx") or {}).get("problems", [])
+        ]
+    return []
+
+
 # ------------------------------------------------------------------ loading
 def bundled_names() -> list[str]:
     """Names of the questionnaires shipped with Assure360."""
@@ -191,12 +279,13 @@ def parse(text: str, *, file: str, source: str | None = None) -> Questionnaire:
         raise QuestionnaireError(
             file, [("(top level)", f"expected a mapping of questionnaire fields, got {kind}")]
         )
+    context = {"from_file": True, "source": source if source is not None else file}
     try:
-        return Questionnaire.model_validate(
-            data, context={"from_file": True, "source": source if source is not None else file}
-        )
+        return Questionnaire.model_validate(data, context=context)
     except ValidationError as exc:
-        raise QuestionnaireError(file, _problems_from(exc)) from None
+        problems = _problems_from(exc)
+        more = _reference_problems_beyond(data, exc, context)
+        raise QuestionnaireError(file, problems + [p for p in more if p not in problems]) from None
 
 
 def _looks_like_path(value: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -33,7 +34,7 @@ from survey.services.errors import InputError
 from survey.services.invitations import issue_invitations
 from survey.services.organisations import import_organisations
 from survey.services.passwords import hash_password
-from survey.services.rounds import create_round, questionnaire_for
+from survey.services.rounds import create_round, group_names, questionnaire_for
 from survey.services.stakeholders import apply_stakeholder_import, plan_stakeholder_import
 
 REGIONS = ["North East and Yorkshire", "Midlands", "London", "South West"]
@@ -106,7 +107,8 @@ class DemoResult:
     organisations: int = 0
     stakeholders: int = 0
     responses: dict[int, int] = field(default_factory=dict)
-    unused_link: str | None = None
+    #: (stakeholder group, organisation, link) of a few unanswered invitations, one per group
+    unused_links: list[tuple[str, str, str]] = field(default_factory=list)
     #: emails queued (invitations and account links), sent once the seed is committed
     emails: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
@@ -117,9 +119,11 @@ class DemoResult:
         ]
         for year, count in sorted(self.responses.items()):
             lines.append(f"  {year} round: {count} responses")
-        if self.unused_link:
-            lines.append(
-                f"An unused survey link (open it to answer as a stakeholder):\n  {self.unused_link}"
+        if self.unused_links:
+            lines.append("Unused survey links (open one to answer as that stakeholder):")
+            lines.extend(
+                f"  {group} about {organisation}:\n    {link}"
+                for group, organisation, link in self.unused_links
             )
         if self.logins:
             lines.append(f"Demo accounts (sign in at /auth/login, password {DEMO_PASSWORD!r}):")
@@ -239,8 +243,18 @@ def _answer_all(
     return len(responses)
 
 
-def seed_demo(*, seed: int, today: date) -> DemoResult:
-    """Seed last year's closed round and this year's open round, with responses for most."""
+#: how many unused links of different groups the demo prints for each questionnaire
+UNUSED_LINKS_PER_ROUND = 2
+
+
+def seed_demo(
+    *, seed: int, today: date, on_step: Callable[[str], None] | None = None
+) -> DemoResult:
+    """Seed last year's closed round and this year's open round, with responses for most.
+
+    :param on_step: called with what is being done before each step (seeding takes a while).
+    """
+    step = on_step or (lambda _what: None)
     rng = random.Random(seed)
     if db.session.scalar(select(SurveyRound.id).limit(1)) is not None:
         raise InputError(
@@ -259,6 +273,7 @@ def seed_demo(*, seed: int, today: date) -> DemoResult:
                 COMMAND_LINE, year=year, questionnaire=name, opens_on=opens, closes_on=closes
             )
             survey_round.open()
+            step(f"{year} {name}: stakeholders, invitations and responses")
             members = [org for org in organisations if org.kind.value == kind]
             groups = [group.id for group in questionnaire_for(survey_round).stakeholder_groups]
             plan = plan_stakeholder_import(
@@ -282,15 +297,35 @@ def seed_demo(*, seed: int, today: date) -> DemoResult:
             result.responses[year] = result.responses.get(year, 0) + _answer_all(
                 rng, survey_round, answering, level
             )
-            if year == today.year and kind == "ccg":
-                unused = next(inv for inv in invitations if inv not in answering)
-                result.unused_link = links[unused.id]
+            if year == today.year:
+                _pick_unused(result, survey_round, invitations, answering, links)
             if year < today.year:
                 survey_round.close()
         level = {org_id: value + rng.uniform(-0.3, 0.3) for org_id, value in level.items()}
     result.logins = _demo_accounts(organisations)
     result.emails += len(result.logins)
     return result
+
+
+def _pick_unused(
+    result: DemoResult,
+    survey_round: SurveyRound,
+    invitations: list[Invitation],
+    answering: list[Invitation],
+    links: dict[int, str],
+) -> None:
+    """Keep links of a few unanswered invitations of the round, each of another group."""
+    names = group_names(survey_round)
+    picked: set[str] = set()
+    for invitation in invitations:
+        if len(picked) == UNUSED_LINKS_PER_ROUND:
+            return
+        group = invitation.stakeholder.group
+        if invitation not in answering and group not in picked and invitation.id in links:
+            picked.add(group)
+            result.unused_links.append(
+                (names.get(group, group), invitation.organisation.name, links[invitation.id])
+            )
 
 
 def _demo_accounts(organisations: list[Organisation]) -> list[tuple[str, str, str]]:

@@ -11,6 +11,7 @@ import sys
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
+from flask_migrate.cli import db as migrate_group  # type: ignore[import-not-found]
 
 from survey.commands.backup import backup_command
 from survey.commands.demo import demo_command, retention_command
@@ -57,6 +58,22 @@ def _create_app() -> Flask:
         sys.exit(1)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+class _Assure360Group(FlaskGroup):
+    """Finds its commands without building the application, so ``--help`` (and commands that
+    need no database, such as ``questionnaire check``) work before SECRET_KEY is set; a
+    command that needs the application builds it when it runs (``with_appcontext``), and the
+    configuration is checked then."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return sorted(click.Group.list_commands(self, ctx))
+
+
+@click.group(cls=_Assure360Group, create_app=_create_app, add_version_option=False)
 def main() -> None:
     """Assure360: run a 360-degree stakeholder survey round."""
+
+
+for _command in COMMANDS:
+    main.add_command(_command)
+main.add_command(migrate_group, name="db")  # what Flask-Migrate adds to the app's own CLI

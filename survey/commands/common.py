@@ -27,6 +27,7 @@ from survey.models import OutboxMessage, OutboxStatus, SurveyRound
 from survey.models.types import utcnow
 from survey.services.errors import Assure360Error
 from survey.services.rounds import get_round
+from survey.services.tabular import Columns
 from survey.transactions import unit_of_work
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,6 +62,22 @@ def write_output(data: bytes, output: str | None) -> None:
         click.echo(f"wrote {output}")
     else:
         sys.stdout.buffer.write(data)
+
+
+def parse_columns(_ctx: Any, _param: Any, value: tuple[str, ...]) -> dict[str, str]:
+    """A repeatable ``--column email='Contact address'`` callback: which header is which column."""
+    chosen = {}
+    for pair in value:
+        column, _, header = pair.partition("=")
+        if not header.strip():
+            raise click.BadParameter(f"{pair!r} is not like email='Contact address'")
+        chosen[column.strip()] = header.strip()
+    return chosen
+
+
+def column_help(columns: Columns) -> str:
+    """The columns a list needs and headers understood for each, for a command's error."""
+    return "; ".join(columns.described(name) for name in columns.required + columns.optional)
 
 
 def round_by_id(round_id: int) -> SurveyRound:

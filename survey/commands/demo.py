@@ -23,8 +23,9 @@ def demo_command(seed: int, reset: bool) -> None:
     """Create the database and seed a realistic demo: two years of rounds and responses."""
     if reset:
         _reset_sqlite()
+    click.echo("creating the database")
     upgrade()
-    result = seed_demo(seed=seed, today=uk_today())
+    result = seed_demo(seed=seed, today=uk_today(), on_step=click.echo)
     deliver_after_commit(result.emails)
     click.echo(result.summary())
 

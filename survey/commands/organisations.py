@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
-from survey.commands.common import command, read_file
+from survey.commands.common import column_help, command, parse_columns, read_file
 from survey.services.audit import COMMAND_LINE
 from survey.services.errors import InputError
 from survey.services.organisations import all_organisations, import_organisations
+from survey.services.tabular import ORGANISATION_LIST
 
 
 @click.group("organisations")
@@ -19,13 +20,31 @@ def organisations_group() -> None:
 
 @organisations_group.command("import")
 @click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--column",
+    "chosen",
+    multiple=True,
+    callback=parse_columns,
+    metavar="NAME=HEADER",
+    help="The file's header for a column its headers do not name (repeatable), "
+    "e.g. --column code=ODS.",
+)
 @command
-def organisations_import(path: str) -> None:
+def organisations_import(path: str, chosen: dict[str, str]) -> None:
     """Create or update organisations from a CSV/XLSX with columns code, name, kind (ccg or
-    direct), region and optionally area. All or nothing."""
-    plan = import_organisations(COMMAND_LINE, read_file(path), Path(path).name)
+    direct), region and optionally area (headers such as 'Organisation code' too). All or
+    nothing."""
+    plan = import_organisations(COMMAND_LINE, read_file(path), Path(path).name, chosen)
     if not plan.ok:
-        raise InputError(f"{plan.source}: " + "; ".join(str(problem) for problem in plan.problems))
+        hint = (
+            f"; columns and headers understood: {column_help(ORGANISATION_LIST)}; "
+            "or name the header with --column NAME=HEADER"
+            if plan.missing_columns
+            else ""
+        )
+        raise InputError(
+            f"{plan.source}: " + "; ".join(str(problem) for problem in plan.problems) + hint
+        )
     click.echo(f"{plan.created} organisation(s) created, {plan.updated} updated")
 
 

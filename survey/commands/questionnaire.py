@@ -23,11 +23,16 @@ def questionnaire_list() -> None:
 @questionnaire_group.command("check")
 @click.argument("name_or_path")
 def questionnaire_check(name_or_path: str) -> None:
-    """Validate a questionnaire (a bundled name or a YAML file) and summarise it."""
+    """Validate a questionnaire (a bundled name or a YAML file) and summarise it; a broken one
+    has every problem found listed, one a line."""
     try:
         loaded = questionnaires.load(name_or_path)
     except questionnaires.QuestionnaireError as error:
-        raise click.ClickException(str(error)) from None
+        click.echo(str(error), err=True)
+        count = len(error.problems)
+        raise click.ClickException(
+            f"{count} problem{'' if count == 1 else 's'} in {error.file}"
+        ) from None
     scale_items = [item for item in loaded.items if item.kind == "scale"]
     click.echo(f"{loaded.id} v{loaded.version}: {loaded.title}")
     click.echo(

@@ -57,4 +57,4 @@ def _mail_worker() -> dict[str, object]:
     return {"mail_worker": mail_worker_status(stale_after)}
 
 
-from survey.manage import accounts, fieldwork, lists, rounds  # noqa: E402,F401  (registers views)
+from survey.manage import accounts, fieldwork, lists, preview, rounds  # noqa: E402,F401  (registers views)

@@ -62,7 +62,16 @@ def _question(questionnaire: Questionnaire, item: Item) -> Question:
 def pages_for(questionnaire: Questionnaire, invitation: Invitation) -> list[Page]:
     """The invitation's pages: each section with items for the stakeholder's group, with the
     assessed organisation's local questions as a page of their own before open comments."""
-    group = invitation.stakeholder.group
+    return pages_for_group(
+        questionnaire, invitation.stakeholder.group, invitation.round_id, invitation.organisation_id
+    )
+
+
+def pages_for_group(
+    questionnaire: Questionnaire, group: str, round_id: int, organisation_id: int
+) -> list[Page]:
+    """The pages a stakeholder of ``group`` sees about one organisation in a round (also what a
+    manager's preview walks)."""
     pages = []
     for section in questionnaire.sections_for(group):
         pages.append(
@@ -72,7 +81,7 @@ def pages_for(questionnaire: Questionnaire, invitation: Invitation) -> list[Page
                 tuple(_question(questionnaire, item) for item in section.items_for(group)),
             )
         )
-    local = local_questions(invitation.round_id, invitation.organisation_id)
+    local = local_questions(round_id, organisation_id)
     if local:
         block = questionnaire.local_questions
         questions = tuple(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from survey.extensions import db
@@ -222,3 +222,36 @@ def opt_out(actor: audit.Actor, stakeholder: Stakeholder) -> bool:
     db.session.flush()
     audit.record(actor, "stakeholder.opt_out", target=f"stakeholder:{stakeholder.id}")
     return True
+
+
+def link_on_request(
+    actor: audit.Actor,
+    survey_round: SurveyRound,
+    email: str,
+    organisation_id: int,
+    *,
+    reissue: bool = False,
+) -> str:
+    """One stakeholder's link about one organisation, shown to a manager on purpose (testing
+    the round, or a stakeholder who lost their email), and audited; with ``reissue`` a new
+    link that kills the old one. An invitation with no live link must be re-issued."""
+    invitation = db.session.scalar(
+        select(Invitation)
+        .join(Stakeholder, Invitation.stakeholder_id == Stakeholder.id)
+        .where(
+            Invitation.round_id == survey_round.id,
+            Invitation.organisation_id == organisation_id,
+            func.lower(Stakeholder.email) == email.strip().lower(),
+        )
+    )
+    if invitation is None:
+        raise InputError(f"{email} has no invitation about that organisation in this round")
+    if reissue:
+        return reissue_link(actor, invitation)
+    link = current_link(invitation)
+    if link is None:
+        raise InputError(
+            f"{email}'s invitation has no live link ({invitation.status.value}): re-issue it"
+        )
+    audit.record(actor, "invitation.link_shown", target=f"invitation:{invitation.id}")
+    return link

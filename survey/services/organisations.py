@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, select
@@ -10,9 +11,7 @@ from survey.extensions import db
 from survey.models import Organisation, OrganisationKind, Role, User
 from survey.services import audit
 from survey.services.errors import InputError
-from survey.services.tabular import Problem, Row, read_table
-
-ORGANISATION_COLUMNS = ("code", "name", "kind", "region")
+from survey.services.tabular import ORGANISATION_LIST, MissingColumns, Problem, Row, read_table
 
 
 @dataclass
@@ -24,6 +23,8 @@ class OrganisationPlan:
     created: int = 0
     updated: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: required columns no header gave, and the file's headers to choose them from
+    missing_columns: MissingColumns | None = None
 
     @property
     def ok(self) -> bool:
@@ -39,7 +40,7 @@ def _row_problems(rows: list[Row]) -> list[Problem]:
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for row in rows:
-        for column in ORGANISATION_COLUMNS:
+        for column in ORGANISATION_LIST.required:
             if not row.values.get(column):
                 problems.append(Problem(row.number, column, "is empty"))
         kind = row.values.get("kind", "").lower()
@@ -56,16 +57,22 @@ def _row_problems(rows: list[Row]) -> list[Problem]:
     return problems
 
 
-def plan_organisations(data: bytes, source: str) -> OrganisationPlan:
+def plan_organisations(
+    data: bytes, source: str, chosen: Mapping[str, str] | None = None
+) -> OrganisationPlan:
     """Check a table with code, name, kind, region (and area); stores nothing.
 
-    A file that cannot be read at all is one problem of the plan, not an exception.
+    A file that cannot be read at all is one problem of the plan, not an exception; required
+    columns no header gives are also ``plan.missing_columns``.
+
+    :param chosen: the file's header a person chose for a column (``{"code": "ODS"}``).
     """
     plan = OrganisationPlan(source)
     try:
-        plan.rows = read_table(data, source, ORGANISATION_COLUMNS)
+        plan.rows = read_table(data, source, ORGANISATION_LIST, chosen)
     except InputError as error:
         plan.problems.append(Problem(0, "", str(error)))
+        plan.missing_columns = error if isinstance(error, MissingColumns) else None
         return plan
     plan.problems = _row_problems(plan.rows)
     existing = set(db.session.scalars(select(Organisation.code)))
@@ -77,12 +84,14 @@ def plan_organisations(data: bytes, source: str) -> OrganisationPlan:
     return plan
 
 
-def import_organisations(actor: audit.Actor, data: bytes, source: str) -> OrganisationPlan:
+def import_organisations(
+    actor: audit.Actor, data: bytes, source: str, chosen: Mapping[str, str] | None = None
+) -> OrganisationPlan:
     """Create or update the organisations of a checked table, all or nothing.
 
     A table with problems is returned with them and nothing is stored.
     """
-    plan = plan_organisations(data, source)
+    plan = plan_organisations(data, source, chosen)
     if not plan.ok:
         return plan
     existing = {org.code: org for org in db.session.scalars(select(Organisation))}

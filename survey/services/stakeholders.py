@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
+from questionnaires import Questionnaire
 from survey.extensions import db
 from survey.models import Invitation, Organisation, RoundStatus, Stakeholder, SurveyRound
 from survey.services import audit
 from survey.services.errors import InputError
 from survey.services.rounds import questionnaire_for
-from survey.services.tabular import Problem, read_table
-
-STAKEHOLDER_COLUMNS = ("email", "name", "group", "assesses")
+from survey.services.tabular import (
+    STAKEHOLDER_LIST,
+    MissingColumns,
+    Problem,
+    normalise_header,
+    read_table,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,8 @@ class StakeholderImportPlan:
     updated_stakeholders: int = 0
     new_invitations: int = 0
     by_group: Counter[str] = field(default_factory=Counter)
+    #: required columns no header gave, and the file's headers to choose them from
+    missing_columns: MissingColumns | None = None
 
     @property
     def ok(self) -> bool:
@@ -51,27 +59,62 @@ def _assessed_codes(cell: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part.strip().upper() for part in parts if part.strip()))
 
 
+def _group_key(text: str) -> str:
+    """'GP member practice', 'gp_member_practices' -> 'gp_member_practice': any case or
+    spacing, singular or plural."""
+    return "_".join(word.removesuffix("s") for word in normalise_header(text).split("_"))
+
+
+class _Groups:
+    """Stakeholder groups by id or by the questionnaire's name for them, any case or number."""
+
+    def __init__(self, questionnaire: Questionnaire):
+        self.names = {group.id: group.name for group in questionnaire.stakeholder_groups}
+        self.by_key: dict[str, str] = {}
+        for group in questionnaire.stakeholder_groups:
+            self.by_key[_group_key(group.name)] = group.id
+            self.by_key[_group_key(group.id)] = group.id
+
+    def find(self, text: str) -> str | None:
+        return self.by_key.get(_group_key(text))
+
+    def unknown(self, text: str) -> str:
+        """Why ``text`` is no group, with the nearest group's name if it is a near miss."""
+        near = difflib.get_close_matches(_group_key(text), self.by_key, n=1, cutoff=0.75)
+        hint = f": did you mean {self.names[self.by_key[near[0]]]!r}?" if near else ""
+        known = ", ".join(map(repr, self.names.values()))
+        return f"unknown stakeholder group {text!r}{hint} (known: {known})"
+
+
 #: the longest name or employer a stakeholder row may hold (the columns' size)
 TEXT_LIMIT = 200
 
 
 def plan_stakeholder_import(
-    survey_round: SurveyRound, data: bytes, source: str
+    survey_round: SurveyRound,
+    data: bytes,
+    source: str,
+    chosen: Mapping[str, str] | None = None,
 ) -> StakeholderImportPlan:
     """Check an upload against the round and say what loading it would do; stores nothing.
 
-    A closed round, or a file that cannot be read at all, is one problem of the plan.
+    A closed round, or a file that cannot be read at all, is one problem of the plan; required
+    columns no header gives are also ``plan.missing_columns``.
+
+    :param chosen: the file's header a person chose for a column (``{"email": "Contact"}``).
     """
     if survey_round.status is RoundStatus.CLOSED:
         problem = f"round {survey_round.year} is closed: stakeholders can no longer be loaded"
         return StakeholderImportPlan(source=source, problems=[Problem(0, "", problem)])
     try:
-        table = read_table(data, source, STAKEHOLDER_COLUMNS)
+        table = read_table(data, source, STAKEHOLDER_LIST, chosen)
     except InputError as error:
-        return StakeholderImportPlan(source=source, problems=[Problem(0, "", str(error))])
-    questionnaire = questionnaire_for(survey_round)
-    groups = {group.id: group.id for group in questionnaire.stakeholder_groups}
-    groups.update({group.name.lower(): group.id for group in questionnaire.stakeholder_groups})
+        return StakeholderImportPlan(
+            source=source,
+            problems=[Problem(0, "", str(error))],
+            missing_columns=error if isinstance(error, MissingColumns) else None,
+        )
+    groups = _Groups(questionnaire_for(survey_round))
     organisations = {org.code: org for org in db.session.scalars(select(Organisation))}
     existing = {
         s.email: s
@@ -100,16 +143,9 @@ def plan_stakeholder_import(
                 plan.problems.append(
                     Problem(number, column, f"is longer than {TEXT_LIMIT} characters")
                 )
-        group = groups.get(values["group"]) or groups.get(values["group"].lower())
+        group = groups.find(values["group"])
         if group is None:
-            plan.problems.append(
-                Problem(
-                    number,
-                    "group",
-                    f"unknown stakeholder group {values['group']!r} "
-                    f"(known: {', '.join(g.id for g in questionnaire.stakeholder_groups)})",
-                )
-            )
+            plan.problems.append(Problem(number, "group", groups.unknown(values["group"])))
         codes = _assessed_codes(values["assesses"])
         if not codes:
             plan.problems.append(Problem(number, "assesses", "names no organisation"))
@@ -246,11 +282,15 @@ def apply_stakeholder_import(
 
 
 def load_stakeholders(
-    actor: audit.Actor, survey_round: SurveyRound, data: bytes, source: str
+    actor: audit.Actor,
+    survey_round: SurveyRound,
+    data: bytes,
+    source: str,
+    chosen: Mapping[str, str] | None = None,
 ) -> StakeholderImportPlan:
     """Check a confirmed upload again (the round may have changed since its preview) and load
     it if it is clean; a plan with problems is returned and nothing is loaded."""
-    plan = plan_stakeholder_import(survey_round, data, source)
+    plan = plan_stakeholder_import(survey_round, data, source, chosen)
     if plan.ok:
         apply_stakeholder_import(actor, survey_round, plan)
     return plan

@@ -15,7 +15,7 @@ import hashlib
 import re
 import secrets
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ class StashedUpload:
     #: "stakeholders" (with round_id) or "organisations"
     kind: str
     round_id: int | None = None
+    #: the file's header a person chose for each column its headers did not name
+    chosen: dict[str, str] = field(default_factory=dict)
 
     def to_session(self) -> dict[str, Any]:
         return asdict(self)
@@ -46,6 +48,8 @@ class StashedUpload:
         try:
             stashed = cls(**value)
         except TypeError:
+            return None
+        if not isinstance(stashed.chosen, dict):
             return None
         return stashed if _ID.match(stashed.id) else None
 

@@ -41,6 +41,12 @@ ROUTES = [
     ("POST", "/manage/rounds/{r}/reminders/send"),
     ("GET", "/manage/rounds/{r}/bounces"),
     ("POST", "/manage/rounds/{r}/bounces"),
+    ("POST", "/manage/rounds/{r}/stakeholders/columns"),
+    ("POST", "/manage/organisations/columns"),
+    ("GET", "/manage/rounds/{r}/preview"),
+    ("GET", "/manage/rounds/{r}/preview/CODE/GROUP/1"),
+    ("POST", "/manage/rounds/{r}/preview/CODE/GROUP/1"),
+    ("POST", "/manage/rounds/{r}/preview/CODE/GROUP/end"),
 ]
 
 
@@ -57,6 +63,8 @@ def test_every_manage_route_is_listed(app: Any) -> None:
             method,
             path.replace("{r}", "<int:round_id>")
             .replace("/users/1/", "/users/<int:user_id>/")
+            .replace("/CODE/GROUP/1", "/<code>/<group>/<int:number>")
+            .replace("/CODE/GROUP/", "/<code>/<group>/")
             .replace("/open", "/" + action)
             .replace("/close", "/" + action),
         )

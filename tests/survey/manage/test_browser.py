@@ -87,5 +87,18 @@ def test_axe_finds_no_wcag_violations_on_the_manage_pages(
     submit("Send 3 emails")
     assert "Responses and email delivery" in page.content()
     check("monitor")
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_bytes(b"Contact,Who,Group,CCG\nann@example.org,Ann,gp_practice,ORG1\n")
+    page.goto(f"{base}/stakeholders")
+    page.set_input_files("#upload", str(unknown))
+    submit("Check the file")
+    check("stakeholder list column step")
+    page.goto(f"{base}/preview")
+    check("preview choice")
+    submit("Start the preview")
+    assert "Preview: nothing is saved" in page.content()
+    check("preview page")
+    submit("Continue")
+    check("preview page with errors")
     assert violations == {}
     assert session.errors == []

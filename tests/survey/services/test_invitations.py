@@ -24,6 +24,7 @@ from survey.services.invitations import (
     current_link,
     find_by_link,
     issue_invitations,
+    link_on_request,
     opt_out,
     opt_out_link,
     reissue_link,
@@ -276,3 +277,35 @@ def test_audit_entries_hold_counts_never_addresses_or_links(
     assert "secret.person" not in logged
     assert _token(report.links[invitation.id]) not in logged
     assert invitation.token_nonce not in logged and invitation.token_hash not in logged
+
+
+def test_a_manager_is_shown_or_reissued_one_stakeholders_link_on_purpose(
+    db, make_invitation, make_user
+) -> None:
+    issued = make_invitation(email="Ann@Example.org")
+    invitation = issued.invitation
+    manager = Actor.web(make_user(role="manager"))
+    args = (invitation.survey_round, "ann@example.ORG", invitation.organisation_id)
+
+    assert link_on_request(manager, *args) == issued.link
+    fresh = link_on_request(manager, *args, reissue=True)
+    db.session.commit()
+
+    assert fresh != issued.link and link_on_request(manager, *args) == fresh
+    with pytest.raises(DeadLink):
+        find_by_link(_token(issued.link), TODAY)
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.target == f"invitation:{invitation.id}")
+    ).all()
+    assert sorted(actions) == [
+        "invitation.link_shown",
+        "invitation.link_shown",
+        "invitation.reissue",
+    ]
+    with pytest.raises(InputError, match="bob@example.org has no invitation about that"):
+        link_on_request(
+            manager, invitation.survey_round, "bob@example.org", invitation.organisation_id
+        )
+    revoke(manager, invitation)
+    with pytest.raises(InputError, match=r"has no live link \(revoked\): re-issue it"):
+        link_on_request(manager, *args)

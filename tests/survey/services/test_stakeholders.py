@@ -89,7 +89,8 @@ def test_every_malformed_row_is_named_by_row_and_column(db, make_round, orgs) ->
     assert messages[0].startswith("row 3, column 'email': 'not-an-email': ")
     assert messages[1] == "row 4, column 'name': is empty"
     assert messages[2].startswith(
-        "row 5, column 'group': unknown stakeholder group 'astrologers' (known: gp_practice, "
+        "row 5, column 'group': unknown stakeholder group 'astrologers' "
+        "(known: 'GP member practices', 'Health and wellbeing board', "
     )
     assert messages[3] == "row 5, column 'assesses': unknown organisation code 'NOPE'"
     assert messages[4] == "row 6, column 'assesses': names no organisation"
@@ -241,3 +242,65 @@ def test_a_closed_round_or_an_unreadable_file_is_one_whole_file_problem(
     ).problems
     assert missing.row == 0 and "missing column(s) group, assesses" in missing.message
     assert _count(db, Stakeholder) == 0
+
+
+def test_a_contacts_spreadsheet_loads_with_its_own_headers_and_group_names(
+    db, make_round, orgs
+) -> None:
+    # the export of issue 13: its headers, and groups named as people write them
+    data = (
+        "Organisation Code,Stakeholder Name,EMAIL address,Stakeholder group\n"
+        "ORG1,Dr Ann Example,ann@example.org,GP member practice\n"
+        "ORG2,Bob Example,bob@example.org,NHS provider\n"
+        "ORG3,Cal Example,cal@example.org,other COMMISSIONER\n"
+        "ORG1,Dee Example,dee@example.org,  regulators \n"
+        "ORG2,Eve Example,eve@example.org,nhs_provider\n"
+    ).encode("cp1252")
+
+    plan = load_stakeholders(COMMAND_LINE, make_round(status="draft"), data, "contacts.csv")
+
+    assert plan.ok, plan.problems
+    assert [(row.email, row.group, row.assesses) for row in plan.rows] == [
+        ("ann@example.org", "gp_practice", ("ORG1",)),
+        ("bob@example.org", "nhs_provider", ("ORG2",)),
+        ("cal@example.org", "other_commissioner", ("ORG3",)),
+        ("dee@example.org", "regulator", ("ORG1",)),
+        ("eve@example.org", "nhs_provider", ("ORG2",)),
+    ]
+    assert _count(db, Stakeholder) == 5 and _count(db, Invitation) == 5
+
+
+def test_a_near_miss_of_a_group_name_asks_did_you_mean(db, make_round, orgs) -> None:
+    data = _csv(
+        "ann@example.org,Ann,GP member practises,ORG1,",
+        "bob@example.org,Bob,Helathwatch,ORG1,",
+        "cal@example.org,Cal,astrologers,ORG1,",
+    )
+
+    plan = load_stakeholders(COMMAND_LINE, make_round(status="draft"), data, "list.csv")
+
+    messages = [problem.message for problem in plan.problems]
+    assert messages[0].startswith(
+        "unknown stakeholder group 'GP member practises': did you mean 'GP member practices'? "
+    )
+    assert messages[1].startswith(
+        "unknown stakeholder group 'Helathwatch': did you mean 'Local Healthwatch'? "
+    )
+    assert "did you mean" not in messages[2]
+    assert _count(db, Stakeholder) == 0
+
+
+def test_missing_columns_are_given_with_the_headers_to_choose_from_and_a_choice_loads(
+    db, make_round, orgs
+) -> None:
+    survey_round = make_round(status="draft")
+    data = b"Contact,Full name,Group,Org\nann@example.org,Ann,gp_practice,ORG1\n"
+
+    plan = plan_stakeholder_import(survey_round, data, "list.csv")
+
+    assert not plan.ok and plan.missing_columns is not None
+    assert plan.missing_columns.missing == ("email", "assesses")
+    assert plan.missing_columns.headers == ("Contact", "Full name", "Group", "Org")
+    chosen = {"email": "Contact", "assesses": "Org"}
+    loaded = load_stakeholders(COMMAND_LINE, survey_round, data, "list.csv", chosen)
+    assert loaded.ok and _count(db, Invitation) == 1
