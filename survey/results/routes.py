@@ -11,6 +11,7 @@ from survey.access import roles_required, visible_organisation_or_404
 from survey.extensions import db
 from survey.models import Role, SurveyRound
 from survey.results import bp
+from survey.services.assurance import assessment
 from survey.services.results.arrays import OVERALL
 from survey.services.results.comparison import KINDS, SORT_KEYS, compare, rounds_for_kind
 from survey.services.results.dashboard import (
@@ -94,7 +95,12 @@ def organisation(code: str) -> str:
     if survey_round is None:
         return render_template("results/no_results.html", organisation=org)
     board = organisation_dashboard(org, survey_round)
-    return render_template("results/organisation.html", board=board, rounds=rounds)
+    return render_template(
+        "results/organisation.html",
+        board=board,
+        rounds=rounds,
+        assessment_record=assessment(current_user, org, survey_round),
+    )
 
 
 # -- template helpers ----------------------------------------------------------------------

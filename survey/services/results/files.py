@@ -16,6 +16,7 @@ from survey.reports.bulk import Done, Job, jobs
 from survey.reports.report import report_pdf
 from survey.reports.spreadsheets import results_csv, results_xlsx
 from survey.services import audit
+from survey.services.assurance import report_assessment
 from survey.services.errors import InputError
 from survey.services.organisations import all_organisations
 from survey.services.results.arrays import analyse
@@ -47,6 +48,7 @@ def _agenda(org: Organisation, survey_round: SurveyRound) -> Agenda:
         questionnaire_for(survey_round),
         organisation_name=org.name,
         previous=previous_round(survey_round),
+        assessment=report_assessment(org, survey_round),
     )
 
 
