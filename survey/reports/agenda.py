@@ -33,6 +33,7 @@ from survey.services.results.evidence import (
 
 if TYPE_CHECKING:
     from survey.services.assurance import AgreedAction, Assessment, DomainAssessment
+    from survey.services.results.trend import Trend
 
 RATINGS = ("Assured", "Assured with support", "Not assured (intervention required)")
 
@@ -85,6 +86,8 @@ class Section:
     assessment: DomainAssessment | None = None
     #: last year's rating and actions of the same domain, if there was a round last year
     last_assessment: DomainAssessment | None = None
+    #: each year's result over the last rounds ("" with no earlier round)
+    trend: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,12 +186,14 @@ def build_agenda(
     organisation_name: str | None = None,
     previous: Any = None,
     assessment: Assessment | None = None,
+    trend: Trend | None = None,
 ) -> Agenda:
     """The assurance agenda of one organisation, as plain data.
 
     ``survey_round`` is a :class:`survey.models.SurveyRound` or a :class:`RoundInfo`;
     ``previous`` (optional) is last year's round or its year, used in the wording;
-    ``assessment`` (optional) the ratings and actions recorded this year and last year.
+    ``assessment`` (optional) the ratings and actions recorded this year and last year;
+    ``trend`` (optional) the organisation's results over the last rounds.
     """
     info = RoundInfo.of(survey_round, previous)
     rows = results(table, organisation_code, questionnaire)
@@ -214,6 +219,7 @@ def build_agenda(
             rated=rated,
             assessment=this if this is not None and (this.rating or this.actions) else None,
             last_assessment=last.domain(domain_id) if last is not None else None,
+            trend=trend.summary(domain_id) if trend is not None else "",
         )
 
     sections = []
@@ -331,6 +337,8 @@ def agenda_docx(agenda: Agenda) -> bytes:
                 + headline_text(section.headline, agenda.threshold, agenda.round.last_year)
             )
         )
+        if section.trend:
+            doc.add_paragraph(clean("Trend (all stakeholders): " + section.trend))
         if section.last_assessment is not None:
             doc.add_paragraph(clean(last_year_text(section, agenda.round.last_year)))
             if section.last_assessment.note:

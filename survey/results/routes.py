@@ -19,6 +19,7 @@ from survey.services.results.dashboard import (
     organisation_dashboard,
     rounds_of_organisation,
 )
+from survey.services.results.trend import organisation_trend
 from survey.services.rounds import questionnaire_for
 
 
@@ -100,6 +101,7 @@ def organisation(code: str) -> str:
         board=board,
         rounds=rounds,
         assessment_record=assessment(current_user, org, survey_round),
+        trend=organisation_trend(org.code, survey_round, chart=True) if board.has_data else None,
     )
 
 

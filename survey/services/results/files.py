@@ -23,6 +23,7 @@ from survey.services.results.arrays import analyse
 from survey.services.results.dashboard import round_table
 from survey.services.results.evidence import RoundInfo, organisation_table
 from survey.services.results.local import LocalResult, local_results
+from survey.services.results.trend import organisation_trend, trend_columns
 from survey.services.rounds import previous_round, questionnaire_for
 
 Builder = Callable[[Organisation, SurveyRound], bytes]
@@ -49,6 +50,7 @@ def _agenda(org: Organisation, survey_round: SurveyRound) -> Agenda:
         organisation_name=org.name,
         previous=previous_round(survey_round),
         assessment=report_assessment(org, survey_round),
+        trend=organisation_trend(org.code, survey_round),
     )
 
 
@@ -61,6 +63,7 @@ def _report(org: Organisation, survey_round: SurveyRound) -> bytes:
         previous=previous_round(survey_round),
         organisation_name=org.name,
         local=local_results(survey_round).get(org.code, ()),
+        trend=organisation_trend(org.code, survey_round),
     )
 
 
@@ -74,12 +77,14 @@ def _local(org: Organisation, survey_round: SurveyRound) -> list[tuple[str, Loca
 
 def _csv(org: Organisation, survey_round: SurveyRound) -> bytes:
     table = organisation_table(round_table(survey_round), org.code)
-    return results_csv(table, _provenance(survey_round), _local(org, survey_round))
+    extra = trend_columns(table, survey_round)
+    return results_csv(table, _provenance(survey_round), _local(org, survey_round), extra)
 
 
 def _xlsx(org: Organisation, survey_round: SurveyRound) -> bytes:
     table = organisation_table(round_table(survey_round), org.code)
-    return results_xlsx(table, _provenance(survey_round), _local(org, survey_round))
+    extra = trend_columns(table, survey_round)
+    return results_xlsx(table, _provenance(survey_round), _local(org, survey_round), extra)
 
 
 #: file name ending -> (media type, builder of the file's bytes)
