@@ -85,7 +85,7 @@ class TrendRow:
     change_low: float | None
     change_high: float | None
     change_significant: bool
-    #: the retired item this one replaces (its trend is not joined to this one)
+    #: the wording of the retired item this one replaces (its trend is not joined to this one)
     replaces: str | None = None
 
 
@@ -143,7 +143,15 @@ def organisation_trend(code: str, survey_round: SurveyRound, *, chart: bool = Fa
     earlier = [_keyed(round_table(r), code) for r in rounds[:-1]]
     questionnaire = questionnaire_for(survey_round)
     labels = unit_labels(questionnaire)
-    replaces = {item.id: item.replaces for item in questionnaire.items if item.replaces}
+    earlier_labels: dict[str, str] = {}
+    for r in rounds[:-1]:
+        earlier_labels.update(unit_labels(questionnaire_for(r)))
+    # The retired question by its wording in the years it was asked (its id if never asked).
+    replaces = {
+        item.id: earlier_labels.get(item.replaces, item.replaces)
+        for item in questionnaire.items
+        if item.replaces
+    }
     current = round_table(survey_round).filter(organisation=code, group=ALL_STAKEHOLDERS)
     rows = []
     for row in current.rows():

@@ -172,3 +172,35 @@ def test_the_dashboard_shows_the_trend_chart_and_its_table(
     assert "2040: % positive (95% CI; n)" in html and "Change on 2041 (points)" in html
     first = client.get(f"/results/{alpha.code}?round={made[2039].id}").get_data(as_text=True)
     assert "Trend over" not in first
+
+
+def test_a_replacing_question_starts_a_new_trend_with_a_footnote(
+    rounds: Any, make_round: Any, tmp_path: Any, db: Any, client: Any, make_user: Any, sign_in: Any
+) -> None:
+    from pathlib import Path
+
+    import questionnaires
+
+    alpha, made = rounds
+    text, _file, _source = questionnaires.read_source("ccg-360")
+    changed = text.replace("version: 1\n", "version: 2\n", 1).replace(
+        "      - id: gov_clear_who_decides\n",
+        "      - id: gov_who_decides_known\n        replaces: gov_clear_who_decides\n",
+    )
+    path = Path(tmp_path) / "ccg-360.yaml"
+    path.write_text(changed)
+    survey_round = make_round(year=2043, questionnaire=str(path))
+    seed_responses(db, survey_round, alpha, "gp_practice", 8, lambda item, i: 4)
+    trend = organisation_trend(alpha.code, survey_round)
+    assert trend.years == (2041, 2042, 2043)
+    new = trend.row("gov_who_decides_known")
+    assert new is not None
+    assert new.replaces == "It is clear who makes decisions at the commissioner and how."
+    assert new.points[0] is None and new.points[1] is None  # never joined to the old question
+    assert new.points[2] is not None and new.points[2].positive == 1.0
+    assert trend.row("gov_clear_who_decides") is None
+    kept = trend.row("gov_conflicts_managed")
+    assert kept is not None and all(p is not None for p in kept.points)
+    sign_in(make_user(role="manager"))
+    html = client.get(f"/results/{alpha.code}?round={survey_round.id}").get_data(as_text=True)
+    assert "replaces the earlier question" in html and "not asked" in html
