@@ -7,7 +7,7 @@ same one the dashboard shows, and each download is audited.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from questionnaires import Questionnaire
 from survey.models import Organisation, SurveyRound
@@ -134,12 +134,23 @@ def plan_round_reports(survey_round: SurveyRound, codes: Sequence[str] = ()) -> 
     unknown = sorted(set(wanted) - set(table.organisation.tolist()))
     if unknown:
         raise InputError(f"no results in round {survey_round.id} for {', '.join(unknown)}")
-    names = {org.code: org.name for org in all_organisations()}
+    organisations = {org.code: org for org in all_organisations()}
+    names = {code: org.name for code, org in organisations.items()}
     local = local_results(survey_round)
+    planned = [
+        replace(
+            job,
+            trend=organisation_trend(job.code, survey_round),
+            assessment=report_assessment(organisations[job.code], survey_round)
+            if job.code in organisations
+            else None,
+        )
+        for job in jobs(table, names, local, wanted or None)
+    ]
     return RoundReports(
         RoundInfo.of(survey_round, previous_round(survey_round)),
         questionnaire_for(survey_round),
-        jobs(table, names, local, wanted or None),
+        planned,
     )
 
 

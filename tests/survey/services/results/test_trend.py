@@ -204,3 +204,31 @@ def test_a_replacing_question_starts_a_new_trend_with_a_footnote(
     sign_in(make_user(role="manager"))
     html = client.get(f"/results/{alpha.code}?round={survey_round.id}").get_data(as_text=True)
     assert "replaces the earlier question" in html and "not asked" in html
+
+
+def test_the_bulk_reports_carry_the_trend_and_last_years_ratings(
+    rounds: Any, runner: Any, tmp_path: Any, db: Any, make_user: Any
+) -> None:
+    from datetime import date
+
+    from survey.services.assurance import add_action, record_rating
+
+    alpha, made = rounds
+    assessor = make_user(role="assessor", region=alpha.region)
+    record_rating(assessor, alpha, made[2041], "governance", "assured_with_support")
+    add_action(
+        assessor, alpha, made[2041], "governance", "Publish minutes", "Clerk", date(2042, 1, 31)
+    )
+    db.session.commit()
+    out = tmp_path / "reports"
+    result = runner.invoke(
+        args=["reports", str(made[2042].id), "--output", str(out), "--organisation", alpha.code]
+    )
+    assert result.exit_code == 0, result.output
+    html = (out / f"{alpha.code}-2042-agenda.html").read_text(encoding="utf-8")
+    assert "Trend (all stakeholders):</strong> 2040: " in html
+    assert "Last year (2041): rated assured with support; 1 of 1 actions still open." in html
+    assert "Publish minutes (owner: Clerk; due 31 January 2042; open)" in html
+    pdf = (out / f"{alpha.code}-2042-report.pdf").read_bytes()
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Trend, 2040 to 2042" in text
