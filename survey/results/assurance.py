@@ -3,7 +3,7 @@ who sees the organisation's results reads)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -34,7 +34,11 @@ def _load(code: str, round_id: int) -> tuple[Organisation, SurveyRound]:
 
 
 def _overview(organisation: Organisation, survey_round: SurveyRound) -> str:
-    return url_for("results.assurance", code=organisation.code, round_id=survey_round.id)
+    """The round's overview, or the one the person came from (``?back=``: this year's page
+    lists last year's actions too, whose buttons belong to last year's round)."""
+    back = request.args.get("back", type=int)
+    round_id = back if back is not None else survey_round.id
+    return url_for("results.assurance", code=organisation.code, round_id=round_id)
 
 
 @bp.get("/<code>/assurance/<int:round_id>")
@@ -48,7 +52,6 @@ def assurance(code: str, round_id: int) -> View:
         organisation=organisation,
         survey_round=survey_round,
         record=record,
-        status_form=StatusForm(),
     )
 
 

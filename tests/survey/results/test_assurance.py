@@ -167,3 +167,32 @@ def test_every_new_route_refuses_anyone_but_the_regions_assessor(
 def test_signed_out_people_are_sent_to_sign_in(client: Any, seeded: Seeded) -> None:
     response = client.get(_base(seeded))
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_next_rounds_page_shows_last_years_actions_and_closes_them(
+    client: Any, seeded: Seeded, make_user: Any, sign_in: Any, make_round: Any, make_invitation: Any
+) -> None:
+    import re
+
+    sign_in(make_user(role="assessor", region="Midlands"))
+    action_id = _record(client, seeded)
+    last = seeded.survey_round
+    following = make_round(year=last.year + 1)
+    make_invitation(survey_round=following, organisation=seeded.alpha)
+    page = f"/results/{seeded.alpha.code}/assurance/{following.id}"
+    html = client.get(page).get_data(as_text=True)
+    assert f"Rating {last.year}" in html and f"Actions agreed in {last.year}" in html
+    assert "Publish the conflicts register" in html
+    form = re.search(rf'action="([^"]*/actions/{action_id}/status[^"]*)"', html)
+    assert form is not None and f"back={following.id}" in form.group(1)
+    done = _post(client, page, form.group(1).replace("&amp;", "&"), {"status": "done"})
+    assert done.status_code == 302 and done.headers["Location"].endswith(page)
+    from survey.extensions import db
+
+    action = db.session.get(AssuranceAction, action_id)
+    assert action is not None and action.status.value == "done"
+    agenda = client.get(f"/results/{seeded.alpha.code}/agenda.html?round={following.id}")
+    text = agenda.get_data(as_text=True)
+    assert (
+        f"Last year ({last.year}): rated assured with support; 0 of 1 actions still open." in text
+    )
