@@ -19,7 +19,7 @@ from analysis import ALL_STAKEHOLDERS, RoundTable
 from survey.extensions import db
 from survey.models import SurveyRound
 from survey.reports import trend_chart
-from survey.services.results.dashboard import round_table
+from survey.services.results.dashboard import round_chart, round_table
 from survey.services.results.evidence import OVERALL, ci, hidden_text, pct, unit_labels
 from survey.services.rounds import questionnaire_for
 
@@ -181,11 +181,13 @@ def organisation_trend(code: str, survey_round: SurveyRound, *, chart: bool = Fa
         return trend
     domains = trend.domains
     short = ["Overall" if r.unit == OVERALL else f"D{i}" for i, r in enumerate(domains)]
-    svg = trend_chart.trend_chart(
-        domains,
-        trend.years,
-        short,
-        title=f"% positive per domain, {trend.years[0]} to {trend.years[-1]}, with 95% intervals",
+    title = f"% positive per domain, {trend.years[0]} to {trend.years[-1]}, with 95% intervals"
+    # Keyed by what it draws, so it is redrawn whenever any year's numbers change.
+    drawn = tuple((r.unit, r.points) for r in domains)
+    svg = round_chart(
+        survey_round,
+        ("trend", code, trend.years, drawn),
+        lambda: trend_chart.trend_chart(domains, trend.years, short, title=title),
     )
     return replace(trend, svg=svg)
 
