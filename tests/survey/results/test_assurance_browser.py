@@ -65,3 +65,32 @@ def test_an_assessor_records_with_the_forms_and_every_page_passes_axe(
     check("dashboard")
     assert violations == {}
     assert session.errors == []
+
+
+def test_the_dashboards_trend_passes_axe_and_fits_a_narrow_screen(
+    open_session: Callable[..., Session],
+    live_server: LiveServer,
+    seeded: Seeded,
+    make_user: Any,
+    make_round: Any,
+    answer: Any,
+    axe_source: str,
+) -> None:
+    from tests.survey.results.conftest import ITEMS
+
+    following = make_round(year=seeded.survey_round.year + 1)
+    for score in (5, 4, 4, 2, 5, 3):
+        answer(following, seeded.alpha, "gp_practice", {item: {"score": score} for item in ITEMS})
+    session = open_session(bypass_csp=True, viewport={"width": 320, "height": 640})
+    _sign_in(session, live_server, make_user(role="commissioner", organisation=seeded.alpha))
+    page = session.page
+    page.goto(f"{live_server.url}/results/01A?round={following.id}")
+    assert "Trend over 2 years" in page.content()
+    page.locator("details summary").first.click()
+    assert _axe(page, axe_source) == []
+    width = page.evaluate(
+        "() => { document.querySelector('header').style.display = 'none';"
+        " return document.documentElement.scrollWidth; }"
+    )
+    assert width == 320
+    assert session.errors == []
