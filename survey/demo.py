@@ -1,4 +1,5 @@
-"""A realistic demo: commissioners of both kinds, their stakeholders, and two years of answers.
+"""A realistic demo: commissioners of both kinds, their stakeholders, three years of answers, and
+last year's assurance ratings and actions for the demo assessor's region.
 
 Everything goes through the same services as real use (organisations, rounds, stakeholder
 import, invitations), except that the demo's stakeholders "answer" by storing responses
@@ -19,17 +20,22 @@ from sqlalchemy import insert, select, update
 
 from survey.extensions import db
 from survey.models import (
+    ActionStatus,
     Answer,
     Invitation,
     InvitationStatus,
     Organisation,
+    Rating,
     Response,
     Role,
     Stakeholder,
     SurveyRound,
+    User,
 )
+from survey.models.types import utcnow
 from survey.services.accounts import create_user
-from survey.services.audit import COMMAND_LINE
+from survey.services.assurance import add_action, record_rating
+from survey.services.audit import COMMAND_LINE, Actor
 from survey.services.errors import InputError
 from survey.services.invitations import issue_invitations
 from survey.services.organisations import import_organisations
@@ -250,7 +256,8 @@ UNUSED_LINKS_PER_ROUND = 2
 def seed_demo(
     *, seed: int, today: date, on_step: Callable[[str], None] | None = None
 ) -> DemoResult:
-    """Seed last year's closed round and this year's open round, with responses for most.
+    """Seed two closed rounds of earlier years and this year's open round, with responses for
+    most stakeholders (a three-year trend), and ratings and actions of last year's round.
 
     :param on_step: called with what is being done before each step (seeding takes a while).
     """
@@ -264,7 +271,9 @@ def seed_demo(
     organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.code)))
     result = DemoResult(organisations=len(organisations))
     level = {org.id: rng.uniform(3.2, 4.3) for org in organisations}
+    result.logins = _demo_accounts(organisations)
     for year, opens, closes in (
+        (today.year - 2, today - timedelta(days=745), today - timedelta(days=705)),
         (today.year - 1, today - timedelta(days=380), today - timedelta(days=340)),
         (today.year, today - timedelta(days=14), today + timedelta(days=28)),
     ):
@@ -301,8 +310,9 @@ def seed_demo(
                 _pick_unused(result, survey_round, invitations, answering, links)
             if year < today.year:
                 survey_round.close()
+            if year == today.year - 1:
+                _assess(rng, survey_round, members, closes)
         level = {org_id: value + rng.uniform(-0.3, 0.3) for org_id, value in level.items()}
-    result.logins = _demo_accounts(organisations)
     result.emails += len(result.logins)
     return result
 
@@ -326,6 +336,46 @@ def _pick_unused(
             result.unused_links.append(
                 (names.get(group, group), invitation.organisation.name, links[invitation.id])
             )
+
+
+#: actions an assessor might agree, by domain
+ACTIONS = {
+    "clinical_quality": "Share the quality dashboard with member practices every quarter",
+    "patient_engagement": "Report back to the patient reference group on decisions it shaped",
+    "plans_outcomes": "Bring the operational plan to the health and wellbeing board",
+    "governance": "Publish the register of conflicts of interest",
+    "partnership": "Agree a joint discharge plan with the council",
+    "leadership": "Hold an open leadership session with stakeholders",
+}
+
+
+def _assess(
+    rng: random.Random, survey_round: SurveyRound, members: list[Organisation], closed: date
+) -> None:
+    """Last year's conversations in the demo assessor's region: a rating per domain and an
+    action or two, some done, so this year's agenda starts from them."""
+    assessor = db.session.scalar(select(User).where(User.role == Role.ASSESSOR))
+    if assessor is None:
+        return
+    actor = Actor("cli", assessor.id)
+    ratings = [r.value for r in Rating]
+    for org in (o for o in members if o.region == assessor.region):
+        for domain in questionnaire_for(survey_round).domains:
+            rating = rng.choices(ratings, [0.6, 0.3, 0.1])[0]
+            record_rating(assessor, org, survey_round, domain.id, rating, actor=actor)
+            if rating != Rating.ASSURED.value and domain.id in ACTIONS:
+                action = add_action(
+                    assessor,
+                    org,
+                    survey_round,
+                    domain.id,
+                    ACTIONS[domain.id],
+                    rng.choice(["Director of strategy", "Chief nurse", "Board secretary"]),
+                    closed + timedelta(days=rng.choice([90, 180, 270])),
+                    actor=actor,
+                )
+                if rng.random() < 0.5:
+                    action.status, action.completed_at = ActionStatus.DONE, utcnow()
 
 
 def _demo_accounts(organisations: list[Organisation]) -> list[tuple[str, str, str]]:

@@ -15,6 +15,7 @@ from survey.services.errors import (
     AlreadySubmitted,
     Assure360Error,
     DeadLink,
+    NotAllowed,
     NotFound,
 )
 
@@ -32,13 +33,16 @@ def _render_domain_error(error: Assure360Error) -> tuple[str, int]:
     """A domain error no view turned into a message of its own: the nearest HTTP answer.
 
     Unknown things and dead links are 404 (a link's answer reveals nothing about it); a
-    submitted link is 409; anything else is a request the service refused, 400, with its reason.
+    submitted link is 409; a change the account's role may not make is
+    403; anything else is a request the service refused, 400, with its reason.
     """
     db.session.rollback()
     if isinstance(error, NotFound | DeadLink):
         return render_template("errors/404.html"), 404
     if isinstance(error, AlreadySubmitted):
         return render_template("errors/409.html"), 409
+    if isinstance(error, NotAllowed):
+        return render_template("errors/403.html"), 403
     return render_template("errors/400.html", reason=str(error)), 400
 
 

@@ -20,7 +20,7 @@ from survey.services.retention import purge_due, rounds_due_for_purge
 @click.option("--reset", is_flag=True, help="Delete the existing demo database first.")
 @command
 def demo_command(seed: int, reset: bool) -> None:
-    """Create the database and seed a realistic demo: two years of rounds and responses."""
+    """Create the database and seed a realistic demo: three years of rounds and responses."""
     if reset:
         _reset_sqlite()
     click.echo("creating the database")

@@ -1,5 +1,12 @@
 """The data model, one module per aggregate; importing this package registers every table."""
 
+from survey.models.assurance import (
+    RATING_LABELS,
+    ActionStatus,
+    AssuranceAction,
+    AssuranceRating,
+    Rating,
+)
 from survey.models.audit import AuditEvent
 from survey.models.heartbeat import WorkerHeartbeat
 from survey.models.invited_count import InvitedCount
@@ -12,6 +19,11 @@ from survey.models.stakeholder import Invitation, InvitationStatus, Stakeholder
 from survey.models.user import Role, User
 
 __all__ = [
+    "ActionStatus",
+    "AssuranceAction",
+    "AssuranceRating",
+    "RATING_LABELS",
+    "Rating",
     "Answer",
     "AuditEvent",
     "Invitation",

@@ -1,5 +1,6 @@
 """The assurance agenda: per domain, the survey's evidence as areas for discussion and notable
-practice, with empty fields for the assessor's rating and the agreed actions.
+practice, last year's rating and agreed actions beside it, and this year's rating and actions
+(ticked and listed once the assessor has recorded them, empty fields until then).
 
 The survey informs, it never decides: every point is worded as a prompt for the conversation,
 and only differences flagged significant after false discovery rate control are suggested.
@@ -11,7 +12,7 @@ import functools
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import jinja2
 
@@ -29,6 +30,10 @@ from survey.services.results.evidence import (
     points,
     results,
 )
+
+if TYPE_CHECKING:
+    from survey.services.assurance import AgreedAction, Assessment, DomainAssessment
+    from survey.services.results.trend import Trend
 
 RATINGS = ("Assured", "Assured with support", "Not assured (intervention required)")
 
@@ -77,9 +82,12 @@ class Section:
     discussion: list[Point]
     notable: list[Point]
     rated: bool = True
-    #: left empty for the assessor
-    rating: str = ""
-    actions: str = ""
+    #: this year's rating and actions (None: nothing recorded, the fields are left empty)
+    assessment: DomainAssessment | None = None
+    #: last year's rating and actions of the same domain, if there was a round last year
+    last_assessment: DomainAssessment | None = None
+    #: each year's result over the last rounds ("" with no earlier round)
+    trend: str = ""
 
 
 @dataclass(frozen=True)
@@ -177,11 +185,15 @@ def build_agenda(
     *,
     organisation_name: str | None = None,
     previous: Any = None,
+    assessment: Assessment | None = None,
+    trend: Trend | None = None,
 ) -> Agenda:
     """The assurance agenda of one organisation, as plain data.
 
     ``survey_round`` is a :class:`survey.models.SurveyRound` or a :class:`RoundInfo`;
-    ``previous`` (optional) is last year's round or its year, used in the wording.
+    ``previous`` (optional) is last year's round or its year, used in the wording;
+    ``assessment`` (optional) the ratings and actions recorded this year and last year;
+    ``trend`` (optional) the organisation's results over the last rounds.
     """
     info = RoundInfo.of(survey_round, previous)
     rows = results(table, organisation_code, questionnaire)
@@ -195,6 +207,8 @@ def build_agenda(
         found = [p for r in members for p in _points(r, info.last_year)]
         # Largest differences first: the strongest evidence leads the conversation.
         found.sort(key=lambda p: (p.level != "domain", -abs(p.diff)))
+        this = assessment.this_year.domain(domain_id) if assessment else None
+        last = assessment.last_year if assessment else None
         return Section(
             id=domain_id,
             number=number,
@@ -203,6 +217,9 @@ def build_agenda(
             discussion=[p for p in found if p.kind == "discussion"],
             notable=[p for p in found if p.kind == "notable"],
             rated=rated,
+            assessment=this if this is not None and (this.rating or this.actions) else None,
+            last_assessment=last.domain(domain_id) if last is not None else None,
+            trend=trend.summary(domain_id) if trend is not None else "",
         )
 
     sections = []
@@ -255,6 +272,26 @@ def headline_text(row: Result | None, threshold: int, last_year: str) -> str:
     return "; ".join(parts)
 
 
+def action_text(action: AgreedAction) -> str:
+    return f"{action.text} (owner: {action.owner}; due {action.due_on:%d %B %Y}; {action.status})"
+
+
+def last_year_text(section: Section, last_year: str) -> str:
+    """Last year's rating and the number of its actions still open, in one line."""
+    before = section.last_assessment
+    if before is None:
+        return ""
+    rating = f"rated {before.rating_label.lower()}" if before.rating else "not rated"
+    opened = f"{before.open_actions} of {len(before.actions)} actions still open"
+    return f"Last year ({last_year}): {rating}; {opened}."
+
+
+def ticked(section: Section, rating: str) -> str:
+    """A ticked box for the recorded rating, empty boxes for the others."""
+    chosen = section.assessment.rating_label if section.assessment else None
+    return ("\u2612 " if rating == chosen else "\u2610 ") + rating
+
+
 def agenda_docx(agenda: Agenda) -> bytes:
     """The agenda as a Word document for the assessor to complete."""
     from docx import Document
@@ -300,6 +337,14 @@ def agenda_docx(agenda: Agenda) -> bytes:
                 + headline_text(section.headline, agenda.threshold, agenda.round.last_year)
             )
         )
+        if section.trend:
+            doc.add_paragraph(clean("Trend (all stakeholders): " + section.trend))
+        if section.last_assessment is not None:
+            doc.add_paragraph(clean(last_year_text(section, agenda.round.last_year)))
+            if section.last_assessment.note:
+                doc.add_paragraph(clean("Last year's judgement: " + section.last_assessment.note))
+            for action in section.last_assessment.actions:
+                doc.add_paragraph(clean(action_text(action)), style=bullet)
         for heading, points_ in (
             ("Areas for discussion", section.discussion),
             ("Notable practice", section.notable),
@@ -315,9 +360,10 @@ def agenda_docx(agenda: Agenda) -> bytes:
             form = doc.add_table(rows=2, cols=2)
             form.style = grid
             form.cell(0, 0).text = "Rating (tick one)"
-            form.cell(0, 1).text = "\n".join(f"\u2610 {r}" for r in agenda.ratings)
+            form.cell(0, 1).text = "\n".join(ticked(section, r) for r in agenda.ratings)
             form.cell(1, 0).text = "Agreed actions"
-            form.cell(1, 1).text = clean(section.actions)
+            actions = section.assessment.actions if section.assessment else ()
+            form.cell(1, 1).text = clean("\n".join(action_text(a) for a in actions))
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
@@ -333,7 +379,12 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(pct=pct, ci=ci, points=points, diff_ci=diff_ci)
-    env.globals.update(headline_text=headline_text)
+    env.globals.update(
+        headline_text=headline_text,
+        last_year_text=last_year_text,
+        action_text=action_text,
+        ticked=ticked,
+    )
     return env
 
 

@@ -14,13 +14,17 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analysis import RoundTable
 from survey.reports.agenda import agenda_docx, agenda_html, build_agenda
 from survey.reports.report import report_pdf
 from survey.services.results.evidence import RoundInfo, split_by_organisation
 from survey.services.results.local import LocalResult
+
+if TYPE_CHECKING:
+    from survey.services.assurance import Assessment
+    from survey.services.results.trend import Trend
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,9 @@ class Job:
     name: str
     table: RoundTable
     local: tuple[LocalResult, ...] = ()
+    #: the organisation's results over the last rounds, and its ratings and actions
+    trend: Trend | None = None
+    assessment: Assessment | None = None
 
 
 @dataclass(frozen=True)
@@ -49,11 +56,25 @@ def render(job: Job, info: RoundInfo, questionnaire: Any, output: Path, html: bo
     stem = file_stem(job.code, info)
     files = []
     pdf = report_pdf(
-        job.table, job.code, info, questionnaire, organisation_name=job.name, local=job.local
+        job.table,
+        job.code,
+        info,
+        questionnaire,
+        organisation_name=job.name,
+        local=job.local,
+        trend=job.trend,
     )
     (output / f"{stem}-report.pdf").write_bytes(pdf)
     files.append(f"{stem}-report.pdf")
-    agenda = build_agenda(job.table, job.code, info, questionnaire, organisation_name=job.name)
+    agenda = build_agenda(
+        job.table,
+        job.code,
+        info,
+        questionnaire,
+        organisation_name=job.name,
+        assessment=job.assessment,
+        trend=job.trend,
+    )
     (output / f"{stem}-agenda.docx").write_bytes(agenda_docx(agenda))
     files.append(f"{stem}-agenda.docx")
     if html:

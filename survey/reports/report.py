@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config
@@ -32,6 +32,7 @@ from reportlab.platypus import (
 from analysis import ALL_STAKEHOLDERS, RoundTable
 from survey.reports.agenda import clean
 from survey.reports.charts import positive_chart
+from survey.reports.report_trend import trend_story
 from survey.services.results.evidence import (
     OVERALL,
     Result,
@@ -46,6 +47,9 @@ from survey.services.results.evidence import (
     results_by_group,
 )
 from survey.services.results.local import LocalResult
+
+if TYPE_CHECKING:
+    from survey.services.results.trend import Trend
 
 
 def _p(text: object) -> str:
@@ -127,9 +131,10 @@ class _Report:
         questionnaire: Any,
         name: str,
         local: Sequence[LocalResult],
+        trend: Trend | None = None,
     ) -> None:
         self.code, self.info, self.questionnaire, self.name = code, info, questionnaire, name
-        self.local = local
+        self.local, self.trend = local, trend
         self.threshold = info.suppression_threshold
         own = organisation_table(table, code)
         self.by_group = results_by_group(own, code, questionnaire)
@@ -266,6 +271,11 @@ class _Report:
         if domains:
             self.story.append(self.chart(domains, "D"))
             self.story.append(self.results_table(domains, "D"))
+        self.trend_section()
+
+    def trend_section(self) -> None:
+        if self.trend is not None and len(self.trend.years) > 1:
+            self.story.extend(trend_story(self, self.trend))
 
     def section(self, number: int, title: str, domain_id: str, summary: str, prefix: str) -> None:
         """One domain (or the overall relationship): chart, questions, score by group."""
@@ -374,15 +384,17 @@ def report_pdf(
     *,
     organisation_name: str | None = None,
     local: Sequence[LocalResult] = (),
+    trend: Trend | None = None,
 ) -> bytes:
     """One organisation's survey report as PDF bytes.
 
     ``survey_round``: a SurveyRound or :class:`RoundInfo`; ``previous``: last year's round (or
-    its year), for the trend column's heading; ``local``: the organisation's local questions.
+    its year), for the trend column's heading; ``local``: the organisation's local questions;
+    ``trend``: its results over the last rounds (a section of the summary).
     """
     # Embed images as binary streams: the pure-Python ASCII85 encoder is slow and the output
     # larger.
     rl_config.useA85 = 0
     info = RoundInfo.of(survey_round, previous)
     name = organisation_name or organisation_code
-    return _Report(table, organisation_code, info, questionnaire, name, local).pdf()
+    return _Report(table, organisation_code, info, questionnaire, name, local, trend).pdf()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from types import MappingProxyType
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -25,6 +26,9 @@ Provenance = Sequence[tuple[str, str]]
 LocalRows = Sequence[tuple[str, LocalResult]]
 #: the ``level`` of a local question's row in the results table
 LOCAL_LEVEL = "local question"
+#: more columns beside the table's, one value per table row (local question rows get none)
+Extra = Mapping[str, Sequence[object]]
+NO_EXTRA: Extra = MappingProxyType({})
 
 
 def neutralise(cell: str) -> str:
@@ -54,9 +58,13 @@ def _local_row(code: str, result: LocalResult, columns: Sequence[str]) -> dict[s
     return row
 
 
-def _all_rows(table: RoundTable, local: LocalRows) -> Iterator[dict[str, object]]:
-    yield from table.rows()
-    columns = table.columns()
+def _all_rows(
+    table: RoundTable, local: LocalRows, extra: Extra = NO_EXTRA
+) -> Iterator[dict[str, object]]:
+    for index, row in enumerate(table.rows()):
+        row.update({name: values[index] for name, values in extra.items()})
+        yield row
+    columns = [*table.columns(), *extra]
     for code, result in local:
         yield _local_row(code, result, columns)
 
@@ -69,7 +77,9 @@ def _cell(value: object) -> str:
     return neutralise(str(value))
 
 
-def results_csv(table: RoundTable, provenance: Provenance = (), local: LocalRows = ()) -> bytes:
+def results_csv(
+    table: RoundTable, provenance: Provenance = (), local: LocalRows = (), extra: Extra = NO_EXTRA
+) -> bytes:
     """The aggregated results table as CSV, local questions last (level "local question");
     suppressed cells carry no numbers, only the flag.
 
@@ -78,9 +88,9 @@ def results_csv(table: RoundTable, provenance: Provenance = (), local: LocalRows
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    columns = table.columns()
+    columns = [*table.columns(), *extra]
     writer.writerow(columns)
-    for row in _all_rows(table, local):
+    for row in _all_rows(table, local, extra):
         writer.writerow([_cell(row[name]) for name in columns])
     for label, value in provenance:
         writer.writerow([f"# {neutralise(str(label))}", neutralise(str(value))])
@@ -97,7 +107,9 @@ def _xlsx_value(value: object) -> object:
     return neutralise(str(value))
 
 
-def results_xlsx(table: RoundTable, provenance: Provenance = (), local: LocalRows = ()) -> bytes:
+def results_xlsx(
+    table: RoundTable, provenance: Provenance = (), local: LocalRows = (), extra: Extra = NO_EXTRA
+) -> bytes:
     """The aggregated results as an Excel workbook: an "About" sheet with the provenance and
     column notes, a "Results" sheet with one row per table row, and a "Local questions" sheet
     when there are any. Suppressed cells are empty (the ``suppressed`` column says why); text is
@@ -117,8 +129,17 @@ def results_xlsx(table: RoundTable, provenance: Provenance = (), local: LocalRow
     about.append(["Suppressed rows", "every number is empty; the 'suppressed' column is 'yes'"])
     about.append(["Rows", f"{len(table)} (organisation x stakeholder group x domain or item)"])
 
+    if extra:
+        about.append(
+            [
+                "Earlier years",
+                "columns ending in a year (positive_2024 ...) are that round's results for the "
+                "same organisation, group and question id: the trend; each year has its own "
+                "suppression",
+            ]
+        )
     sheet = workbook.create_sheet("Results")
-    columns = table.columns()
+    columns = [*table.columns(), *extra]
     header = []
     for name in columns:
         cell = WriteOnlyCell(sheet, value=name)
@@ -126,7 +147,7 @@ def results_xlsx(table: RoundTable, provenance: Provenance = (), local: LocalRow
         header.append(cell)
     sheet.append(header)
     sheet.freeze_panes = "A2"
-    for row in table.rows():
+    for row in _all_rows(table, (), extra):
         sheet.append([_xlsx_value(row[name]) for name in columns])
     if local:
         _local_sheet(workbook.create_sheet("Local questions"), local, bold)

@@ -11,6 +11,7 @@ from survey.access import roles_required, visible_organisation_or_404
 from survey.extensions import db
 from survey.models import Role, SurveyRound
 from survey.results import bp
+from survey.services.assurance import assessment
 from survey.services.results.arrays import OVERALL
 from survey.services.results.comparison import KINDS, SORT_KEYS, compare, rounds_for_kind
 from survey.services.results.dashboard import (
@@ -18,6 +19,7 @@ from survey.services.results.dashboard import (
     organisation_dashboard,
     rounds_of_organisation,
 )
+from survey.services.results.trend import organisation_trend
 from survey.services.rounds import questionnaire_for
 
 
@@ -94,7 +96,13 @@ def organisation(code: str) -> str:
     if survey_round is None:
         return render_template("results/no_results.html", organisation=org)
     board = organisation_dashboard(org, survey_round)
-    return render_template("results/organisation.html", board=board, rounds=rounds)
+    return render_template(
+        "results/organisation.html",
+        board=board,
+        rounds=rounds,
+        assessment_record=assessment(current_user, org, survey_round),
+        trend=organisation_trend(org.code, survey_round, chart=True) if board.has_data else None,
+    )
 
 
 # -- template helpers ----------------------------------------------------------------------

@@ -30,3 +30,7 @@ class AlreadySubmitted(Assure360Error):
 
 class RoundStateError(Assure360Error):
     """A round was asked to move to a state it cannot reach from where it is."""
+
+
+class NotAllowed(Assure360Error):
+    """The account may see this, but its role does not let it make this change."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
 
-from survey.models import Invitation
+from survey.models import AssuranceAction, Invitation
 from survey.services.responses import save_answers, submit_response
 from tests.factories import PASSWORD
 
@@ -20,7 +21,7 @@ ACTORS = ("anonymous", "respondent", "viewer", "commissioner", "assessor", "mana
 SCOPES = ("own", "other_org", "other_area")
 
 #: outcomes: "ok" (the page works: 2xx, a redirect within its own flow, or a form error),
-#: "login" (redirect to sign in), "404" (as if the page did not exist)
+#: "login" (redirect to sign in), "404" (as if the page did not exist), "403" (seen, not changed)
 EVERYONE = {actor: "ok" for actor in ACTORS}
 SIGNED_IN = {
     "anonymous": "login",
@@ -59,6 +60,16 @@ def by_organisation(scope: str) -> dict[str, str]:
         actor: "login"
         if actor in ("anonymous", "respondent")
         else ("ok" if actor in visible else "404")
+        for actor in ACTORS
+    }
+
+
+def by_recorder(scope: str) -> dict[str, str]:
+    """Changes to an organisation's assurance record: only its region's assessor; the people
+    who may see it are refused (403), everyone else finds nothing (404)."""
+    sees = by_organisation(scope)
+    return {
+        actor: sees[actor] if sees[actor] != "ok" else ("ok" if actor == "assessor" else "403")
         for actor in ACTORS
     }
 
@@ -142,6 +153,27 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "results.national"): Route("/results/national", AREA_AND_NATIONAL),
     ("GET", "results.organisation"): Route("/results/{code}", by_organisation, scoped=True),
     ("GET", "results.download"): Route("/results/{code}/agenda.docx", by_organisation, scoped=True),
+    ("GET", "results.assurance"): Route(
+        "/results/{code}/assurance/{round}", by_organisation, scoped=True
+    ),
+    ("GET", "results.assurance_domain"): Route(
+        "/results/{code}/assurance/{round}/governance", by_recorder, scoped=True
+    ),
+    ("POST", "results.assurance_domain"): Route(
+        "/results/{code}/assurance/{round}/governance", by_recorder, scoped=True
+    ),
+    ("POST", "results.assurance_add_action"): Route(
+        "/results/{code}/assurance/{round}/governance/actions", by_recorder, scoped=True
+    ),
+    ("GET", "results.assurance_edit_action"): Route(
+        "/results/{code}/assurance/{round}/actions/{action}", by_recorder, scoped=True
+    ),
+    ("POST", "results.assurance_edit_action"): Route(
+        "/results/{code}/assurance/{round}/actions/{action}", by_recorder, scoped=True
+    ),
+    ("POST", "results.assurance_action_status"): Route(
+        "/results/{code}/assurance/{round}/actions/{action}/status", by_recorder, scoped=True
+    ),
 }
 
 
@@ -191,7 +223,23 @@ def world(
         "manager": make_user(role="manager"),
     }
     codes = {"own": own.code, "other_org": other_org.code, "other_area": other_area.code}
+    # an agreed action of each organisation, for the pages that change one
+    actions = {}
+    for scope, organisation in (("own", own), ("other_org", other_org), ("other_area", other_area)):
+        action = AssuranceAction(
+            round_id=survey_round.id,
+            organisation_id=organisation.id,
+            domain="governance",
+            text="An action",
+            owner="Someone",
+            due_on=date(2031, 1, 31),
+        )
+        db.session.add(action)
+        db.session.flush()
+        actions[scope] = action.id
+    db.session.commit()
     return {
+        "actions": actions,
         "round": survey_round.id,
         "token": link.path.rsplit("/", 1)[1],
         "users": users,
@@ -233,6 +281,7 @@ def test_each_visitor_gets_exactly_what_the_matrix_says(
                 token=world["token"],
                 code=world["codes"][scope],
                 user=world["users"]["viewer"].id,
+                action=world["actions"][scope],
             )
             if method == "GET":
                 response = client.get(path)

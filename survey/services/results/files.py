@@ -7,7 +7,7 @@ same one the dashboard shows, and each download is audited.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from questionnaires import Questionnaire
 from survey.models import Organisation, SurveyRound
@@ -16,12 +16,14 @@ from survey.reports.bulk import Done, Job, jobs
 from survey.reports.report import report_pdf
 from survey.reports.spreadsheets import results_csv, results_xlsx
 from survey.services import audit
+from survey.services.assurance import report_assessment
 from survey.services.errors import InputError
 from survey.services.organisations import all_organisations
 from survey.services.results.arrays import analyse
 from survey.services.results.dashboard import round_table
 from survey.services.results.evidence import RoundInfo, organisation_table
 from survey.services.results.local import LocalResult, local_results
+from survey.services.results.trend import organisation_trend, trend_columns
 from survey.services.rounds import previous_round, questionnaire_for
 
 Builder = Callable[[Organisation, SurveyRound], bytes]
@@ -47,6 +49,8 @@ def _agenda(org: Organisation, survey_round: SurveyRound) -> Agenda:
         questionnaire_for(survey_round),
         organisation_name=org.name,
         previous=previous_round(survey_round),
+        assessment=report_assessment(org, survey_round),
+        trend=organisation_trend(org.code, survey_round),
     )
 
 
@@ -59,6 +63,7 @@ def _report(org: Organisation, survey_round: SurveyRound) -> bytes:
         previous=previous_round(survey_round),
         organisation_name=org.name,
         local=local_results(survey_round).get(org.code, ()),
+        trend=organisation_trend(org.code, survey_round),
     )
 
 
@@ -72,12 +77,14 @@ def _local(org: Organisation, survey_round: SurveyRound) -> list[tuple[str, Loca
 
 def _csv(org: Organisation, survey_round: SurveyRound) -> bytes:
     table = organisation_table(round_table(survey_round), org.code)
-    return results_csv(table, _provenance(survey_round), _local(org, survey_round))
+    extra = trend_columns(table, survey_round)
+    return results_csv(table, _provenance(survey_round), _local(org, survey_round), extra)
 
 
 def _xlsx(org: Organisation, survey_round: SurveyRound) -> bytes:
     table = organisation_table(round_table(survey_round), org.code)
-    return results_xlsx(table, _provenance(survey_round), _local(org, survey_round))
+    extra = trend_columns(table, survey_round)
+    return results_xlsx(table, _provenance(survey_round), _local(org, survey_round), extra)
 
 
 #: file name ending -> (media type, builder of the file's bytes)
@@ -127,12 +134,23 @@ def plan_round_reports(survey_round: SurveyRound, codes: Sequence[str] = ()) -> 
     unknown = sorted(set(wanted) - set(table.organisation.tolist()))
     if unknown:
         raise InputError(f"no results in round {survey_round.id} for {', '.join(unknown)}")
-    names = {org.code: org.name for org in all_organisations()}
+    organisations = {org.code: org for org in all_organisations()}
+    names = {code: org.name for code, org in organisations.items()}
     local = local_results(survey_round)
+    planned = [
+        replace(
+            job,
+            trend=organisation_trend(job.code, survey_round),
+            assessment=report_assessment(organisations[job.code], survey_round)
+            if job.code in organisations
+            else None,
+        )
+        for job in jobs(table, names, local, wanted or None)
+    ]
     return RoundReports(
         RoundInfo.of(survey_round, previous_round(survey_round)),
         questionnaire_for(survey_round),
-        jobs(table, names, local, wanted or None),
+        planned,
     )
 
 

@@ -61,7 +61,7 @@ def test_significantly_worse_governance_is_an_area_for_discussion_with_its_evide
     }
     suggested = {p.unit for s in agenda.sections for p in (*s.discussion, *s.notable)}
     assert suggested == flagged
-    assert all(s.rating == "" and s.actions == "" for s in agenda.sections)
+    assert all(s.assessment is None and s.last_assessment is None for s in agenda.sections)
 
     text = _docx_text(agenda_docx(agenda))
     assert point.prompt in text
@@ -130,3 +130,56 @@ def test_a_payload_in_the_organisation_name_is_escaped_in_html(seeded: Any) -> N
     html = agenda_html(agenda)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert PAYLOAD in _docx_text(agenda_docx(agenda))  # Word shows text as text
+
+
+def test_last_years_rating_and_actions_stand_beside_this_years_evidence(seeded: Any) -> None:
+    from datetime import date
+
+    from survey.models import Rating
+    from survey.services.assurance import (
+        AgreedAction,
+        Assessment,
+        DomainAssessment,
+        RoundAssessment,
+    )
+
+    survey_round = seeded.survey_round
+    questionnaire = questionnaire_for(survey_round)
+
+    def record(year: int, rating: Rating | None, actions: tuple[AgreedAction, ...]) -> Any:
+        domains = tuple(
+            DomainAssessment(d.id, d.number, d.title, None, "", None, ())
+            if d.id != "governance"
+            else DomainAssessment(d.id, d.number, d.title, rating, "Weak minutes", None, actions)
+            for d in questionnaire.domains
+        )
+        return RoundAssessment(year, year, f"Round {year}", domains)
+
+    last = record(
+        2040,
+        Rating.NOT_ASSURED,
+        (
+            AgreedAction(1, "governance", "Publish the register", "Board", date(2041, 1, 31), True),
+            AgreedAction(2, "governance", "Train the board", "Chair", date(2041, 3, 31), False),
+        ),
+    )
+    this = record(2041, None, ())
+    agenda = build_agenda(
+        analyse(survey_round),
+        "05W",
+        survey_round,
+        questionnaire,
+        previous=2040,
+        assessment=Assessment("05W", this, last),
+    )
+    governance = next(s for s in agenda.sections if s.id == "governance")
+    assert governance.assessment is None  # nothing recorded this year: empty fields
+    line = "Last year (2040): rated not assured (intervention required); 1 of 2 actions still open."
+    for text in (_docx_text(agenda_docx(agenda)), agenda_html(agenda)):
+        assert line in text
+        assert "Train the board (owner: Chair; due 31 March 2041; open)" in text
+        assert "Publish the register (owner: Board; due 31 January 2041; done)" in text
+        assert "Weak minutes" in text
+        assert "\u2612" not in text  # no rating ticked this year
+    leadership = next(s for s in agenda.sections if s.id == "leadership")
+    assert leadership.last_assessment is not None and leadership.last_assessment.rating is None

@@ -20,6 +20,7 @@ from survey.services.errors import (
     Assure360Error,
     DeadLink,
     InputError,
+    NotAllowed,
     NotFound,
     RoundStateError,
 )
@@ -40,6 +41,7 @@ def test_every_error_the_module_defines_is_an_assure360_error() -> None:
         "DeadLink",
         "AlreadySubmitted",
         "RoundStateError",
+        "NotAllowed",
     }
     assert all(issubclass(value, Assure360Error) for value in defined.values())
     assert issubclass(Assure360Error, Exception) and not issubclass(Assure360Error, RuntimeError)
@@ -48,12 +50,12 @@ def test_every_error_the_module_defines_is_an_assure360_error() -> None:
 def test_input_and_not_found_are_also_the_builtin_errors_callers_expect() -> None:
     # code that catches ValueError / LookupError (click, WTForms validators) still sees them
     assert issubclass(InputError, ValueError) and issubclass(NotFound, LookupError)
-    for error in (DeadLink, AlreadySubmitted, RoundStateError):
+    for error in (DeadLink, AlreadySubmitted, RoundStateError, NotAllowed):
         assert not issubclass(error, ValueError | LookupError)
 
 
 @pytest.mark.parametrize(
-    "error", [InputError, NotFound, DeadLink, AlreadySubmitted, RoundStateError]
+    "error", [InputError, NotFound, DeadLink, AlreadySubmitted, RoundStateError, NotAllowed]
 )
 def test_the_message_is_exactly_what_was_raised(error: type[Assure360Error]) -> None:
     with pytest.raises(Assure360Error) as caught:
