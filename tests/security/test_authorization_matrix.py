@@ -149,6 +149,20 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("POST", "manage.confirm_stakeholders"): Route(
         "/manage/rounds/{round}/stakeholders/confirm", MANAGERS
     ),
+    ("POST", "manage.stakeholder_columns"): Route(
+        "/manage/rounds/{round}/stakeholders/columns", MANAGERS
+    ),
+    ("POST", "manage.organisation_columns"): Route("/manage/organisations/columns", MANAGERS),
+    ("GET", "manage.preview"): Route("/manage/rounds/{round}/preview", MANAGERS),
+    ("GET", "manage.preview_page"): Route(
+        "/manage/rounds/{round}/preview/{code}/gp_practice/1", MANAGERS
+    ),
+    ("POST", "manage.preview_page"): Route(
+        "/manage/rounds/{round}/preview/{code}/gp_practice/1", MANAGERS
+    ),
+    ("POST", "manage.preview_end"): Route(
+        "/manage/rounds/{round}/preview/{code}/gp_practice/end", MANAGERS
+    ),
     ("GET", "results.methods"): Route("/results/methods", SIGNED_IN),
     ("GET", "results.national"): Route("/results/national", AREA_AND_NATIONAL),
     ("GET", "results.organisation"): Route("/results/{code}", by_organisation, scoped=True),

@@ -72,7 +72,7 @@ def test_the_demo_shows_progress_and_unused_links_of_different_groups(
 
     assert result.exit_code == 0, result.output
     assert "creating the database" in result.output
-    assert result.output.count(": stakeholders, invitations and responses") == 4
+    assert result.output.count(": stakeholders, invitations and responses") == 6
     _, _, tail = result.output.partition("Unused survey links")
     links = [line.strip() for line in tail.splitlines() if line.startswith("    http")]
     groups = [
