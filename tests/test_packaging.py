@@ -42,10 +42,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             str(out),
             str(ROOT),
         ],
-        check=True,
         capture_output=True,
         timeout=300,
     )
+    assert built_with.returncode == 0, built_with.stderr.decode(errors="replace")[-4000:]
     [built] = out.glob("assure360-*.whl")
     (out / "build.log").write_bytes(built_with.stdout + built_with.stderr)
     return built
