@@ -2,7 +2,8 @@
 and the figures of the survey team's pages.
 
 Participation counts come from invitation statuses (never from responses, which hold no link
-back to anyone): "invited" is issued, started or completed; "responded" is completed.
+back to anyone): "invited" is :mod:`survey.services.population`'s one definition; "responded" is
+completed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from survey.models import (
     WorkerHeartbeat,
 )
 from survey.models.types import utcnow
+from survey.services.population import INVITED_STATUSES, invited_counts
 from survey.services.rounds import group_names
 
 
@@ -174,35 +176,39 @@ def state_counts(statuses: list[StakeholderStatus]) -> dict[DeliveryState, int]:
 
 
 def response_rates(survey_round: SurveyRound) -> list[RateRow]:
-    """Invited, started and completed invitations per organisation x stakeholder group."""
-    emailed = (InvitationStatus.ISSUED, InvitationStatus.STARTED, InvitationStatus.COMPLETED)
-    table: dict[tuple[str, str, str], Counter[InvitationStatus]] = defaultdict(Counter)
-    for code, name, group, status, n in db.session.execute(
-        select(
-            Organisation.code, Organisation.name, Stakeholder.group, Invitation.status, func.count()
-        )
-        .join(Invitation.organisation)
+    """Invited (:func:`survey.services.population.invited_counts`), started and completed
+    invitations per organisation x stakeholder group."""
+    invited = invited_counts(survey_round)
+    found: dict[tuple[int, str], Counter[InvitationStatus]] = defaultdict(Counter)
+    for org_id, group, status, n in db.session.execute(
+        select(Invitation.organisation_id, Stakeholder.group, Invitation.status, func.count())
         .join(Invitation.stakeholder)
-        .where(Invitation.round_id == survey_round.id, Invitation.status.in_(emailed))
-        .group_by(Organisation.code, Organisation.name, Stakeholder.group, Invitation.status)
+        .where(Invitation.round_id == survey_round.id, Invitation.status.in_(INVITED_STATUSES))
+        .group_by(Invitation.organisation_id, Stakeholder.group, Invitation.status)
     ):
-        table[(code, name, group)][status] = n
-    return [
-        RateRow(
-            code,
-            name,
-            group,
-            invited=sum(found.values()),
-            started=found[InvitationStatus.STARTED],
-            completed=found[InvitationStatus.COMPLETED],
+        found[(org_id, group)][status] = n
+    orgs = {
+        org.id: org
+        for org in db.session.scalars(
+            select(Organisation).where(Organisation.id.in_({org for org, _g in invited}))
         )
-        for (code, name, group), found in sorted(table.items())
+    }
+    rows = [
+        RateRow(
+            orgs[org].code,
+            orgs[org].name,
+            group,
+            invited=n,
+            started=found[(org, group)][InvitationStatus.STARTED],
+            completed=found[(org, group)][InvitationStatus.COMPLETED],
+        )
+        for (org, group), n in invited.items()
     ]
+    return sorted(rows, key=lambda row: (row.organisation_code, row.organisation_name, row.group))
 
 
 # -- figures for the survey team's pages ----------------------------------------------------
 
-_SENT = (InvitationStatus.ISSUED, InvitationStatus.STARTED, InvitationStatus.COMPLETED)
 #: outbox states shown to the survey team, in this order
 DELIVERY_STATES = (
     OutboxStatus.QUEUED,
@@ -227,7 +233,7 @@ class Participation:
         return self.responded / self.invited if self.invited else None
 
 
-_invited = func.sum(case((Invitation.status.in_(_SENT), 1), else_=0))
+_invited = func.sum(case((Invitation.status.in_(INVITED_STATUSES), 1), else_=0))
 _responded = func.sum(case((Invitation.status == InvitationStatus.COMPLETED, 1), else_=0))
 
 

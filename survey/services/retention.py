@@ -11,7 +11,6 @@ from sqlalchemy import Select, delete, func, insert, select
 from survey.extensions import affected_rows, db
 from survey.models import (
     Invitation,
-    InvitationStatus,
     OutboxMessage,
     PartialAnswers,
     Response,
@@ -23,6 +22,7 @@ from survey.models.invited_count import InvitedCount
 from survey.models.types import utcnow
 from survey.services import audit
 from survey.services.errors import InputError, NotFound
+from survey.services.population import live_invited_counts
 from survey.services.rounds import check_thresholds
 
 
@@ -81,15 +81,7 @@ def purge_identities(actor: audit.Actor, survey_round: SurveyRound, today: date)
             f"({survey_round.retention_days} days after it closed)"
         )
     if survey_round.identities_purged_at is None:
-        counts = db.session.execute(
-            select(Invitation.organisation_id, Stakeholder.group, func.count())
-            .join(Stakeholder, Stakeholder.id == Invitation.stakeholder_id)
-            .where(
-                Invitation.round_id == survey_round.id,
-                Invitation.status != InvitationStatus.REVOKED,
-            )
-            .group_by(Invitation.organisation_id, Stakeholder.group)
-        ).all()
+        counts = live_invited_counts(survey_round)
         if counts:
             db.session.execute(
                 insert(InvitedCount),
@@ -100,7 +92,7 @@ def purge_identities(actor: audit.Actor, survey_round: SurveyRound, today: date)
                         "stakeholder_group": group,
                         "invited": n,
                     }
-                    for org, group, n in counts
+                    for (org, group), n in counts.items()
                 ],
             )
     stakeholder_ids = select(Stakeholder.id).where(Stakeholder.round_id == survey_round.id)

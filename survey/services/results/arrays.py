@@ -12,21 +12,13 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from analysis import RoundResponses, RoundTable, analyse_round
 from questionnaires import Questionnaire
 from survey.extensions import db
-from survey.models import (
-    Answer,
-    Invitation,
-    InvitationStatus,
-    Organisation,
-    Response,
-    Stakeholder,
-    SurveyRound,
-)
-from survey.models.invited_count import InvitedCount
+from survey.models import Answer, Organisation, Response, SurveyRound
+from survey.services.population import invited_counts
 from survey.services.rounds import previous_round, questionnaire_for
 
 #: the domain label of items outside the six assurance domains (the overall section)
@@ -59,24 +51,10 @@ def _items(questionnaire: Questionnaire) -> _Items:
     )
 
 
-def invited_rows(survey_round: SurveyRound) -> Sequence[Any]:
-    """(organisation id, group, invited) of the round, from the invitations, or from the counts
-    kept when the round's identities were purged."""
-    if survey_round.identities_purged_at is not None:
-        return db.session.execute(
-            select(
-                InvitedCount.organisation_id, InvitedCount.stakeholder_group, InvitedCount.invited
-            ).where(InvitedCount.round_id == survey_round.id)
-        ).all()
-    return db.session.execute(
-        select(Invitation.organisation_id, Stakeholder.group, func.count())
-        .join(Stakeholder, Stakeholder.id == Invitation.stakeholder_id)
-        .where(
-            Invitation.round_id == survey_round.id,
-            Invitation.status != InvitationStatus.REVOKED,
-        )
-        .group_by(Invitation.organisation_id, Stakeholder.group)
-    ).all()
+def invited_rows(survey_round: SurveyRound) -> Sequence[tuple[int, str, int]]:
+    """(organisation id, group, invited) of the round, by the one definition of invited
+    (:func:`survey.services.population.invited_counts`)."""
+    return [(org, group, n) for (org, group), n in invited_counts(survey_round).items()]
 
 
 def _answer_matrix(
