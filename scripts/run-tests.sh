@@ -31,7 +31,8 @@ trap stop_pg EXIT
 as_pg "$PGBIN/initdb -D $PGDIR/data -A trust -U postgres" >/dev/null
 as_pg "$PGBIN/pg_ctl -D $PGDIR/data -o '-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200' -l $PGDIR/log -w start" >/dev/null
 
-# The browser tests need Debian's Chromium and axe-core (pinned in tests/browser/package.json);
+# The browser tests need Debian's Chromium and axe-core, the HTML check the Nu Html Checker
+# (vnu.jar, run by the JDK; both pinned in tests/browser/package.json);
 # the deployment tests (tests/deploy) run nginx and Redis as the docs ship them.
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
@@ -46,8 +47,17 @@ if [ -n "$missing" ]; then
     echo "missing:$missing (install the Debian packages)" >&2; exit 1
   fi
 fi
-if [ ! -d tests/browser/node_modules/axe-core ]; then
-  (cd tests/browser && npm ci --no-audit --no-fund --silent)
+command -v java >/dev/null || missing_java=1
+if [ -n "${missing_java:-}" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
+  else
+    echo "missing: java (install the Debian package default-jre-headless)" >&2; exit 1
+  fi
+fi
+if [ ! -d tests/browser/node_modules/axe-core ] || [ ! -f tests/browser/node_modules/vnu-jar/build/dist/vnu.jar ]; then
+  # --ignore-scripts: vnu-jar's install script would download a Java runtime; the JDK is here
+  (cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --silent)
 fi
 # the OpenID Connect sign-in tests run a real provider (oidc-provider, pinned in tests/oidc)
 if [ ! -d tests/oidc/node_modules/oidc-provider ]; then

@@ -16,6 +16,13 @@ class ConfigError(RuntimeError):
 
 _TRUE = {"1", "true", "yes", "on"}
 
+#: the privacy notice's lawful basis unless LAWFUL_BASIS says otherwise
+DEFAULT_LAWFUL_BASIS = (
+    "UK GDPR Article 6(1)(e): the processing is necessary for a task carried out in the public "
+    "interest, the assurance of NHS commissioners that NHS England carries out under the "
+    "National Health Service Act 2006."
+)
+
 
 def _env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -93,6 +100,17 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SURVEY_CONTACT": os.environ.get(
             "SURVEY_CONTACT", "the survey team at survey@assure360.invalid"
         ),
+        # the governance pages (accessibility statement, privacy notice, why am I being asked):
+        # who runs the survey, who controls the data and how to reach them
+        "ORGANISATION_NAME": os.environ.get("ORGANISATION_NAME", "NHS England"),
+        "CONTROLLER_NAME": os.environ.get("CONTROLLER_NAME") or None,
+        "DPO_CONTACT": os.environ.get(
+            "DPO_CONTACT", "the data protection officer at dpo@assure360.invalid"
+        ),
+        "LAWFUL_BASIS": os.environ.get("LAWFUL_BASIS", DEFAULT_LAWFUL_BASIS),
+        "ACCESSIBILITY_CONTACT": os.environ.get("ACCESSIBILITY_CONTACT") or None,
+        "ACCESSIBILITY_TESTED_ON": os.environ.get("ACCESSIBILITY_TESTED_ON", "3 December 2026"),
+        "SURVEY_PURPOSE": os.environ.get("SURVEY_PURPOSE", ""),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # reverse proxies in front of the app (nginx: 1); their X-Forwarded-* headers are
         # believed, and only theirs: 0 ignores the headers (nobody in front)
@@ -183,6 +201,12 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         # A fixed, public key: sessions and links are forgeable with it, which only a local demo
         # or a debugging session can accept (and links survive restarts between seed and serve).
         settings["SECRET_KEY"] = "assure360-demo-key-not-secret"
+    # the controller is the organisation running the survey, and accessibility problems go to
+    # the survey team, unless the deployment names others
+    settings["CONTROLLER_NAME"] = settings.get("CONTROLLER_NAME") or settings["ORGANISATION_NAME"]
+    settings["ACCESSIBILITY_CONTACT"] = (
+        settings.get("ACCESSIBILITY_CONTACT") or settings["SURVEY_CONTACT"]
+    )
     validate(settings)
     # A connection the database dropped (a restart) is found and replaced before use.
     settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})

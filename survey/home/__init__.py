@@ -39,3 +39,6 @@ def index() -> str:
     """The organisations this account may see results of."""
     organisations = list(db.session.scalars(visible_organisations(current_user)))
     return render_template("home/index.html", organisations=organisations)
+
+
+from survey.home import governance  # noqa: E402,F401  (registers the public pages on bp)

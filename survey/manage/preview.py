@@ -89,7 +89,7 @@ def preview_page(round_id: int, code: str, group: str, number: int) -> View:
     if not 1 <= number <= len(pages):
         abort(404)
     carried = _carried()
-    form = form_for(pages[number - 1], carried)
+    form = form_for(pages[number - 1], carried, link_token=None)
     action = request.form.get("action")
     if request.method == "POST" and action in ("continue", "back"):
         valid = form.validate()
@@ -99,7 +99,7 @@ def preview_page(round_id: int, code: str, group: str, number: int) -> View:
             if target > len(pages):
                 return _render_check(survey_round, organisation, group, pages, carried)
             number = max(target, 1)
-            form = form_for(pages[number - 1], carried)
+            form = form_for(pages[number - 1], carried, link_token=None)
     page = pages[number - 1]
     return render_template(
         "manage/preview_section.html",

@@ -34,6 +34,7 @@ def opt_out_page(token: str) -> str:
     return render_template(
         "respond/opt_out.html",
         survey_round=stakeholder.survey_round,
+        privacy_round=stakeholder.round_id,
         opted_out=stakeholder.opted_out_at is not None,
         action=url_for("respond.opt_out_page", token=token),
     )

@@ -19,6 +19,8 @@ class Question:
     options: tuple[tuple[int, str], ...]
     dont_know_label: str
     max_length: int
+    #: the questionnaire's open-text warning, shown beside a text box; empty for scales
+    warning: str = ""
 
     @property
     def is_text(self) -> bool:
@@ -46,7 +48,16 @@ class Page:
 
 def _question(questionnaire: Questionnaire, item: Item) -> Question:
     if item.kind == "text":
-        return Question(item.id, item.text, item.hint, "text", (), "", item.max_length)
+        return Question(
+            item.id,
+            item.text,
+            item.hint,
+            "text",
+            (),
+            "",
+            item.max_length,
+            questionnaire.open_text_warning,
+        )
     scale = questionnaire.scale_for(item)
     return Question(
         item.id,

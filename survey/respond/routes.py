@@ -1,6 +1,8 @@
 """Views of the respondent pages: parse the request, call one service, render or redirect.
 
-Only POSTs change anything: a link scanner that GETs every page stores nothing.
+Only POSTs change anything: a link scanner that GETs every page stores nothing. The forms'
+protection is bound to the link (survey/respond/forms.py), so the session cookie's CSRF check is
+off for these views: no respondent page needs a cookie.
 """
 
 from __future__ import annotations
@@ -8,10 +10,10 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey.extensions import begin_write
+from survey.extensions import begin_write, csrf
 from survey.models import Invitation, InvitationStatus
 from survey.respond import bp, dead_link
-from survey.respond.forms import form_for
+from survey.respond.forms import form_for, submit_form
 from survey.respond.pages import Page, pages_for
 from survey.services.clock import uk_today
 from survey.services.errors import AlreadySubmitted, DeadLink, InputError
@@ -47,7 +49,9 @@ def _saved(invitation: Invitation) -> dict[str, dict[str, object]]:
     return dict(draft.answers) if draft is not None else {}
 
 
-def _complete_page(invitation: Invitation, status: int = 200) -> tuple[str, int]:
+def _complete_page(invitation: Invitation) -> tuple[str, int]:
+    """What a submitted link shows: 200 to a GET; 409 to a POST (a re-submit, a late save)."""
+    status = 409 if request.method == "POST" else 200
     return render_template("respond/complete.html", invitation=invitation), status
 
 
@@ -70,30 +74,42 @@ def start(token: str) -> View:
 
 
 @bp.route("/<token>/<int:number>", methods=["GET", "POST"])
+@csrf.exempt
 def section(token: str, number: int) -> View:
-    """One section of questions; answers are saved whenever the page is posted."""
+    """One section of questions; answers are saved whenever the page is posted.
+
+    ``?return=check`` (the Change links) comes back to check your answers after the page.
+    A post without the page's key still keeps its valid answers and shows the page again.
+    """
     invitation, pages = _load(token)
     if invitation.status is InvitationStatus.COMPLETED:
         return _complete_page(invitation)
     if not 1 <= number <= len(pages):
         abort(404)
     page = pages[number - 1]
-    form = form_for(page, _saved(invitation))
+    returning = request.args.get("return") == "check"
+    form = form_for(page, _saved(invitation), token)
     if request.method == "POST":
-        leaving = request.form.get("action") == "save"
         valid = form.validate()
+        verified = "csrf_token" not in form.errors
+        leaving = verified and request.form.get("action") == "save"
         answers = form.answers(valid_only=not valid)
         if answers or leaving:
-            save_answers(
-                invitation, answers, resume_section=number if (leaving or not valid) else number + 1
-            )
+            stay = leaving or not valid
+            save_answers(invitation, answers, resume_section=number if stay else number + 1)
         if leaving:
             return redirect(url_for("respond.saved", token=token))
         if valid:
             target = number + 1
-            if target > len(pages):
+            if returning or target > len(pages):
                 return redirect(url_for("respond.check", token=token))
             return redirect(url_for("respond.section", token=token, number=target))
+    if returning:
+        back = url_for("respond.check", token=token)
+    elif number > 1:
+        back = url_for("respond.section", token=token, number=number - 1)
+    else:
+        back = url_for("respond.start", token=token)
     return render_template(
         "respond/section.html",
         invitation=invitation,
@@ -102,6 +118,8 @@ def section(token: str, number: int) -> View:
         page=page,
         number=number,
         total=len(pages),
+        back=back,
+        returning=returning,
     ), (400 if form.errors else 200)
 
 
@@ -122,14 +140,16 @@ def _first_unanswered(pages: list[Page], answers: dict[str, dict[str, object]]) 
 
 
 @bp.route("/<token>/check", methods=["GET", "POST"])
+@csrf.exempt
 def check(token: str) -> View:
-    """Check your answers, then submit them (once: a second submit is told it is done)."""
+    """Check your answers, then submit them (once: a second submit is told it is done, 409)."""
     invitation, pages = _load(token)
     if invitation.status is InvitationStatus.COMPLETED:
         return _complete_page(invitation)
     answers = _saved(invitation)
     missing = _first_unanswered(pages, answers)
-    if request.method == "POST":
+    form = submit_form(token)
+    if request.method == "POST" and form.validate():
         if missing is not None:
             return redirect(url_for("respond.section", token=token, number=missing))
         try:
@@ -144,7 +164,8 @@ def check(token: str) -> View:
         "respond/check.html",
         invitation=invitation,
         token=token,
+        form=form,
         pages=pages,
         answers=answers,
         missing=missing,
-    )
+    ), (400 if form.errors else 200)

@@ -55,7 +55,9 @@ def current_link(invitation: Invitation) -> str | None:
 def email_context(
     survey_round: SurveyRound, stakeholder: Stakeholder, links: list[tuple[str, str]]
 ) -> dict[str, object]:
-    """What the invitation and reminder templates show besides the links."""
+    """What the invitation and reminder templates show besides the links (the governance
+    pages' addresses carry the round, never a token, so the notice gives its retention)."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return {
         "stakeholder": stakeholder,
         "survey_round": survey_round,
@@ -63,6 +65,9 @@ def email_context(
         "minutes": questionnaire_for(survey_round).estimated_minutes,
         "contact": current_app.config["SURVEY_CONTACT"],
         "opt_out_link": opt_out_link(stakeholder),
+        "privacy_link": f"{base}/privacy?round={survey_round.id}",
+        "why_link": f"{base}/why-am-i-being-asked",
+        "accessibility_link": f"{base}/accessibility",
     }
 
 

@@ -85,6 +85,9 @@ class Route:
 MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "home.index"): Route("/", SIGNED_IN),
     ("GET", "health.status"): Route("/health", EVERYONE),
+    ("GET", "home.accessibility"): Route("/accessibility", EVERYONE),
+    ("GET", "home.privacy"): Route("/privacy", EVERYONE),
+    ("GET", "home.why_asked"): Route("/why-am-i-being-asked", EVERYONE),
     ("GET", "auth.login"): Route("/auth/login", EVERYONE),
     ("POST", "auth.login"): Route("/auth/login", EVERYONE),
     ("POST", "auth.logout"): Route("/auth/logout", {**SIGNED_IN}),

@@ -121,7 +121,7 @@ def test_a_preview_page_is_validated_as_the_stakeholders_page_is(
 
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
-    assert "<title>Error: Preview: " in text and "Select an answer, or &#39;" in text
+    assert "<title>Error: Preview: " in text and "Select an answer to question 1, or &#39;" in text
     assert BANNER in text and "Section 1 of " in text
     # Back from page 2 keeps the answers given, carried in the page and nowhere else
     answers = dict(_questions(page))

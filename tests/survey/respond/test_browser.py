@@ -449,3 +449,45 @@ def test_axe_finds_no_wcag_violations_on_any_respondent_page(
         "dead link (404)",
     } <= set(checked)
     assert violations == {}
+
+
+def test_governance_pages_pass_axe_and_are_linked_from_the_footer(
+    open_session: Callable[..., Session],
+    emailed_link: Callable[..., str],
+    live_server: LiveServer,
+    axe_source: str,
+) -> None:
+    link = emailed_link()
+    session = open_session(bypass_csp=True)
+    page = session.page
+    page.goto(link)
+    footer = {
+        name: page.locator("footer").get_by_role("link", name=name).get_attribute("href")
+        for name in ("Accessibility statement", "Privacy notice", "Why am I being asked?")
+    }
+    assert all(footer.values()), footer
+    violations: dict[str, list[str]] = {}
+    for name, href in footer.items():
+        response = page.goto(f"{live_server.url}{href}" if href.startswith("/") else href)
+        assert response is not None and response.status == 200, name
+        if found := _axe(page, axe_source):
+            violations[name] = found
+    assert violations == {}
+    assert session.errors == []
+
+
+def test_the_skip_link_moves_focus_into_the_main_content(
+    open_session: Callable[..., Session], emailed_link: Callable[..., str]
+) -> None:
+    link = emailed_link()
+    session = open_session()
+    page = session.page
+    page.goto(f"{link}/1")
+    page.keyboard.press("Tab")
+    assert _active(page)["text"] == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "maincontent"
+    # the next Tab lands inside main, not back in the header
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.querySelector('main').contains(document.activeElement)")
+    assert session.errors == []

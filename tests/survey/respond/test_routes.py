@@ -78,8 +78,9 @@ def _assert_dead(client: Any, path: str, reference: str) -> None:
         page = client.get(url)
         assert page.status_code == 404, url
         assert _html(page) == reference, url
-    # a POST without a valid CSRF token is refused before the link is even looked at
-    assert client.post(f"{path}/1", data={"action": "continue"}).status_code == 400
+    # a POST to a dead link is the same dead-link page, with or without a form key
+    posted = client.post(f"{path}/1", data={"action": "continue"})
+    assert posted.status_code == 404 and _html(posted) == reference
 
 
 def _dead_reference(client: Any) -> str:
@@ -208,22 +209,33 @@ def test_a_link_scanner_getting_every_page_three_times_changes_nothing(
     assert _snapshot(db, started.invitation) == before
 
 
-def test_post_without_csrf_token_is_refused_and_stores_nothing(client, db, make_invitation) -> None:
+def test_post_without_the_form_key_keeps_its_answers_and_submits_nothing(
+    client, db, make_invitation
+) -> None:
+    """A post without the link-bound key (an old copy of the page, a tampered form) is not
+    taken as a finished page, but its answers are kept and the page says what happened."""
     issued = make_invitation()
-    refused = client.post(f"{issued.path}/1", data={"overall_relationship": "5", "action": "save"})
-    assert refused.status_code == 400
-    assert "Traceback" not in _html(refused)
-    wrong = client.post(
-        f"{issued.path}/1",
-        data={"csrf_token": "forged", "overall_relationship": "5", "action": "continue"},
-    )
-    assert wrong.status_code == 400
-    assert _draft(db, issued.invitation) is None
-    assert _fresh(db, issued.invitation).status is InvitationStatus.ISSUED
+    other = make_invitation(survey_round=_fresh(db, issued.invitation).survey_round)
+    other_key = csrf_token(_html(client.get(f"{other.path}/1")))  # valid, but for another link
+    for key in (None, "forged", other_key):
+        data = {"overall_relationship": "5", "action": "continue"}
+        if key is not None:
+            data["csrf_token"] = key
+        refused = client.post(f"{issued.path}/1", data=data)
+        assert refused.status_code == 400
+        html = _html(refused)
+        assert "There is a problem" in html and "Your answers have been kept" in html
+        assert "<title>Error: " in html and "Traceback" not in html
+        assert dict(_draft(db, issued.invitation).answers) == {  # type: ignore[union-attr]
+            "overall_relationship": {"score": 5}
+        }
+    assert _fresh(db, issued.invitation).status is InvitationStatus.STARTED
 
     answer_everything(client, issued.path)
     draft_before = dict(_draft(db, issued.invitation).answers)  # type: ignore[union-attr]
-    assert client.post(f"{issued.path}/check", data={}).status_code == 400
+    for data in ({}, {"csrf_token": "forged"}):
+        refused = client.post(f"{issued.path}/check", data=data)
+        assert refused.status_code == 400 and "Your answers have been kept" in _html(refused)
     assert _count(db, Response) == 0
     assert _fresh(db, issued.invitation).status is InvitationStatus.STARTED
     assert dict(_draft(db, issued.invitation).answers) == draft_before  # type: ignore[union-attr]
@@ -401,7 +413,9 @@ def test_after_submit_the_link_only_says_survey_complete(client, db, make_invita
     other = make_invitation(survey_round=_fresh(db, issued.invitation).survey_round)
     secret_comment = "Our quarterly meetings are very useful zebra-7731."
     pages = _all_pages(client, issued.path)
-    submitted = _submit(client, issued.path, choice="5", comment=secret_comment)
+    answer_everything(client, issued.path, choice="5", comment=secret_comment)
+    submitted_key = csrf_token(_html(client.get(f"{issued.path}/check")))
+    submitted = client.post(f"{issued.path}/check", data={"csrf_token": submitted_key})
     assert submitted.status_code == 302
     assert submitted.headers["Location"].endswith(issued.path)
     for url in pages:
@@ -413,15 +427,15 @@ def test_after_submit_the_link_only_says_survey_complete(client, db, make_invita
             secret_comment not in html and "Strongly agree" not in html and "Very good" not in html
         )
         assert 'type="radio"' not in html and "<textarea" not in html and "csrf_token" not in html
-    # a valid CSRF token of this browser session, from a live link's page
-    token = csrf_token(_html(client.get(f"{other.path}/1")))
-    resubmit = client.post(f"{issued.path}/check", data={"csrf_token": token})
-    assert resubmit.status_code == 200 and "Survey complete" in _html(resubmit)
-    late = client.post(
-        f"{issued.path}/1",
-        data={"csrf_token": token, "overall_relationship": "1", "action": "save"},
-    )
-    assert late.status_code == 200 and "Survey complete" in _html(late)
+    # the link's own form key (from its check page, before submitting) and another link's
+    for token in (submitted_key, csrf_token(_html(client.get(f"{other.path}/1")))):
+        resubmit = client.post(f"{issued.path}/check", data={"csrf_token": token})
+        assert resubmit.status_code == 409 and "Survey complete" in _html(resubmit)
+        late = client.post(
+            f"{issued.path}/1",
+            data={"csrf_token": token, "overall_relationship": "1", "action": "save"},
+        )
+        assert late.status_code == 409 and "Survey complete" in _html(late)
     assert _count(db, Response) == 1
     assert _count(db, PartialAnswers) == 0
     assert (
