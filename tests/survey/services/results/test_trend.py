@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from survey.models import Invitation, Stakeholder
+from survey.models import Invitation, InvitationStatus, Stakeholder
 from survey.services.audit import COMMAND_LINE
 from survey.services.results.files import organisation_file
 from survey.services.results.trend import lineage_rounds, organisation_trend
@@ -68,7 +68,10 @@ def rounds(db: Any, make_round: Any, make_organisation: Any) -> Any:
                 db.session.flush()
                 db.session.add(
                     Invitation(
-                        round_id=survey_round.id, stakeholder_id=person.id, organisation_id=org.id
+                        round_id=survey_round.id,
+                        stakeholder_id=person.id,
+                        organisation_id=org.id,
+                        status=InvitationStatus.ISSUED,
                     )
                 )
         db.session.commit()
