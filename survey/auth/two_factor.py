@@ -6,6 +6,7 @@ import hashlib
 
 from flask import flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, login_user
+from markupsafe import Markup
 
 from survey.auth import bp
 from survey.auth.forms import CodeForm
@@ -56,6 +57,7 @@ def two_factor_setup() -> View:
     if secret is None:
         secret = two_factor.new_secret()
         session["two_factor_setup"] = two_factor.seal(secret)
+    uri = two_factor.provisioning_uri(current_user, secret)
     form = CodeForm()
     if form.validate_on_submit():
         try:
@@ -70,5 +72,6 @@ def two_factor_setup() -> View:
         "auth/two_factor_setup.html",
         form=form,
         secret=secret,
-        uri=two_factor.provisioning_uri(current_user, secret),
+        uri=uri,
+        qr_code=Markup(two_factor.qr_code_svg(uri)),  # segno draws it from our own URI
     ), (400 if form.errors else 200)

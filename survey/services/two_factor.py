@@ -12,6 +12,7 @@ import base64
 import time
 
 import pyotp
+import segno
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -54,6 +55,13 @@ def new_secret() -> str:
 def provisioning_uri(user: User, secret: str) -> str:
     """The otpauth:// address an authenticator app takes (typed or scanned)."""
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+
+
+def qr_code_svg(uri: str) -> str:
+    """``uri`` as a QR code for a phone to scan: inline SVG markup, black on the page's white,
+    four modules of quiet zone (ISO/IEC 18004), error correction M."""
+    svg = segno.make(uri, error="m").svg_inline(scale=5, title="QR code of your two-factor key")
+    return svg.replace("<svg ", '<svg role="img" aria-label="QR code of your two-factor key" ', 1)
 
 
 def needs_enrolment(user: User) -> bool:

@@ -5,6 +5,7 @@ Codes are computed with pyotp from the secret the enrolment page shows, as a pho
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 from typing import Any
 
@@ -154,3 +155,41 @@ def test_a_manager_resets_a_lost_second_factor_and_it_is_audited(
         select(AuditEvent).where(AuditEvent.action == "user.two_factor.reset")
     )
     assert event.user_id == colleague.id and event.target == f"user:{lost.id}"
+
+
+def test_a_phone_scanning_the_qr_code_gets_the_key_and_its_codes_enrol(
+    app: Any, db: Any, make_user: Any, tmp_path: Any
+) -> None:
+    """The page is drawn by Chromium and its QR code read by zbar, as a phone's camera would."""
+    strict = _app(app)
+    manager = make_user(role="manager")
+    client = strict.test_client()
+    _password(client, manager.email)
+    page = client.get("/auth/two-factor/setup").get_data(as_text=True)
+    svg = re.search(r'<div class="app-qr-code">(<svg role="img".*?</svg>)</div>', page, re.S)
+    assert svg, "no QR code on the enrolment page"
+    html = tmp_path / "qr.html"
+    html.write_text(f'<body style="margin:24px;background:#fff">{svg.group(1)}</body>')
+    png = tmp_path / "qr.png"
+    subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--screenshot={png}",
+            "--window-size=400,400",
+            html.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    scanned = subprocess.run(
+        ["zbarimg", "--raw", "-q", str(png)], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    totp = pyotp.parse_uri(scanned)
+    assert isinstance(totp, pyotp.TOTP) and scanned.startswith("otpauth://totp/Assure360:")
+    assert manager.email.replace("@", "%40") in scanned
+    assert _code(client, "/auth/two-factor/setup", totp.now()).status_code == 302
+    assert client.get("/manage/").status_code == 200
