@@ -3,6 +3,8 @@ who sees the organisation's results reads)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -13,6 +15,7 @@ from survey.models import Organisation, SurveyRound
 from survey.results import bp
 from survey.results.forms import ActionForm, RatingForm, StatusForm
 from survey.services.assurance import (
+    DomainAssessment,
     action_of,
     add_action,
     assessment,
@@ -31,6 +34,29 @@ def _load(code: str, round_id: int) -> tuple[Organisation, SurveyRound]:
     if survey_round is None:
         abort(404)
     return organisation, survey_round
+
+
+def _recordable_domain(
+    organisation: Organisation, survey_round: SurveyRound, domain: str
+) -> DomainAssessment:
+    """The domain's record this year, if it exists (404) and the person may record (403)."""
+    record = assessment(current_user, organisation, survey_round)
+    here = record.this_year.domain(domain)
+    if here is None:
+        abort(404)
+    if not record.may_record:
+        abort(403)
+    return here
+
+
+def _rating_form(here: DomainAssessment, *, posted: bool) -> RatingForm:
+    """The rating form, filled with the recorded rating (and the post, when it is the one)."""
+    current = {"rating": here.rating.value if here.rating else None, "note": here.note}
+    return RatingForm(data=current) if posted else RatingForm(formdata=None, data=current)
+
+
+def _action_fields(form: ActionForm) -> tuple[str, str, date | None]:
+    return form.text.data or "", form.owner.data or "", form.due_on.data
 
 
 def _overview(organisation: Organisation, survey_round: SurveyRound) -> str:
@@ -60,15 +86,8 @@ def assurance(code: str, round_id: int) -> View:
 def assurance_domain(code: str, round_id: int, domain: str) -> View:
     """One domain: record its rating; add an agreed action."""
     organisation, survey_round = _load(code, round_id)
-    record = assessment(current_user, organisation, survey_round)
-    here = record.this_year.domain(domain)
-    if here is None:
-        abort(404)
-    if not record.may_record:
-        abort(403)
-    form = RatingForm(
-        data={"rating": here.rating.value if here.rating else None, "note": here.note}
-    )
+    here = _recordable_domain(organisation, survey_round, domain)
+    form = _rating_form(here, posted=True)
     action_form = ActionForm(formdata=None)
     if form.validate_on_submit():
         try:
@@ -91,7 +110,7 @@ def assurance_domain(code: str, round_id: int, domain: str) -> View:
 def _domain_page(
     organisation: Organisation,
     survey_round: SurveyRound,
-    here: object,
+    here: DomainAssessment,
     form: RatingForm,
     action_form: ActionForm,
 ) -> tuple[str, int]:
@@ -111,34 +130,17 @@ def _domain_page(
 def assurance_add_action(code: str, round_id: int, domain: str) -> View:
     """Record an agreed action for one domain."""
     organisation, survey_round = _load(code, round_id)
-    record = assessment(current_user, organisation, survey_round)
-    here = record.this_year.domain(domain)
-    if here is None:
-        abort(404)
-    if not record.may_record:
-        abort(403)
+    here = _recordable_domain(organisation, survey_round, domain)
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            add_action(
-                current_user,
-                organisation,
-                survey_round,
-                domain,
-                form.text.data or "",
-                form.owner.data or "",
-                form.due_on.data,
-            )
+            add_action(current_user, organisation, survey_round, domain, *_action_fields(form))
         except InputError as error:
             form.text.errors = [*form.text.errors, str(error)]
         else:
             flash("The action was added.")
             return redirect(_overview(organisation, survey_round))
-    rating = RatingForm(
-        formdata=None,
-        data={"rating": here.rating.value if here.rating else None, "note": here.note},
-    )
-    return _domain_page(organisation, survey_round, here, rating, form)
+    return _domain_page(organisation, survey_round, here, _rating_form(here, posted=False), form)
 
 
 @bp.route("/<code>/assurance/<int:round_id>/actions/<int:action_id>", methods=["GET", "POST"])
@@ -150,15 +152,7 @@ def assurance_edit_action(code: str, round_id: int, action_id: int) -> View:
     form = ActionForm(obj=action)
     if form.validate_on_submit():
         try:
-            edit_action(
-                current_user,
-                organisation,
-                survey_round,
-                action_id,
-                form.text.data or "",
-                form.owner.data or "",
-                form.due_on.data,
-            )
+            edit_action(current_user, organisation, survey_round, action_id, *_action_fields(form))
         except InputError as error:
             form.text.errors = [*form.text.errors, str(error)]
         else:
