@@ -37,8 +37,8 @@ class _Cells(NamedTuple):
     dk: FloatArray  # don't know answers, or sum of respondents' don't-know shares
     asked: FloatArray  # n + don't know (items), respondents asked any item (domains)
     population: FloatArray  # invited N for the FPC (NaN: none)
-    invited: FloatArray  # invited (display)
-    responses: FloatArray  # responses per organisation x group, broadcast over units
+    invited: FloatArray  # invited (display; the "all" row: routed groups)
+    responses: FloatArray  # responses per organisation x group (all: routed groups) x unit
     hidden: BoolArray  # suppressed by disclosure control
     published: BoolArray  # not hidden and n > 0
 
@@ -143,18 +143,20 @@ def _unit_sums(resp: RoundResponses) -> list[FloatArray]:
     return out
 
 
-def _invited_per_row(resp: RoundResponses, asked: FloatArray) -> FloatArray:
+def _invited_per_row(resp: RoundResponses) -> FloatArray:
     """Invited N per organisation x (all + groups) x unit.
 
     A group row has the group's invited count; the "all" row the sum over the
-    groups that were asked the unit at all (routing: a group never asked an
-    item is not part of that item's population).
+    groups the questionnaire routes to the unit (``RoundResponses.routing``):
+    a group never asked an item is not part of that item's population, and a
+    group asked it is, whether or not anyone in it answered.
     """
     n_org, n_grp = resp.invited.shape
-    units = asked.shape[2]
-    inv_g = np.broadcast_to(resp.invited[:, :, None].astype(np.float64), (n_org, n_grp, units))
-    routed = asked[:, 1:, :] > 0
-    inv_all = np.where(routed, inv_g, 0.0).sum(axis=1, keepdims=True)
+    routed = resp.routed  # (G, U)
+    inv_g = np.broadcast_to(
+        resp.invited[:, :, None].astype(np.float64), (n_org, n_grp, routed.shape[1])
+    )
+    inv_all = np.where(routed[None, :, :], inv_g, 0.0).sum(axis=1, keepdims=True)
     return np.concatenate((inv_all, inv_g), axis=1)
 
 
@@ -165,20 +167,26 @@ def _responses_per_group(resp: RoundResponses) -> NDArray[np.int64]:
     return np.bincount(cell, minlength=n_org * n_grp).reshape(n_org, n_grp)
 
 
-def _hidden_cells(n: FloatArray, resp_g: NDArray[np.int64], threshold: int) -> BoolArray:
+def _hidden_cells(
+    n: FloatArray, resp_g: NDArray[np.int64], routed: BoolArray, threshold: int
+) -> BoolArray:
     """Disclosure control (statistics.md section 7) for every (O, G + 1, U) cell.
 
     A group with 0 < responses < k for the organisation is hidden on every
     unit (group level before item level); then, per organisation x unit
     partition of groups, primary and complementary suppression against the
-    published "all" row.
+    published "all" row (Hundepool et al. 2012, ch. 4).  A hidden group that
+    the questionnaire routes to the unit is protected even when its base is 0
+    there, so the "all" row cannot reveal that it gave no answers.
     """
     n_org, n_grp = resp_g.shape
     units = n.shape[2]
     group_small = (resp_g > 0) & (resp_g < threshold)
     counts = np.rint(n[:, 1:, :]).astype(np.int64).transpose(0, 2, 1).reshape(-1, n_grp)
-    forced = np.broadcast_to(group_small[:, None, :], (n_org, units, n_grp)).reshape(-1, n_grp)
+    small = np.broadcast_to(group_small[:, None, :], (n_org, units, n_grp))
+    forced = (small & routed.T[None, :, :]).reshape(-1, n_grp)
     hid, total_hidden = _suppress_matrix(counts, threshold, True, forced)
+    hid = hid | small.reshape(-1, n_grp)
     return np.concatenate(
         (
             total_hidden.reshape(n_org, units)[:, None, :],
@@ -191,14 +199,18 @@ def _hidden_cells(n: FloatArray, resp_g: NDArray[np.int64], threshold: int) -> B
 def _cell_statistics(resp: RoundResponses, threshold: int, finite_population: bool) -> _Cells:
     """Sufficient statistics and suppression for every organisation x group x unit."""
     n, pos, pos_sq, neg, total, total_sq, dk, asked = _unit_sums(resp)
-    invited = _invited_per_row(resp, asked)
+    invited = _invited_per_row(resp)
     population = invited if finite_population else np.full(invited.shape, np.nan)
     resp_g = _responses_per_group(resp)
-    responses = np.broadcast_to(
-        np.concatenate((resp_g.sum(axis=1, keepdims=True), resp_g), axis=1)[:, :, None],
-        n.shape,
-    ).astype(np.float64)
-    hidden = _hidden_cells(n, resp_g, threshold)
+    routed = resp.routed
+    # The "all" row's responses count the routed groups only, as its invited
+    # count does, so a unit's response rate never exceeds 100%.
+    resp_all = (resp_g.astype(np.float64) @ routed.astype(np.float64))[:, None, :]
+    responses = np.concatenate(
+        (resp_all, np.broadcast_to(resp_g[:, :, None].astype(np.float64), n[:, 1:].shape)),
+        axis=1,
+    )
+    hidden = _hidden_cells(n, resp_g, routed, threshold)
     published = ~hidden & (n > 0)
     return _Cells(
         n,

@@ -57,28 +57,33 @@ def _suppress_matrix(
         Whether each partition's total (row sum) is published.
     forced : ndarray of bool, shape (P, G), optional
         Cells to hide regardless of their count (e.g. a stakeholder group
-        below k in the whole survey).  Forced cells with count 0 carry no
-        information and do not count towards the protection.
+        below k in the whole survey, on a unit it was asked).  A forced cell
+        needs protection even with count 0 (the total minus the shown cells
+        would reveal that the group gave no answers), so the hidden cells must
+        then hold at least k respondents over at least two cells, or the total
+        is hidden too.
 
     Returns
     -------
     hidden : ndarray of bool, shape (P, G)
     total_hidden : ndarray of bool, shape (P,)
-        True where the partition total must be hidden too (0 < total < k).
+        True where the partition total must be hidden too: 0 < total < k, or
+        total < k with a forced cell in the partition.
     """
     counts = np.asarray(counts, dtype=np.int64)
     p_count, g_count = counts.shape
     nonzero = counts > 0
     primary = nonzero & (counts < threshold)
+    any_forced: NDArray[np.bool_] = np.zeros(p_count, dtype=bool)
     if forced is not None:
         primary |= forced
+        any_forced = np.any(forced, axis=1, keepdims=True)[:, 0]
     hidden = primary.copy()
     totals = counts.sum(axis=1)
-    total_hidden = (totals > 0) & (totals < threshold)
+    total_hidden = ((totals > 0) | any_forced) & (totals < threshold)
     if total_published and g_count > 0 and p_count > 0:
-        informative = primary & nonzero
-        h = informative.sum(axis=1)
-        s = np.where(informative, counts, 0).sum(axis=1)
+        h = primary.sum(axis=1)
+        s = np.where(primary, counts, 0).sum(axis=1)
         need = (h >= 1) & ((h < 2) | (s < threshold)) & ~total_hidden
         if np.any(need):
             rows = np.flatnonzero(need)

@@ -131,6 +131,38 @@ def _check_invited(
     return counts
 
 
+def _check_routing(
+    routing: ArrayLike | None,
+    scores: NDArray[np.float64],
+    dont_know: BoolArray,
+    group: IntArray,
+    groups: tuple[str, ...],
+    items: tuple[str, ...],
+) -> BoolArray:
+    """Routing (G, I): which groups the questionnaire asks each item; None routes every group.
+
+    No response may answer (or say "don't know" to) an item its group is not
+    routed to: the item's population would then leave out a respondent.
+    """
+    shape = (len(groups), len(items))
+    if routing is None:
+        return np.ones(shape, dtype=bool)
+    arr = np.asarray(routing)
+    if arr.shape != shape:
+        raise ValueError(f"routing must have shape {shape!r} (groups x items), got {arr.shape!r}")
+    if arr.size and arr.dtype != np.bool_:
+        raise ValueError(f"routing must hold booleans, got dtype {arr.dtype!s}")
+    routed = arr.astype(bool)
+    stray = (~np.isnan(scores) | dont_know) & ~routed[group]
+    if np.any(stray):
+        r, i = np.argwhere(stray)[0]
+        raise ValueError(
+            f"routing does not route group {groups[group[r]]!r} to item {items[i]!r}, "
+            f"but response {int(r)} answered it"
+        )
+    return routed
+
+
 @dataclass(frozen=True)
 class RoundResponses:
     """One survey round's responses, as arrays (the input contract of :func:`analyse_round`).
@@ -172,6 +204,12 @@ class RoundResponses:
         A score >= this is "positive" (default 4: top two of 1-5).
     negative_threshold : float or ndarray of float, shape (I,), optional
         A score <= this is "negative" (default 2: bottom two of 1-5).
+    routing : ndarray of bool, shape (G, I), optional
+        Whether the questionnaire asks each group each item (its routing,
+        not who happened to answer).  The finite population N of a pooled
+        cell is the invited count summed over the groups routed to the unit
+        (a domain: to any of its items).  Default: every group is asked
+        every item.  No response may answer an item its group is not routed to.
 
     Raises
     ------
@@ -193,6 +231,7 @@ class RoundResponses:
     kind_labels: tuple[str, ...] = ("commissioner",)
     positive_threshold: NDArray[np.float64] | float = 4.0
     negative_threshold: NDArray[np.float64] | float = 2.0
+    routing: NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         # Frozen: each validated, normalised value is stored once, here.
@@ -235,6 +274,16 @@ class RoundResponses:
         put("positive_threshold", positive)
         put("negative_threshold", negative)
         put("invited", _check_invited(self.invited, self.organisation, self.group, orgs, groups))
+        put("routing", _check_routing(self.routing, scores, dk, self.group, groups, items))
+
+    @property
+    def routed(self) -> BoolArray:
+        """Routing per group and unit, shape (G, D + I): domains (any item routed), then items."""
+        assert self.routing is not None  # set in __post_init__
+        member = np.zeros((self.n_items, len(self.domain_labels)), dtype=bool)
+        member[np.arange(self.n_items), self.item_domain] = True
+        domains = (self.routing.astype(np.int64) @ member.astype(np.int64)) > 0
+        return np.concatenate((domains, self.routing), axis=1)
 
     @property
     def n_items(self) -> int:

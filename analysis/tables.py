@@ -185,17 +185,24 @@ def _no_reference(shape: tuple[int, ...]) -> _Reference:
     )
 
 
-def _response_rates(cur: _Cells, threshold: int) -> FloatArray:
+def _response_rates(cur: _Cells, routed: BoolArray, threshold: int) -> FloatArray:
     """Responses / invited per organisation x group, suppressed like the bases.
 
     Response rates reveal response counts, so they get the same protection at
-    the organisation x group level as the bases do at unit level.
+    the organisation x group level as the bases do at unit level.  The "all"
+    row of a unit counts the groups routed to it (``routed``, (G, U)); when
+    those are not every group, it is a sub-total that is hidden if it holds a
+    hidden group (its count would be that sub-total minus the shown groups).
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(cur.invited > 0, cur.responses / cur.invited, np.nan)
     resp_counts = np.rint(cur.responses[:, 1:, 0]).astype(np.int64)
     rr_hidden, rr_total_hidden = _suppress_matrix(resp_counts, threshold, True)
-    rr_hidden_all = np.concatenate((rr_total_hidden[:, None], rr_hidden), axis=1)[:, :, None]
+    partial = ~np.all(routed, axis=0, keepdims=True)
+    sub_total_hidden = ((rr_hidden.astype(np.int64) @ routed.astype(np.int64)) > 0) & partial
+    all_hidden = rr_total_hidden[:, None] | sub_total_hidden
+    groups_hidden = np.broadcast_to(rr_hidden[:, :, None], cur.responses[:, 1:].shape)
+    rr_hidden_all = np.concatenate((all_hidden[:, None, :], groups_hidden), axis=1)
     return np.where(rr_hidden_all | cur.hidden, np.nan, rate)
 
 
@@ -361,7 +368,7 @@ def analyse_round(
     return RoundTable(
         **_key_columns(responses, cur.n.shape, is_domain),
         **_estimate_columns(cur, est, k),
-        response_rate=_response_rates(cur, k).ravel(),
+        response_rate=_response_rates(cur, responses.routed, k).ravel(),
         **_reference_columns("bench", bench, cur.published),
         **_reference_columns("prev", prev, cur.published),
         suppressed=cur.hidden.ravel().copy(),

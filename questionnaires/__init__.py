@@ -13,7 +13,7 @@ into immutable, typed objects::
 from ._common import ID_PATTERN
 from .items import Item, Section
 from .loader import QuestionnaireError, bundled_names, load, parse, read_source
-from .model import Domain, LocalQuestionBlock, Questionnaire, StakeholderGroup
+from .model import Domain, GroupFamily, LocalQuestionBlock, Questionnaire, StakeholderGroup
 from .scales import Scale, ScaleOption
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Scale",
     "ScaleOption",
     "Section",
+    "GroupFamily",
     "StakeholderGroup",
     "bundled_names",
     "load",

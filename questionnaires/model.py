@@ -64,6 +64,7 @@ __all__ = [
     "Scale",
     "ScaleOption",
     "Section",
+    "GroupFamily",
     "StakeholderGroup",
     "reference_problems",
 ]
@@ -73,6 +74,14 @@ class StakeholderGroup(Frozen):
     id: Id
     name: NonEmptyText
     description: str = ""
+
+
+class GroupFamily(Frozen):
+    """A reporting family: stakeholder groups reported together beside the groups."""
+
+    id: Id
+    name: NonEmptyText
+    groups: list[Id] = Field(default_factory=list)
 
 
 class Domain(Frozen):
@@ -103,6 +112,7 @@ class Questionnaire(Frozen):
     introduction: NonEmptyText
     open_text_warning: NonEmptyText = DEFAULT_OPEN_TEXT_WARNING
     stakeholder_groups: list[StakeholderGroup] = Field(min_length=1)
+    group_families: list[GroupFamily] = Field(default_factory=list)
     scales: dict[str, Scale] = Field(min_length=1)
     domains: list[Domain] = Field(min_length=1)
     sections: list[Section] = Field(min_length=1)

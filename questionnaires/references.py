@@ -126,9 +126,41 @@ def _coverage_problems(q: Questionnaire) -> Problems:
     return problems
 
 
+def _family_problems(q: Questionnaire) -> Problems:
+    """Reporting families: duplicate ids, empty families, unknown groups, groups in two families."""
+    problems = _duplicates(
+        [(f"group_families[{i}].id", f.id) for i, f in enumerate(q.group_families)],
+        "group family id",
+    )
+    group_ids = [g.id for g in q.stakeholder_groups]
+    first_family: dict[str, str] = {}
+    for i, family in enumerate(q.group_families):
+        path = f"group_families[{i}]"
+        if not family.groups:
+            problems.append((f"{path}.groups", f"family {family.id!r} has no groups"))
+        for j, group in enumerate(family.groups):
+            gpath = f"{path}.groups[{j}]"
+            if group not in group_ids:
+                problem = f"unknown stakeholder group {group!r} (known: {_known(group_ids)})"
+                problems.append((gpath, problem))
+            elif group in first_family:
+                problem = (
+                    f"group {group!r} is already in family {first_family[group]!r}; "
+                    "a group belongs to at most one family"
+                )
+                problems.append((gpath, problem))
+            else:
+                first_family[group] = family.id
+    return problems
+
+
 def reference_problems(q: Questionnaire) -> Problems:
     """Cross-reference problems of an otherwise well-formed questionnaire, in document order
     within each kind of check."""
     return (
-        _id_problems(q) + _unknown_reference_problems(q) + _item_problems(q) + _coverage_problems(q)
+        _id_problems(q)
+        + _unknown_reference_problems(q)
+        + _item_problems(q)
+        + _coverage_problems(q)
+        + _family_problems(q)
     )

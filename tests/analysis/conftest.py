@@ -33,7 +33,8 @@ def build_round(
     u = rng.random((n_responses, n_items))
     dk = u < 0.1
     skip = (u >= 0.1) & (u < 0.15)
-    routed_out = (group == n_groups - 1)[:, None] & (item_domain == n_domains - 1)[None, :]
+    routed_out_items = item_domain == n_domains - 1
+    routed_out = (group == n_groups - 1)[:, None] & routed_out_items[None, :]
     dk &= ~routed_out
     scores[dk | skip | routed_out] = np.nan
     counts = np.bincount(org * n_groups + group, minlength=n_orgs * n_groups)
@@ -51,6 +52,7 @@ def build_round(
         group=group,
         group_labels=tuple(f"G{g}" for g in range(n_groups)),
         invited=invited,
+        routing=~((np.arange(n_groups) == n_groups - 1)[:, None] & routed_out_items[None, :]),
     )
 
 

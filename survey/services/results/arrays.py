@@ -35,6 +35,7 @@ class _Items:
     positive: NDArray[np.float64]
     negative: NDArray[np.float64]
     group_labels: tuple[str, ...]
+    routing: NDArray[np.bool_]  # (groups, items): the questionnaire asks the group the item
 
 
 def _items(questionnaire: Questionnaire) -> _Items:
@@ -48,6 +49,15 @@ def _items(questionnaire: Questionnaire) -> _Items:
         positive=np.array([min(scale.positive_scores) for scale in scales], dtype=float),
         negative=np.array([max(scale.negative_scores) for scale in scales], dtype=float),
         group_labels=tuple(group.id for group in questionnaire.stakeholder_groups),
+        # Read from the questionnaire, not inferred from who answered: a group that was
+        # asked and said nothing is part of the item's population.
+        routing=np.array(
+            [
+                [item.shown_to(group.id) for item in items]
+                for group in questionnaire.stakeholder_groups
+            ],
+            dtype=bool,
+        ).reshape(len(questionnaire.stakeholder_groups), len(items)),
     )
 
 
@@ -141,6 +151,7 @@ def round_responses(survey_round: SurveyRound) -> RoundResponses:
         kind_labels=tuple(kind_labels),
         positive_threshold=items.positive,
         negative_threshold=items.negative,
+        routing=items.routing,
     )
 
 

@@ -118,3 +118,38 @@ def test_the_results_export_carries_no_number_for_a_suppressed_cell(
         hidden = cells[(group, "overall_relationship")]
         assert hidden["suppressed"] == "yes"
         assert hidden["n"] == hidden["positive"] == hidden["mean"] == ""
+
+
+def test_the_population_of_an_item_is_the_groups_the_questionnaire_routes_to_it(
+    db: Any, make_invitation: Any, make_round: Any, make_organisation: Any
+) -> None:
+    survey_round = make_round()
+    alpha = make_organisation(code="01A")
+    for score in (5, 4, 4, 2, 1):
+        _answer(db, make_invitation, survey_round, alpha, "gp_practice", {"score": score})
+    # Three Healthwatch stakeholders are invited and none of them answers: they are asked
+    # "eng_responds_healthwatch" (routed to healthwatch only) and "overall_relationship".
+    for _ in range(3):
+        make_invitation(survey_round=survey_round, organisation=alpha, group="healthwatch")
+    db.session.commit()
+
+    arrays = round_responses(survey_round)
+    groups, items = arrays.group_labels, arrays.item_labels
+    hw_item = items.index("eng_responds_healthwatch")
+    assert arrays.routing[:, hw_item].tolist() == [g == "healthwatch" for g in groups]
+    assert arrays.routing[:, items.index("overall_relationship")].all()
+
+    table = analyse(survey_round)
+
+    def all_row(unit: str) -> dict[str, Any]:
+        return next(table.filter(organisation="01A", group="All stakeholders", unit=unit).rows())
+
+    # 5 GPs + 3 silent Healthwatch, whom the questionnaire asks: N = 8, not 5.
+    overall = all_row("overall_relationship")
+    assert overall["n"] == 5 and overall["n_invited"] == 8
+    assert math.isclose(overall["response_rate"], 5 / 8)
+    # Asked of Healthwatch only, answered by nobody: N = 3, rate 0, never above 100%.
+    only_hw = all_row("eng_responds_healthwatch")
+    assert only_hw["n"] == 0 and only_hw["n_invited"] == 3 and only_hw["response_rate"] == 0
+    rates = table.response_rate[~np.isnan(table.response_rate)]
+    assert np.all(rates <= 1.0)
