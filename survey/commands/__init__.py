@@ -16,6 +16,7 @@ from flask_migrate.cli import db as migrate_group  # type: ignore[import-not-fou
 from survey.commands.backup import backup_command
 from survey.commands.demo import demo_command, retention_command
 from survey.commands.export import export_group
+from survey.commands.fieldwork import fieldwork_group
 from survey.commands.mail import mail_group, reminders_group
 from survey.commands.organisations import organisations_group
 from survey.commands.questionnaire import questionnaire_group
@@ -33,6 +34,7 @@ COMMANDS: tuple[click.Command, ...] = (
     invitations_group,
     mail_group,
     reminders_group,
+    fieldwork_group,
     export_group,
     users_group,
     reports_command,

@@ -66,11 +66,18 @@ def mail_send(limit: int | None) -> None:
     show_default=True,
     help="Seconds after which a message left mid-send is flagged for checking.",
 )
+@click.option(
+    "--no-fieldwork",
+    is_flag=True,
+    help="Only send mail: leave invitations, reminders and closes to the survey team.",
+)
 @with_appcontext
-def mail_worker(poll: float | None, stale_after: float) -> None:
-    """Keep sending the outbox until stopped (SIGTERM or Ctrl-C finish the message in hand).
+def mail_worker(poll: float | None, stale_after: float, no_fieldwork: bool) -> None:
+    """Keep sending the outbox until stopped (SIGTERM or Ctrl-C finish the message in hand),
+    and run fieldwork on each round's dates: invitations, the day's reminders, the close.
 
-    Several workers may run at once on PostgreSQL; each sends at most MAIL_RATE_PER_SECOND.
+    Several workers may run at once on PostgreSQL; each sends at most MAIL_RATE_PER_SECOND,
+    and each scheduled job runs once whichever worker gets to it.
     """
     stop = threading.Event()
 
@@ -86,6 +93,7 @@ def mail_worker(poll: float | None, stale_after: float) -> None:
             stop,
             poll_seconds=poll,
             stale_after=timedelta(seconds=stale_after),
+            fieldwork=not no_fieldwork,
             on_round=lambda report: click.echo(delivery_summary(report), err=True),
             on_outage=lambda error, wait: click.echo(
                 f"database unreachable ({error}); trying again in {wait:.0f} s", err=True
@@ -97,7 +105,7 @@ def mail_worker(poll: float | None, stale_after: float) -> None:
     click.echo(
         f"mail worker stopped: {totals.sent} sent, {totals.deferred} deferred, "
         f"{totals.undeliverable} undeliverable, {totals.ambiguous + totals.recovered} need "
-        f"checking, {totals.failed} failed"
+        f"checking, {totals.failed} failed, {totals.jobs} scheduled job(s) run"
     )
 
 
@@ -128,7 +136,7 @@ def reminders_group() -> None:
 
 @reminders_group.command("send")
 @click.argument("round_id", type=int)
-@click.option("--dry-run", is_flag=True, help="List who would get which links; queue nothing.")
+@click.option("--dry-run", is_flag=True, help="List who would get a reminder; queue nothing.")
 @click.option("--today", callback=parse_date, help="Plan as if it were this day (YYYY-MM-DD).")
 @click.option("--queue-only", is_flag=True, help="Queue the emails without sending them now.")
 @command
@@ -138,9 +146,12 @@ def reminders_send(round_id: int, dry_run: bool, today: date | None, queue_only:
     if dry_run:
         planned = plan_reminders(round_by_id(round_id), today)
         for plan in planned:
-            click.echo(f"{plan.email}  ({plan.group}) reminder {plan.number}, due {plan.due_on}")
-            for name, link in plan.links:
-                click.echo(f"    {name}: {link}")
+            # Never the links: a dry run's output is pasted and logged, a link is a live key.
+            organisations = ", ".join(name for name, _link in plan.links)
+            click.echo(
+                f"{plan.email}  ({plan.group}) reminder {plan.number}, due {plan.due_on}: "
+                f"{organisations}"
+            )
         click.echo(f"dry run: {len(planned)} reminder(s) would be queued; nothing was queued")
         return
     begin_write()

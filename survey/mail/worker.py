@@ -10,6 +10,10 @@ leaves; nothing else in the application commits outside ``survey.transactions``.
 A database that restarts or fails over, or a connection that dies, does not end the worker: it
 logs the outage, waits (1, 2, 4 ... up to 60 seconds) and tries again. Each loop stamps a
 heartbeat, so the survey team's pages can say when no worker has run for a while.
+
+Each loop also runs the fieldwork jobs due today (``survey.services.jobs``: invitations on the
+opening date, the day's reminders, the close), each in a committed transaction of its own that
+holds its claim, so two workers never run one twice.
 """
 
 from __future__ import annotations
@@ -20,16 +24,20 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from survey.extensions import begin_write, db
 from survey.mail.sender import DeliveryReport, deliver_due, recover_interrupted
 from survey.models import WorkerHeartbeat
 from survey.models.types import utcnow
+from survey.services.clock import uk_today
+from survey.services.errors import InputError, RoundStateError
+from survey.services.jobs import due_now, run_job
+from survey.services.rounds import get_round
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +57,8 @@ class WorkerReport:
     recovered: int = 0
     #: loops that found the database unreachable
     outages: int = 0
+    #: scheduled fieldwork jobs this worker ran (invitations, reminders, closes ...)
+    jobs: int = 0
 
     def add(self, report: DeliveryReport) -> None:
         self.rounds += 1
@@ -85,6 +95,28 @@ def beat(name: str) -> None:
     db.session.commit()
 
 
+def run_fieldwork(name: str, today: date) -> int:
+    """Run the fieldwork jobs due today, each claimed and committed on its own; returns how
+    many this worker ran (a job another worker claimed first is left to it)."""
+    db.session.rollback()
+    ran = 0
+    for job, round_id in due_now(today):
+        begin_write()
+        try:
+            done = run_job(job, get_round(round_id), today, name)
+        except IntegrityError:
+            db.session.rollback()
+            continue
+        except (InputError, RoundStateError) as error:
+            # The round changed under the job (a manager acted): leave it; log for the team.
+            db.session.rollback()
+            log.warning("scheduled %s for round %s not run: %s", job.name, round_id, error)
+            continue
+        db.session.commit()
+        ran += done is not None
+    return ran
+
+
 def _forget_connection() -> None:
     """Drop the session whose connection died; the pool hands out a fresh one next time."""
     try:
@@ -101,6 +133,7 @@ def run_worker(
     stale_after: timedelta = timedelta(minutes=10),
     on_round: Callable[[DeliveryReport], None] | None = None,
     on_outage: Callable[[str, float], None] | None = None,
+    fieldwork: bool = True,
 ) -> WorkerReport:
     """Deliver due messages until ``stop`` is set; returns totals. Needs an application context.
 
@@ -111,6 +144,7 @@ def run_worker(
     :param on_round: called with each delivery round's report that handled something.
     :param on_outage: called with the error and the wait before the next try, when the
         database cannot be reached.
+    :param fieldwork: also run the fieldwork jobs due today (off: only deliver mail).
     """
     poll = float(
         config.get("MAIL_WORKER_POLL_SECONDS", 5) if poll_seconds is None else poll_seconds
@@ -122,6 +156,8 @@ def run_worker(
         try:
             beat(name)
             totals.recovered += recover_interrupted(stale_after)
+            if fieldwork:
+                totals.jobs += run_fieldwork(name, uk_today())
             report = deliver_due(config, should_stop=stop.is_set)
         except (OperationalError, InterfaceError) as error:
             failures += 1

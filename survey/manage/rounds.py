@@ -9,7 +9,9 @@ from survey.access import acting_user
 from survey.manage import bp
 from survey.manage.common import View, round_or_404, sentence
 from survey.manage.forms import ConfirmForm, LocalQuestionForm, RoundForm
+from survey.services.clock import uk_today
 from survey.services.errors import Assure360Error, InputError
+from survey.services.jobs import set_automatic
 from survey.services.local_questions import add_local_question, round_local_questions
 from survey.services.monitoring import (
     delivery_counts,
@@ -18,6 +20,7 @@ from survey.services.monitoring import (
     rounds_overview,
 )
 from survey.services.rounds import create_round, move_round, questionnaire_for
+from survey.services.schedule_plan import fieldwork_status
 
 
 @bp.get("/")
@@ -51,8 +54,19 @@ def round_page(round_id: int) -> View:
         counts=invitation_counts(survey_round),
         pending=pending_send(survey_round),
         emails=delivery_counts(survey_round),
+        schedule=fieldwork_status(survey_round, uk_today()),
         form=ConfirmForm(),
     )
+
+
+@bp.post("/rounds/<int:round_id>/automatic/<any(on, off):setting>")
+def automatic_fieldwork(round_id: int, setting: str) -> View:
+    """Leave the round's invitations, reminders and close to the mail worker, or not."""
+    survey_round = round_or_404(round_id)
+    if ConfirmForm().validate_on_submit():
+        set_automatic(acting_user(), survey_round, setting == "on")
+        flash(f"Automatic fieldwork is {setting}.")
+    return redirect(url_for("manage.round_page", round_id=round_id))
 
 
 @bp.route("/rounds/<int:round_id>/<any(open, close):action>", methods=["GET", "POST"])

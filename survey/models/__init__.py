@@ -15,6 +15,7 @@ from survey.models.organisation import Organisation, OrganisationKind
 from survey.models.outbox import OutboxMessage, OutboxStatus
 from survey.models.response import Answer, PartialAnswers, Response
 from survey.models.round import RoundStatus, SurveyRound
+from survey.models.scheduled import ScheduledRun
 from survey.models.stakeholder import Invitation, InvitationStatus, Stakeholder
 from survey.models.user import Role, User
 
@@ -38,6 +39,7 @@ __all__ = [
     "Response",
     "Role",
     "RoundStatus",
+    "ScheduledRun",
     "Stakeholder",
     "SurveyRound",
     "User",

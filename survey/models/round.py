@@ -6,6 +6,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, Date, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.extensions import Model
@@ -60,6 +61,9 @@ class SurveyRound(Model):
     reminder_days_before_close: Mapped[list[int]] = mapped_column(JSON, default=lambda: [2])
     #: the most reminders one stakeholder gets in this round
     reminder_limit: Mapped[int] = mapped_column(default=3)
+    #: the mail worker opens, invites, reminds and closes on the dates (off: the manager does);
+    #: on for new rounds, off for rounds made before the scheduler (they were run by hand)
+    auto_fieldwork: Mapped[bool] = mapped_column(default=True, server_default=sa_false())
     #: days after closing that stakeholder identities are kept, then purged
     retention_days: Mapped[int] = mapped_column(default=90)
     #: when the identities were purged (the round's answers and results stay)

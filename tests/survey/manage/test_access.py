@@ -27,6 +27,7 @@ ROUTES = [
     ("POST", "/manage/rounds/{r}/open"),
     ("GET", "/manage/rounds/{r}/close"),
     ("POST", "/manage/rounds/{r}/close"),
+    ("POST", "/manage/rounds/{r}/automatic/off"),
     ("GET", "/manage/rounds/{r}/stakeholders"),
     ("POST", "/manage/rounds/{r}/stakeholders"),
     ("POST", "/manage/rounds/{r}/stakeholders/confirm"),
@@ -65,6 +66,7 @@ def test_every_manage_route_is_listed(app: Any) -> None:
             .replace("/users/1/", "/users/<int:user_id>/")
             .replace("/CODE/GROUP/1", "/<code>/<group>/<int:number>")
             .replace("/CODE/GROUP/", "/<code>/<group>/")
+            .replace("/automatic/off", "/automatic/<any(on, off):setting>")
             .replace("/open", "/" + action)
             .replace("/close", "/" + action),
         )

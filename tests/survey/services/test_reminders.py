@@ -178,8 +178,9 @@ def test_reminders_command_dry_run_lists_and_queues_nothing_then_sends(
     dry = runner.invoke(args=["reminders", "send", str(survey_round.id), "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "2 reminder(s) would be queued" in dry.output
-    for link in links.values():
-        assert link in dry.output
+    for link in links.values():  # a dry run is read and pasted: never a working link in it
+        assert link.rsplit("/", 1)[-1] not in dry.output
+    assert "http" not in dry.output
     assert (
         db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder")).all()
         == []
