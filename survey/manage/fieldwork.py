@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.access import acting_user
+from survey.extensions import db
 from survey.manage import bp
 from survey.manage.common import View, round_or_404, sentence
 from survey.manage.forms import ConfirmForm, ReminderScheduleForm, UploadForm
-from survey.models import SurveyRound
+from survey.models import Organisation, SurveyRound
 from survey.services.bounces import mark_bounced
 from survey.services.clock import uk_today
 from survey.services.errors import InputError
@@ -24,6 +26,7 @@ from survey.services.monitoring import (
 from survey.services.monitoring import (
     monitor as monitor_table,
 )
+from survey.services.non_responders import non_responders, non_responders_csv
 from survey.services.reminders import plan_reminders, send_reminders, set_schedule
 
 
@@ -135,4 +138,36 @@ def responses_csv(round_id: int) -> WerkzeugResponse:
         data,
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename=round-{round_id}-responses.csv"},
+    )
+
+
+def _organisation_or_404(code: str) -> Organisation:
+    organisation = db.session.scalar(select(Organisation).where(Organisation.code == code.upper()))
+    if organisation is None:
+        abort(404)
+    return organisation
+
+
+@bp.get("/rounds/<int:round_id>/organisations/<code>/non-responders")
+def non_responders_page(round_id: int, code: str) -> View:
+    """Who has not answered about one organisation: name, email, group, status, reminders."""
+    survey_round, organisation = round_or_404(round_id), _organisation_or_404(code)
+    return render_template(
+        "manage/non_responders.html",
+        survey_round=survey_round,
+        organisation=organisation,
+        rows=non_responders(survey_round, organisation),
+    )
+
+
+@bp.get("/rounds/<int:round_id>/organisations/<code>/non-responders.csv")
+def non_responders_download(round_id: int, code: str) -> WerkzeugResponse:
+    """The same list as CSV (audited: it names people)."""
+    survey_round, organisation = round_or_404(round_id), _organisation_or_404(code)
+    data = non_responders_csv(acting_user(), survey_round, organisation)
+    name = f"round-{round_id}-{organisation.code}-non-responders.csv"
+    return Response(
+        data,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
     )

@@ -12,6 +12,7 @@ from survey.models.heartbeat import WorkerHeartbeat
 from survey.models.invited_count import InvitedCount
 from survey.models.local_question import LocalQuestion
 from survey.models.organisation import Organisation, OrganisationKind
+from survey.models.organisation_reminder import OrganisationReminder
 from survey.models.outbox import OutboxMessage, OutboxStatus
 from survey.models.response import Answer, PartialAnswers, Response
 from survey.models.round import RoundStatus, SurveyRound
@@ -33,6 +34,7 @@ __all__ = [
     "LocalQuestion",
     "Organisation",
     "OrganisationKind",
+    "OrganisationReminder",
     "OutboxMessage",
     "OutboxStatus",
     "PartialAnswers",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -26,7 +26,7 @@ from survey.services.errors import InputError
 from survey.services.invitations import current_link, email_context, opt_out_link
 
 #: invitations whose stakeholder can still answer
-_OUTSTANDING = (InvitationStatus.ISSUED, InvitationStatus.STARTED)
+OUTSTANDING = (InvitationStatus.ISSUED, InvitationStatus.STARTED)
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def _candidates(survey_round: SurveyRound, *, lock: bool) -> dict[int, list[Invi
         .options(joinedload(Invitation.stakeholder), joinedload(Invitation.organisation))
         .where(
             Invitation.round_id == survey_round.id,
-            Invitation.status.in_(_OUTSTANDING),
+            Invitation.status.in_(OUTSTANDING),
             Stakeholder.opted_out_at.is_(None),
             Stakeholder.undeliverable_at.is_(None),
             Stakeholder.invited_at.is_not(None),
@@ -171,6 +171,30 @@ def plan_reminders(
     return planned
 
 
+def queue_reminder(
+    survey_round: SurveyRound,
+    stakeholder: Stakeholder,
+    links: list[tuple[str, str]],
+    now: datetime,
+) -> None:
+    """Queue one reminder email with ``links`` (organisation name, link) and count it against
+    the stakeholder's maximum; it leaves when the caller's transaction commits."""
+    queue_email(
+        kind="reminder",
+        recipient=stakeholder.email,
+        subject=(
+            f"Reminder: your views for {survey_round.title}, "
+            f"closing {survey_round.closes_on.strftime('%-d %B')}"
+        ),
+        template="reminder",
+        context=email_context(survey_round, stakeholder, links),
+        stakeholder_id=stakeholder.id,
+        unsubscribe_url=opt_out_link(stakeholder),
+    )
+    stakeholder.reminders_sent += 1
+    stakeholder.last_reminded_at = now
+
+
 def send_reminders(actor: audit.Actor, survey_round: SurveyRound, today: date) -> ReminderReport:
     """Queue today's reminders (one email per stakeholder) in the caller's transaction.
 
@@ -186,20 +210,7 @@ def send_reminders(actor: audit.Actor, survey_round: SurveyRound, today: date) -
     now = utcnow()
     for plan in report.planned:
         stakeholder = db.session.get_one(Stakeholder, plan.stakeholder_id)
-        queue_email(
-            kind="reminder",
-            recipient=stakeholder.email,
-            subject=(
-                f"Reminder: your views for {survey_round.title}, "
-                f"closing {survey_round.closes_on.strftime('%-d %B')}"
-            ),
-            template="reminder",
-            context=email_context(survey_round, stakeholder, list(plan.links)),
-            stakeholder_id=stakeholder.id,
-            unsubscribe_url=opt_out_link(stakeholder),
-        )
-        stakeholder.reminders_sent += 1
-        stakeholder.last_reminded_at = now
+        queue_reminder(survey_round, stakeholder, list(plan.links), now)
         report.emails += 1
         report.invitations += len(plan.links)
     db.session.flush()

@@ -74,6 +74,16 @@ def by_recorder(scope: str) -> dict[str, str]:
     }
 
 
+def by_commissioner(scope: str) -> dict[str, str]:
+    """Acting for an organisation in fieldwork (its one reminder): its own commissioner only."""
+    return {
+        actor: "login"
+        if actor in ("anonymous", "respondent")
+        else ("ok" if actor == "commissioner" and scope == "own" else "404")
+        for actor in ACTORS
+    }
+
+
 @dataclass(frozen=True)
 class Route:
     path: str
@@ -157,6 +167,12 @@ MATRIX: dict[tuple[str, str], Route] = {
         "/manage/rounds/{round}/stakeholders/columns", MANAGERS
     ),
     ("POST", "manage.organisation_columns"): Route("/manage/organisations/columns", MANAGERS),
+    ("GET", "manage.non_responders_page"): Route(
+        "/manage/rounds/{round}/organisations/{code}/non-responders", MANAGERS
+    ),
+    ("GET", "manage.non_responders_download"): Route(
+        "/manage/rounds/{round}/organisations/{code}/non-responders.csv", MANAGERS
+    ),
     ("GET", "manage.preview"): Route("/manage/rounds/{round}/preview", MANAGERS),
     ("GET", "manage.preview_page"): Route(
         "/manage/rounds/{round}/preview/{code}/gp_practice/1", MANAGERS
@@ -171,6 +187,13 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "results.national"): Route("/results/national", AREA_AND_NATIONAL),
     ("GET", "results.organisation"): Route("/results/{code}", by_organisation, scoped=True),
     ("GET", "results.download"): Route("/results/{code}/agenda.docx", by_organisation, scoped=True),
+    ("GET", "results.fieldwork"): Route("/results/{code}/fieldwork", by_organisation, scoped=True),
+    ("GET", "results.fieldwork_reminder"): Route(
+        "/results/{code}/fieldwork/{round}/reminder", by_commissioner, scoped=True
+    ),
+    ("POST", "results.fieldwork_reminder"): Route(
+        "/results/{code}/fieldwork/{round}/reminder", by_commissioner, scoped=True
+    ),
     ("GET", "results.assurance"): Route(
         "/results/{code}/assurance/{round}", by_organisation, scoped=True
     ),

@@ -48,6 +48,8 @@ ROUTES = [
     ("GET", "/manage/rounds/{r}/preview/CODE/GROUP/1"),
     ("POST", "/manage/rounds/{r}/preview/CODE/GROUP/1"),
     ("POST", "/manage/rounds/{r}/preview/CODE/GROUP/end"),
+    ("GET", "/manage/rounds/{r}/organisations/CODE/non-responders"),
+    ("GET", "/manage/rounds/{r}/organisations/CODE/non-responders.csv"),
 ]
 
 
@@ -67,6 +69,7 @@ def test_every_manage_route_is_listed(app: Any) -> None:
             .replace("/CODE/GROUP/1", "/<code>/<group>/<int:number>")
             .replace("/CODE/GROUP/", "/<code>/<group>/")
             .replace("/automatic/off", "/automatic/<any(on, off):setting>")
+            .replace("/CODE/non-responders", "/<code>/non-responders")
             .replace("/open", "/" + action)
             .replace("/close", "/" + action),
         )
