@@ -32,7 +32,7 @@ from survey.services.errors import InputError
 from survey.services.invitations import current_link
 from survey.services.population import INVITED_STATUSES, invited_counts
 from survey.services.reminders import OUTSTANDING, queue_reminder
-from survey.services.rounds import group_names
+from survey.services.rounds import group_names, questionnaire_for
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ class OrganisationFieldwork:
     organisation: Organisation
     #: groups with anybody invited, in questionnaire order
     groups: list[GroupRate]
+    #: the questionnaire's reporting families with anybody invited: sums of their groups
+    families: list[GroupRate]
     total: GroupRate
     #: the reminder already sent this round, if any
     reminder: OrganisationReminder | None
@@ -74,6 +76,23 @@ def fieldwork_rounds(organisation: Organisation, today: date) -> list[SurveyRoun
         .order_by(SurveyRound.closes_on, SurveyRound.id)
     )
     return [r for r in db.session.scalars(query) if r.accepts_answers(today)]
+
+
+def _family_rates(survey_round: SurveyRound, groups: list[GroupRate]) -> list[GroupRate]:
+    by_group = {rate.group: rate for rate in groups}
+    families = []
+    for family in questionnaire_for(survey_round).group_families:
+        members = [by_group[g] for g in family.groups if g in by_group]
+        if members:
+            families.append(
+                GroupRate(
+                    family.id,
+                    family.name,
+                    sum(m.invited for m in members),
+                    sum(m.completed for m in members),
+                )
+            )
+    return families
 
 
 def organisation_fieldwork(
@@ -108,6 +127,7 @@ def organisation_fieldwork(
         survey_round,
         organisation,
         groups,
+        _family_rates(survey_round, groups),
         total,
         db.session.get(OrganisationReminder, (survey_round.id, organisation.id)),
         len(_non_responders_to_remind(survey_round, organisation)),

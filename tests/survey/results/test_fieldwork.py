@@ -54,6 +54,7 @@ def test_a_commissioner_sees_counts_per_group_and_sends_one_reminder(
     page = client.get("/results/01A/fieldwork").get_data(as_text=True)
     _no_personal_data(page)
     assert "GP member practices" in page
+    assert "By family of stakeholder groups" in page  # the questionnaire's families beside
     assert ">2<" in page and ">1<" in page and "50%" in page
     assert survey_round.closes_on.strftime("%-d %B %Y") in page
     confirm_path = f"/results/01A/fieldwork/{survey_round.id}/reminder"

@@ -47,6 +47,13 @@ def fieldwork(db: Any, make_round: Any, make_organisation: Any, make_invitation:
     make_invitation(
         survey_round=survey_round, organisation=alpha, group="local_authority", email="la@x.org"
     )
+    hwb = make_invitation(
+        survey_round=survey_round,
+        organisation=alpha,
+        group="health_wellbeing_board",
+        email="hwb@x.org",
+    )
+    _complete(db, hwb)
     make_invitation(survey_round=survey_round, organisation=beta, email="beta@example.org")
     opted = db.session.scalars(
         select(Stakeholder).where(Stakeholder.email == "other@example.org")
@@ -61,9 +68,19 @@ def test_rates_per_group_count_invited_as_the_monitor_does(db: Any, fieldwork: A
     board = organisation_fieldwork(survey_round, alpha)
     rows = [(g.group, g.invited, g.completed) for g in board.groups]
     # the opted-out stakeholder stays invited (nonresponse, not a smaller population)
-    assert rows == [("gp_practice", 3, 1), ("local_authority", 1, 0)]
-    assert (board.total.invited, board.total.completed) == (4, 1)
+    assert rows == [
+        ("gp_practice", 3, 1),
+        ("health_wellbeing_board", 1, 1),
+        ("local_authority", 1, 0),
+    ]
+    assert (board.total.invited, board.total.completed) == (5, 2)
     assert board.groups[0].rate == pytest.approx(1 / 3)
+    # the questionnaire's families with anybody invited, each the sum of its groups
+    families = [(f.name, f.invited, f.completed) for f in board.families]
+    assert families == [
+        ("GP member practices", 3, 1),
+        ("Local government and health and wellbeing boards", 2, 1),
+    ]
     # the completed one, and the opted-out one, are not reminded
     assert board.can_remind == 2 and board.reminder is None
 
