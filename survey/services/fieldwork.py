@@ -15,7 +15,6 @@ from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from survey.extensions import db
 from survey.models import (
@@ -31,7 +30,7 @@ from survey.services import audit
 from survey.services.errors import InputError
 from survey.services.invitations import current_link
 from survey.services.population import INVITED_STATUSES, invited_counts
-from survey.services.reminders import OUTSTANDING, queue_reminder
+from survey.services.reminders import queue_reminder, remindable
 from survey.services.rounds import group_names, questionnaire_for
 
 
@@ -139,28 +138,13 @@ def _non_responders_to_remind(
 ) -> dict[int, list[Invitation]]:
     """Stakeholders with an unfinished invitation about ``organisation`` who may be reminded:
     not opted out, address not bounced, fewer reminders than the round's maximum."""
-    query = (
-        select(Invitation)
-        .join(Invitation.stakeholder)
-        .options(joinedload(Invitation.stakeholder), joinedload(Invitation.organisation))
-        .where(
-            Invitation.round_id == survey_round.id,
-            Invitation.organisation_id == organisation.id,
-            Invitation.status.in_(OUTSTANDING),
-            Stakeholder.opted_out_at.is_(None),
-            Stakeholder.undeliverable_at.is_(None),
-            Stakeholder.invited_at.is_not(None),
-            Stakeholder.reminders_sent < survey_round.reminder_limit,
-        )
-        .order_by(Invitation.stakeholder_id, Invitation.id)
-    )
-    if lock:
-        # The round's own reminder run at the same moment: one waits for the other's counts.
-        query = query.with_for_update(of=Stakeholder)
+    # Locked like the round's own reminder run, so one waits for the other's counts.
+    candidates = remindable(survey_round, lock=lock, organisation_id=organisation.id)
     found: dict[int, list[Invitation]] = defaultdict(list)
-    for invitation in db.session.scalars(query).unique():
-        if current_link(invitation) is not None:
-            found[invitation.stakeholder_id].append(invitation)
+    for stakeholder_id, invitations in candidates.items():
+        for invitation in invitations:
+            if current_link(invitation) is not None:
+                found[stakeholder_id].append(invitation)
     return found
 
 

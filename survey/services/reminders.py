@@ -110,7 +110,11 @@ def _due_on(survey_round: SurveyRound, stakeholder: Stakeholder, today: date) ->
     return passed[-1]
 
 
-def _candidates(survey_round: SurveyRound, *, lock: bool) -> dict[int, list[Invitation]]:
+def remindable(
+    survey_round: SurveyRound, *, lock: bool, organisation_id: int | None = None
+) -> dict[int, list[Invitation]]:
+    """Unfinished invitations per stakeholder who may be reminded (not opted out, address not
+    bounced, under the round's limit), of one organisation if ``organisation_id`` is given."""
     query = (
         select(Invitation)
         .join(Invitation.stakeholder)
@@ -125,6 +129,8 @@ def _candidates(survey_round: SurveyRound, *, lock: bool) -> dict[int, list[Invi
         )
         .order_by(Invitation.stakeholder_id, Invitation.id)
     )
+    if organisation_id is not None:
+        query = query.where(Invitation.organisation_id == organisation_id)
     if lock:
         # Two reminder runs at once: the second waits, then sees the first's counts.
         query = query.with_for_update(of=Stakeholder)
@@ -145,7 +151,7 @@ def plan_reminders(
     if not survey_round.accepts_answers(today):
         return []
     planned = []
-    for invitations in _candidates(survey_round, lock=_lock).values():
+    for invitations in remindable(survey_round, lock=_lock).values():
         stakeholder = invitations[0].stakeholder
         due_on = _due_on(survey_round, stakeholder, today)
         if due_on is None:
