@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from survey import create_app
 from survey.extensions import db as _db
@@ -39,7 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _settings(database_url: str, tmp: Path) -> dict[str, object]:
-    return {
+    settings: dict[str, object] = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -55,6 +56,12 @@ def _settings(database_url: str, tmp: Path) -> dict[str, object]:
         # on in production; tests/survey/auth/test_two_factor.py turns it on
         "TWO_FACTOR_FOR_MANAGERS": False,
     }
+    if not database_url.startswith("sqlite"):
+        # Tests make second apps on the same database ({**app.config, ...}) and leave them to
+        # the garbage collector; a pooled PostgreSQL connection then closes in __del__, which
+        # fails whichever test happens to be running. Unpooled, each connection closes on release.
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": NullPool}
+    return settings
 
 
 _TEST_KEYS = (
@@ -70,6 +77,7 @@ _TEST_KEYS = (
     "REMEMBER_COOKIE_SECURE",
     "RATELIMIT_ENABLED",
     "TWO_FACTOR_FOR_MANAGERS",
+    "SQLALCHEMY_ENGINE_OPTIONS",
 )
 
 
@@ -141,7 +149,7 @@ def db(app: Flask) -> Iterator[object]:
     requests do. On SQLite its statements autocommit, so the test never holds a stale read
     snapshot (or the write lock) while a request runs; PostgreSQL's READ COMMITTED needs no help.
     """
-    settings = {key: app.config[key] for key in _TEST_KEYS}
+    settings = {key: app.config[key] for key in _TEST_KEYS if key in app.config}
     # The test commits its own data: mail its services queue stays queued, as a test expects.
     settings["MAIL_SEND_AFTER_COMMIT"] = False
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
