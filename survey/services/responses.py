@@ -99,21 +99,27 @@ def submit_response(invitation: Invitation, expected_items: Iterable[str]) -> Re
     )
     if affected_rows(claimed) != 1:
         raise AlreadySubmitted("this survey link has already been used to submit a response")
-    response = Response(
-        round_id=invitation.round_id,
-        organisation_id=invitation.organisation_id,
-        stakeholder_group=invitation.stakeholder.group,
-    )
-    db.session.add(response)
-    db.session.flush()
-    db.session.execute(
-        insert(Answer),
-        [_answer_row(response.id, item_id, value) for item_id, value in kept.items()],
+    response = store_response(
+        invitation.round_id, invitation.organisation_id, invitation.stakeholder.group, kept
     )
     if draft is not None:
         db.session.delete(draft)
     db.session.flush()
     db.session.refresh(invitation)
+    return response
+
+
+def store_response(
+    round_id: int, organisation_id: int, group: str, answers: Mapping[str, StoredAnswer]
+) -> Response:
+    """Write one anonymous response with its answers (the response store's only writer)."""
+    response = Response(round_id=round_id, organisation_id=organisation_id, stakeholder_group=group)
+    db.session.add(response)
+    db.session.flush()
+    db.session.execute(
+        insert(Answer),
+        [_answer_row(response.id, item_id, value) for item_id, value in answers.items()],
+    )
     return response
 
 
