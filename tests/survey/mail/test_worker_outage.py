@@ -100,7 +100,11 @@ def setup(postgres: PostgresServer, tmp_path: Path) -> Iterator[Setup]:
         postgres.start()
     name = f"outage_{uuid.uuid4().hex[:12]}"
     postgres.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
-    settings = _settings(postgres.url(name), tmp_path)
+    # the production pool (pooled, pre-pinged): its idle connections are what the test kills
+    settings = {
+        **_settings(postgres.url(name), tmp_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
     worker_app = create_app(settings)
     data_app = create_app({**settings, "MAIL_SEND_AFTER_COMMIT": False})
     setup = Setup(postgres, name, worker_app, _db)
