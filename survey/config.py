@@ -67,6 +67,13 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     instance = Path(instance_path)
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        # earlier keys, newest first, comma-separated: sessions and sealed answers made under
+        # them still open while a rotation completes
+        "SECRET_KEY_FALLBACKS": [
+            key.strip()
+            for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",")
+            if key.strip()
+        ],
         "DEBUG": _env_bool("FLASK_DEBUG"),
         "DEMO": _env_bool("ASSURE360_DEMO"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(

@@ -55,9 +55,10 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     """Make SQLite behave under concurrent requests.
 
-    WAL lets readers work beside one writer; the busy timeout makes a writer wait for the lock
-    instead of failing with "database is locked"; and driver-level autocommit hands transaction
-    control to SQLAlchemy's ``begin`` event below, so writes can start with BEGIN IMMEDIATE.
+    WAL lets readers work beside one writer; secure deletion zeroes what is deleted; the busy
+    timeout makes a writer wait for the lock instead of failing with "database is locked"; and
+    driver-level autocommit hands transaction control to SQLAlchemy's ``begin`` event below, so
+    writes can start with BEGIN IMMEDIATE.
     """
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
@@ -67,6 +68,8 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows (drafts, released pending responses) are overwritten, not left in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

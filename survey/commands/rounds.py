@@ -17,6 +17,7 @@ from survey.services.monitoring import (
     rounds_overview,
     state_counts,
 )
+from survey.services.releases import pending_count, release_pending
 from survey.services.reminders import set_schedule
 from survey.services.retention import change_thresholds, purge_identities
 from survey.services.rounds import close_round, create_round, open_round
@@ -95,6 +96,19 @@ def round_close(round_id: int) -> None:
     """Close a round: links stop working and unsubmitted drafts are deleted."""
     close_round(COMMAND_LINE, round_by_id(round_id))
     click.echo(f"round {round_id} is closed")
+
+
+@round_group.command("release")
+@click.argument("round_id", type=int)
+@command
+def round_release(round_id: int) -> None:
+    """Release the round's pending responses into results, in random order: all of them once
+    there are at least the suppression threshold (or the round has closed), else none."""
+    begin_write()
+    survey_round = round_by_id(round_id)
+    released = release_pending(survey_round, everything=False, actor=COMMAND_LINE)
+    waiting = pending_count(survey_round)
+    click.echo(f"round {round_id}: released {released} response(s), {waiting} still pending")
 
 
 @round_group.command("list")
@@ -185,6 +199,7 @@ def round_status(round_id: int, list_stakeholders: bool) -> None:
     click.echo(f"{survey_round.title}: {len(statuses)} stakeholder(s)")
     for state, count in state_counts(statuses).items():
         click.echo(f"  {state.value:<16} {count:>6}")
+    click.echo(f"  {'awaiting release':<16} {pending_count(survey_round):>6}")
     if list_stakeholders:
         click.echo("")
         click.echo(f"{'email':<40} {'group':<20} {'state':<16} {'done':>5} reminders")

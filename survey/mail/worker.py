@@ -37,7 +37,9 @@ from survey.models.types import utcnow
 from survey.services.clock import uk_today
 from survey.services.errors import InputError, RoundStateError
 from survey.services.jobs import due_now, run_job
+from survey.services.releases import ReleaseTaken, release_pending, rounds_waiting
 from survey.services.rounds import get_round
+from survey.services.sealing import SealBroken
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +116,26 @@ def run_fieldwork(name: str, today: date) -> int:
             continue
         db.session.commit()
         ran += done is not None
+    _release_pending()
     return ran
+
+
+def _release_pending() -> None:
+    """Release pending responses: a batch of at least the suppression threshold from open
+    rounds, everything from closed ones; each round in a transaction of its own that touches no
+    identity row."""
+    for round_id in [survey_round.id for survey_round in rounds_waiting()]:
+        begin_write()
+        try:
+            release_pending(get_round(round_id), everything=False)
+        except ReleaseTaken:
+            db.session.rollback()
+            continue
+        except SealBroken as error:
+            db.session.rollback()
+            log.error("pending responses of round %s kept, not released: %s", round_id, error)
+            continue
+        db.session.commit()
 
 
 def _forget_connection() -> None:

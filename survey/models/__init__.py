@@ -14,6 +14,7 @@ from survey.models.local_question import LocalQuestion
 from survey.models.organisation import Organisation, OrganisationKind
 from survey.models.organisation_reminder import OrganisationReminder
 from survey.models.outbox import OutboxMessage, OutboxStatus
+from survey.models.pending import PendingResponse
 from survey.models.response import Answer, PartialAnswers, Response
 from survey.models.round import RoundStatus, SurveyRound
 from survey.models.scheduled import ScheduledRun
@@ -38,6 +39,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "PartialAnswers",
+    "PendingResponse",
     "Response",
     "Role",
     "RoundStatus",

@@ -8,14 +8,11 @@ token, no email, no timestamp, and a random key so that storage order reveals no
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import Model
-from survey.models.types import UTCDateTime, utcnow
 
 
 def _random_id() -> str:
@@ -24,6 +21,8 @@ def _random_id() -> str:
 
 class Response(Model):
     __tablename__ = "response"
+    # keyed and stored by the random id: on SQLite no rowid follows the order of release
+    __table_args__ = {"sqlite_with_rowid": False}
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_random_id)
     round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id", ondelete="CASCADE"))
@@ -46,6 +45,7 @@ class Answer(Model):
             name="exactly_one_kind_of_answer",
         ),
         CheckConstraint("score IS NULL OR score BETWEEN 1 AND 10", name="score_in_range"),
+        {"sqlite_with_rowid": False},
     )
 
     response_id: Mapped[str] = mapped_column(
@@ -62,15 +62,19 @@ class Answer(Model):
 
 
 class PartialAnswers(Model):
-    """Answers saved so far on an invitation not yet submitted (identity side: purged)."""
+    """Answers saved so far on an invitation not yet submitted (identity side: purged).
+
+    The answers are sealed (``survey.services.sealing``): this row names its invitation, so a
+    database reader must not be able to read what it holds. It has no timestamp: the time a
+    draft last changed would order the respondents.
+    """
 
     __tablename__ = "partial_answers"
 
     invitation_id: Mapped[int] = mapped_column(
         ForeignKey("invitation.id", ondelete="CASCADE"), primary_key=True
     )
-    #: item id -> {"score": int} | {"dont_know": true} | {"text": str}
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: item id -> {"score": int} | {"dont_know": true} | {"text": str}, sealed
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
     #: the section the stakeholder should see when they come back
     resume_section: Mapped[int] = mapped_column(default=0)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

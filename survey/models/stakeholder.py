@@ -67,8 +67,8 @@ class InvitationStatus(enum.StrEnum):
 class Invitation(Model):
     """One stakeholder asked about one organisation in one round, with a link of its own.
 
-    Completion is recorded as a status with no time: a completion time could be lined up with
-    the order in which anonymous responses were stored.
+    Starting and completing are recorded as a status with no time: a time could be lined up
+    with the order in which anonymous responses were stored.
     """
 
     __tablename__ = "invitation"
@@ -93,8 +93,6 @@ class Invitation(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: when the link was last (re)issued; earlier links stop working then
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: when the stakeholder first saved an answer (a POST: link scanners only GET)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     survey_round: Mapped[SurveyRound] = relationship()
     stakeholder: Mapped[Stakeholder] = relationship(back_populates="invitations")

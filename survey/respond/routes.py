@@ -18,7 +18,7 @@ from survey.respond.pages import Page, pages_for
 from survey.services.clock import uk_today
 from survey.services.errors import AlreadySubmitted, DeadLink, InputError
 from survey.services.invitations import find_by_link
-from survey.services.responses import draft_for, save_answers, submit_response
+from survey.services.responses import draft_for, save_answers, saved_answers, submit_response
 from survey.services.rounds import questionnaire_for
 
 View = str | WerkzeugResponse | tuple[str, int]
@@ -45,8 +45,7 @@ def _load(token: str) -> tuple[Invitation, list[Page]]:
 
 
 def _saved(invitation: Invitation) -> dict[str, dict[str, object]]:
-    draft = draft_for(invitation)
-    return dict(draft.answers) if draft is not None else {}
+    return {item_id: dict(value) for item_id, value in saved_answers(invitation).items()}
 
 
 def _complete_page(invitation: Invitation) -> tuple[str, int]:

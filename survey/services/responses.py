@@ -1,4 +1,9 @@
-"""Answers: saving drafts, submitting exactly once, discarding drafts."""
+"""Answers: saving drafts, submitting exactly once, discarding drafts.
+
+Drafts and submitted responses are sealed (``survey.services.sealing``); a submit puts the
+response into the pending store, and only the release step (``survey.services.releases``)
+writes it into the response store, with others, in random order, in a transaction of its own.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,12 @@ from survey.models import (
     Invitation,
     InvitationStatus,
     PartialAnswers,
+    PendingResponse,
     Response,
     SurveyRound,
 )
-from survey.models.types import utcnow
 from survey.services.errors import AlreadySubmitted, InputError
+from survey.services.sealing import seal, unseal
 
 #: a saved answer: {"score": 4} | {"dont_know": True} | {"text": "..."}
 StoredAnswer = Mapping[str, Any]
@@ -29,25 +35,41 @@ def draft_for(invitation: Invitation) -> PartialAnswers | None:
     return db.session.get(PartialAnswers, invitation.id)
 
 
+def _draft_purpose(invitation_id: int) -> str:
+    return f"draft:{invitation_id}"
+
+
+def saved_answers(invitation: Invitation) -> dict[str, StoredAnswer]:
+    """The answers saved so far on ``invitation`` (empty when there is no draft)."""
+    draft = draft_for(invitation)
+    if draft is None:
+        return {}
+    return unseal(draft.sealed, purpose=_draft_purpose(invitation.id))
+
+
 def save_answers(
     invitation: Invitation, answers: Mapping[str, StoredAnswer], resume_section: int
 ) -> PartialAnswers:
     """Store a page's answers in the invitation's draft and note where to resume."""
     if invitation.status not in _OPEN_STATUSES:
         raise AlreadySubmitted("this survey link has already been used to submit a response")
+    merged = saved_answers(invitation)
+    merged.update({item_id: dict(value) for item_id, value in answers.items()})
+    sealed = seal(merged, purpose=_draft_purpose(invitation.id))
     draft = draft_for(invitation)
     if draft is None:
-        draft = PartialAnswers(invitation_id=invitation.id, answers={})
+        draft = PartialAnswers(invitation_id=invitation.id, sealed=sealed)
         db.session.add(draft)
-    merged = dict(draft.answers or {})
-    merged.update({item_id: dict(value) for item_id, value in answers.items()})
-    draft.answers = merged
+    draft.sealed = sealed
     draft.resume_section = resume_section
     if invitation.status is InvitationStatus.ISSUED:
         invitation.status = InvitationStatus.STARTED
-        invitation.started_at = utcnow()
     db.session.flush()
     return draft
+
+
+def pending_purpose(round_id: int) -> str:
+    return f"pending:{round_id}"
 
 
 def _answer_row(response_id: str, item_id: str, value: StoredAnswer) -> dict[str, Any]:
@@ -76,21 +98,23 @@ def _answer_row(response_id: str, item_id: str, value: StoredAnswer) -> dict[str
     }
 
 
-def submit_response(invitation: Invitation, expected_items: Iterable[str]) -> Response:
-    """Store the draft as one anonymous response and mark the invitation completed, atomically.
+def submit_response(invitation: Invitation, expected_items: Iterable[str]) -> PendingResponse:
+    """Seal the draft as one pending response and mark the invitation completed, atomically.
 
     Everything is checked before anything is written, so a refused submit stores nothing. The
     status change is a conditional UPDATE, so of two concurrent submits of one link exactly one
     changes a row; the other raises ``AlreadySubmitted`` having changed nothing. Only answers to
     ``expected_items`` (the items this stakeholder was shown) are kept; blank open-text answers
-    are dropped.
+    are dropped. The response reaches results only when a release takes it from the pending store.
     """
     if invitation.status not in _OPEN_STATUSES:
         raise AlreadySubmitted("this survey link has already been used to submit a response")
     draft = draft_for(invitation)
-    kept = _answers_to_keep(dict(draft.answers) if draft is not None else {}, expected_items)
+    kept = _answers_to_keep(saved_answers(invitation), expected_items)
     if not kept:
         raise InputError("there are no answers to submit")
+    for item_id, value in kept.items():
+        _check_storable(item_id, value)
     claimed = db.session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.status.in_(_OPEN_STATUSES))
@@ -99,14 +123,35 @@ def submit_response(invitation: Invitation, expected_items: Iterable[str]) -> Re
     )
     if affected_rows(claimed) != 1:
         raise AlreadySubmitted("this survey link has already been used to submit a response")
-    response = store_response(
-        invitation.round_id, invitation.organisation_id, invitation.stakeholder.group, kept
+    payload = {
+        "organisation_id": invitation.organisation_id,
+        "group": invitation.stakeholder.group,
+        "answers": kept,
+    }
+    pending = PendingResponse(
+        round_id=invitation.round_id,
+        sealed=seal(payload, purpose=pending_purpose(invitation.round_id)),
     )
+    db.session.add(pending)
     if draft is not None:
         db.session.delete(draft)
     db.session.flush()
     db.session.refresh(invitation)
-    return response
+    return pending
+
+
+#: what the answer table's constraints allow (``survey.models.response.Answer``)
+_SCORES = range(1, 11)
+
+
+def _check_storable(item_id: str, value: StoredAnswer) -> None:
+    """Refuse, at submit, an answer the response store would refuse at release: a release that
+    failed on one response would hold back every other response in its batch."""
+    score = value.get("score")
+    if value.get("dont_know") or "text" in value:
+        return
+    if isinstance(score, bool) or not isinstance(score, int) or score not in _SCORES:
+        raise InputError(f"the answer to {item_id} is not a score from 1 to 10: {score!r}")
 
 
 def store_response(
@@ -124,7 +169,7 @@ def store_response(
 
 
 def _answers_to_keep(
-    saved: dict[str, Any], expected_items: Iterable[str]
+    saved: Mapping[str, StoredAnswer], expected_items: Iterable[str]
 ) -> dict[str, StoredAnswer]:
     def blank(value: StoredAnswer) -> bool:
         return "text" in value and not str(value["text"]).strip()

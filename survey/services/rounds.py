@@ -14,6 +14,7 @@ from survey.extensions import db
 from survey.models import SurveyRound
 from survey.services import audit
 from survey.services.errors import InputError, NotFound
+from survey.services.releases import release_after_commit
 from survey.services.responses import discard_drafts
 
 
@@ -121,9 +122,11 @@ def open_round(actor: audit.Actor, survey_round: SurveyRound) -> None:
 
 
 def close_round(actor: audit.Actor, survey_round: SurveyRound) -> None:
-    """Close fieldwork: links die and unsubmitted drafts are deleted."""
+    """Close fieldwork: links die, unsubmitted drafts are deleted, and once that has committed
+    every pending response is released (in a transaction of its own: this one touched drafts)."""
     survey_round.close()
     discarded = discard_drafts(survey_round)
+    release_after_commit(survey_round)
     db.session.flush()
     audit.record(
         actor, "round.close", target=f"round:{survey_round.id}", drafts_discarded=discarded

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from survey.models import AssuranceAction, Invitation
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
 from tests.factories import PASSWORD
+from tests.survey.stored import submit_released
 
 ACTORS = ("anonymous", "respondent", "viewer", "commissioner", "assessor", "manager")
 SCOPES = ("own", "other_org", "other_area")
@@ -254,7 +255,7 @@ def world(
             issued = make_invitation(survey_round=survey_round, organisation=organisation)
             invitation = db.session.get(Invitation, issued.invitation.id)
             save_answers(invitation, {"overall_relationship": {"score": score}}, resume_section=1)
-            submit_response(invitation, ["overall_relationship"])
+            submit_released(invitation, ["overall_relationship"])
             db.session.commit()
     link = make_invitation(survey_round=survey_round, organisation=own)
     users = {

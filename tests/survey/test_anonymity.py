@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from survey.models import Answer, Invitation, Response
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
 from tests.factories import IssuedInvitation
+from tests.survey.stored import submit_released
 
 
 def test_response_tables_hold_nothing_that_leads_back_to_a_person(db: Any) -> None:
@@ -24,6 +25,19 @@ def test_response_tables_hold_nothing_that_leads_back_to_a_person(db: Any) -> No
         assert referenced <= {"survey_round", "organisation", "response"}, (table, referenced)
         for column in inspector.get_columns(table):
             assert not isinstance(column["type"], (sa.DateTime, sa.Date)), (table, column["name"])
+    # beside the identity side, answers exist only sealed, with no time that orders them
+    sealed_tables = {
+        "pending_response": {"id", "round_id", "sealed"},
+        "partial_answers": {"invitation_id", "sealed", "resume_section"},
+    }
+    for table, columns in sealed_tables.items():
+        assert {column["name"] for column in inspector.get_columns(table)} == columns, table
+    invitation_times = {
+        column["name"]
+        for column in inspector.get_columns("invitation")
+        if isinstance(column["type"], (sa.DateTime, sa.Date))
+    }
+    assert "started_at" not in invitation_times
 
 
 def test_a_submitted_response_carries_no_token_email_or_invitation(
@@ -32,7 +46,7 @@ def test_a_submitted_response_carries_no_token_email_or_invitation(
     issued: IssuedInvitation = make_invitation(email="named.person@example.org")
     invitation = db.session.get(Invitation, issued.invitation.id)
     save_answers(invitation, {"overall_relationship": {"score": 5}}, resume_section=2)
-    submit_response(invitation, ["overall_relationship"])
+    submit_released(invitation, ["overall_relationship"])
     db.session.commit()
     [response] = db.session.scalars(sa.select(Response)).all()
     stored = " ".join(

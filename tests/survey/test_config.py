@@ -19,6 +19,7 @@ ENV_NAMES = (
     "FLASK_DEBUG",
     "SUPPRESSION_THRESHOLD",
     "COMMENT_THRESHOLD",
+    "SECRET_KEY_FALLBACKS",
 )
 
 
@@ -46,7 +47,9 @@ def test_settings_come_from_the_environment(clean_env: pytest.MonkeyPatch) -> No
     clean_env.setenv("DATABASE_URL", "postgres://u:p@db.example/assure")
     clean_env.setenv("SUPPRESSION_THRESHOLD", "7")
     clean_env.setenv("COMMENT_THRESHOLD", "12")
+    clean_env.setenv("SECRET_KEY_FALLBACKS", "last-year, the-year-before ,")
     config = create_app().config
+    assert config["SECRET_KEY_FALLBACKS"] == ["last-year", "the-year-before"]
     assert config["SECRET_KEY"] == "from-env"
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.example/assure"
     assert (config["SUPPRESSION_THRESHOLD"], config["COMMENT_THRESHOLD"]) == (7, 12)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from survey.models import Answer, Invitation, InvitationStatus, Response
 from tests.survey.helpers import answer_everything, csrf_token, links_in, read_outbox
+from tests.survey.stored import release_all
 
 ORGANISATIONS = """code,name,kind,region,area
 01A,NHS Alpha Integrated Care Board,ccg,Midlands,Area 1
@@ -75,6 +76,7 @@ def test_a_round_from_cli_to_one_anonymous_response(
     assert "Survey complete" in client.get(path).get_data(as_text=True)
 
     with app.app_context():
+        release_all(db)
         [response] = db.session.scalars(select(Response)).all()
         assert response.stakeholder_group == "gp_practice"
         scores = {a.item_id: a.score for a in response.answers if a.text is None}

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from survey.models import AuditEvent
 from survey.services.audit import COMMAND_LINE, AuditLogIsAppendOnly, record
+from tests.survey.stored import submit_released
 
 
 def test_managers_see_the_log_with_who_did_what(
@@ -60,12 +61,12 @@ def test_managers_download_anonymous_microdata_and_it_is_audited(
     client: Any, db: Any, make_user: Any, sign_in: Any, make_invitation: Any
 ) -> None:
     from survey.models import Invitation
-    from survey.services.responses import save_answers, submit_response
+    from survey.services.responses import save_answers
 
     issued = make_invitation(email="named@example.org")
     invitation = db.session.get(Invitation, issued.invitation.id)
     save_answers(invitation, {"overall_relationship": {"score": 4}}, resume_section=1)
-    submit_response(invitation, ["overall_relationship"])
+    submit_released(invitation, ["overall_relationship"])
     db.session.commit()
     sign_in(make_user(role="manager"))
     response = client.get(f"/manage/rounds/{invitation.round_id}/responses.csv")

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import select
 
 from survey.models import Invitation, LocalQuestion
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
 from tests.survey.helpers import csrf_token
+from tests.survey.stored import submit_released
 
 
 def _add(client: Any, round_id: int, **form: str) -> Any:
@@ -92,7 +93,7 @@ def test_the_rules_are_named_and_nothing_is_stored(
     issued = make_invitation(survey_round=survey_round, organisation=other)
     invitation = db.session.get(Invitation, issued.invitation.id)
     save_answers(invitation, {"overall_relationship": {"score": 4}}, resume_section=1)
-    submit_response(invitation, ["overall_relationship"])
+    submit_released(invitation, ["overall_relationship"])
     db.session.commit()
     late = _add(client, survey_round.id, organisation="LQ004", text="Too late?", scale="agreement")
     assert late.status_code == 400 and "already answered" in late.get_data(as_text=True)

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from survey.models import AuditEvent, Invitation
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
+from tests.survey.stored import submit_released
 
 
 def test_a_manager_lists_and_downloads_one_organisations_non_responders(
@@ -24,7 +25,7 @@ def test_a_manager_lists_and_downloads_one_organisations_non_responders(
     done = make_invitation(survey_round=survey_round, organisation=alpha, email="done@x.org")
     invitation = db.session.get(Invitation, done.invitation.id)
     save_answers(invitation, {"overall_relationship": {"score": 4}}, resume_section=1)
-    submit_response(invitation, ["overall_relationship"])
+    submit_released(invitation, ["overall_relationship"])
     db.session.commit()
     make_invitation(survey_round=survey_round, organisation=alpha, email="waiting@x.org")
     make_invitation(survey_round=survey_round, organisation=beta, email="beta@x.org")

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from survey.models import Answer, Invitation, InvitationStatus, PartialAnswers, Response
 from tests.survey.helpers import links_in, read_outbox
 from tests.survey.respond.live import LiveServer
+from tests.survey.stored import release_all
 
 pytestmark = pytest.mark.browser
 
@@ -163,7 +164,10 @@ def _heading(page: Page) -> str:
 
 
 def _db_state(db: Any) -> tuple[int, int, list[InvitationStatus]]:
+    """Responses stored (after releasing what is pending, as the worker would), drafts left,
+    invitation statuses."""
     db.session.rollback()  # see what the server committed
+    release_all(db)
     return (
         int(db.session.scalar(select(func.count()).select_from(Response)) or 0),
         int(db.session.scalar(select(func.count()).select_from(PartialAnswers)) or 0),

@@ -13,12 +13,20 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from survey.models import Answer, Invitation, InvitationStatus, PartialAnswers, Response
+from survey.models import (
+    Answer,
+    Invitation,
+    InvitationStatus,
+    PartialAnswers,
+    PendingResponse,
+    Response,
+)
 from survey.respond.pages import pages_for
 from survey.services.responses import save_answers
 from survey.services.rounds import questionnaire_for
 from tests.survey.helpers import csrf_token
 from tests.survey.respond.live import HttpClient, LiveServer, Reply
+from tests.survey.stored import draft_answers, release_all
 
 LINKS = 50
 SUBMITTERS = 20
@@ -103,6 +111,8 @@ def test_twenty_simultaneous_submits_of_one_link_store_exactly_one_response(
         assert final.status == 200 and "Survey complete" in final.text
 
     db.session.rollback()  # end any read transaction: see what the server committed
+    assert db.session.scalar(select(func.count()).select_from(PendingResponse)) == LINKS
+    release_all(db)
     assert db.session.scalar(select(func.count()).select_from(Response)) == LINKS
     assert db.session.scalar(select(func.count()).select_from(Answer)) == LINKS * items
     assert db.session.scalar(select(func.count()).select_from(PartialAnswers)) == 0
@@ -141,4 +151,4 @@ def test_simultaneous_saves_from_two_tabs_lose_no_answer(
     db.session.rollback()  # end any read transaction: see what the server committed
     draft = db.session.get(PartialAnswers, issued.invitation.id)
     assert draft is not None
-    assert draft.answers == {name: {"score": 3} for name in names}
+    assert draft_answers(db, issued.invitation) == {name: {"score": 3} for name in names}

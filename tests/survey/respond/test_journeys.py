@@ -9,9 +9,10 @@ from typing import Any
 
 from flask import Flask
 
-from survey.models import InvitationStatus, PartialAnswers, Response
+from survey.models import InvitationStatus, Response
 from survey.services.rounds import questionnaire_for
 from tests.survey.helpers import answer_everything, csrf_token
+from tests.survey.stored import draft_answers, release_all
 
 
 def _text(response: Any) -> str:
@@ -20,8 +21,7 @@ def _text(response: Any) -> str:
 
 def _draft(db: Any, invitation_id: int) -> dict[str, Any]:
     db.session.rollback()  # see what the server committed
-    draft = db.session.get(PartialAnswers, invitation_id)
-    return dict(draft.answers) if draft is not None else {}
+    return draft_answers(db, invitation_id)
 
 
 def _radios(html: str) -> list[str]:
@@ -58,6 +58,7 @@ def test_a_whole_journey_without_any_cookie_sets_none_and_submits(
     assert submitted.status_code == 302
     assert [r.headers.get("Set-Cookie") for r in replies] == [None] * len(replies)
     db.session.rollback()
+    release_all(db)
     assert db.session.query(Response).count() == 1
     assert db.session.get(type(issued.invitation), issued.invitation.id).status is (
         InvitationStatus.COMPLETED

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from survey.models import Invitation, LocalQuestion, Organisation, SurveyRound
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
 from tests.survey.respond.live import LiveServer, serve
 
 # the respondent pages' browser fixtures, for test_browser.py here
@@ -19,6 +19,7 @@ from tests.survey.respond.test_browser import (  # noqa: F401
     browser,
     open_session,
 )
+from tests.survey.stored import submit_released
 
 #: the items every seeded response answers (the overall section), and a comment
 ITEMS = [
@@ -57,7 +58,7 @@ def answer(db: Any, make_invitation: Callable[..., Any]) -> Callable[..., None]:
         issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
         invitation = db.session.get(Invitation, issued.invitation.id)
         save_answers(invitation, answers, resume_section=1)
-        submit_response(invitation, list(answers))
+        submit_released(invitation, list(answers))
         db.session.commit()
 
     return submit

@@ -12,7 +12,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from survey.models import AuditEvent, Invitation, Role
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
+from tests.survey.stored import submit_released
 
 NAMES = ("agenda.docx", "agenda.html", "report.pdf", "results.csv", "results.xlsx")
 
@@ -29,7 +30,7 @@ def answered(
             issued = make_invitation(survey_round=survey_round, organisation=organisation)
             invitation = db.session.get(Invitation, issued.invitation.id)
             save_answers(invitation, {"overall_relationship": {"score": score}}, resume_section=1)
-            submit_response(invitation, ["overall_relationship"])
+            submit_released(invitation, ["overall_relationship"])
             db.session.commit()
     return {"round": survey_round, "own": own, "other": other}
 

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from survey.models import Invitation, OutboxMessage, Stakeholder
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
 from tests.survey.helpers import csrf_token
+from tests.survey.stored import submit_released
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def orgs(db: Any, make_round: Any, make_organisation: Any, make_invitation: Any)
     done = make_invitation(survey_round=survey_round, organisation=alpha, email="done@example.org")
     invitation = db.session.get(Invitation, done.invitation.id)
     save_answers(invitation, {"overall_relationship": {"score": 4}}, resume_section=1)
-    submit_response(invitation, ["overall_relationship"])
+    submit_released(invitation, ["overall_relationship"])
     make_invitation(survey_round=survey_round, organisation=alpha, email="wendy@example.org")
     make_invitation(survey_round=survey_round, organisation=beta, email="bert@example.org")
     for email, name in (

@@ -24,6 +24,7 @@ from survey.services.errors import (
     NotFound,
     RoundStateError,
 )
+from tests.survey.stored import submit_released
 
 ERRORS_FILE = Path(errors.__file__)
 
@@ -87,7 +88,7 @@ def test_services_raise_the_family_with_messages_that_name_the_thing(db, make_in
     from survey.models import Invitation
     from survey.services.invitations import find_by_link
     from survey.services.organisations import organisation_by_code
-    from survey.services.responses import save_answers, submit_response
+    from survey.services.responses import save_answers
     from survey.services.rounds import get_round
 
     with pytest.raises(NotFound, match="no survey round with id 999"):
@@ -100,7 +101,7 @@ def test_services_raise_the_family_with_messages_that_name_the_thing(db, make_in
     issued = make_invitation()
     invitation = db.session.get(Invitation, issued.invitation.id)
     save_answers(invitation, {"overall_relationship": {"score": 4}}, resume_section=1)
-    submit_response(invitation, ["overall_relationship"])
+    submit_released(invitation, ["overall_relationship"])
     db.session.commit()
     with pytest.raises(AlreadySubmitted, match="already been used to submit a response"):
         save_answers(invitation, {"overall_relationship": {"score": 1}}, resume_section=1)

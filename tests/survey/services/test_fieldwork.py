@@ -17,7 +17,8 @@ from survey.services.fieldwork import (
     organisation_fieldwork,
     send_organisation_reminder,
 )
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
+from tests.survey.stored import submit_released
 
 TODAY = date.today()
 
@@ -25,7 +26,7 @@ TODAY = date.today()
 def _complete(db: Any, issued: Any) -> None:
     invitation = db.session.get(Invitation, issued.invitation.id)
     save_answers(invitation, {"overall_relationship": {"score": 4}}, resume_section=1)
-    submit_response(invitation, ["overall_relationship"])
+    submit_released(invitation, ["overall_relationship"])
     db.session.commit()
 
 

@@ -31,7 +31,8 @@ from survey.services.invitations import (
     revoke,
     stakeholder_for_opt_out,
 )
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
+from tests.survey.stored import submit_released
 
 TODAY = date.today()
 
@@ -177,7 +178,7 @@ def test_an_issued_link_finds_its_invitation_and_a_bad_one_does_not(
             find_by_link(token, day)
     # a submitted response leaves the link resolving, so its page can say "complete"
     save_answers(issued.invitation, {"overall_relationship": {"score": 4}}, resume_section=1)
-    submit_response(issued.invitation, ["overall_relationship"])
+    submit_released(issued.invitation, ["overall_relationship"])
     assert find_by_link(token, TODAY).status is InvitationStatus.COMPLETED
     survey_round.close()
     db.session.commit()
@@ -227,7 +228,7 @@ def test_revoking_kills_the_link_and_deletes_saved_answers(db, make_invitation) 
 def test_a_completed_invitation_cannot_be_reissued_or_revoked(db, make_invitation) -> None:
     issued = make_invitation()
     save_answers(issued.invitation, {"overall_relationship": {"score": 5}}, resume_section=1)
-    submit_response(issued.invitation, ["overall_relationship"])
+    submit_released(issued.invitation, ["overall_relationship"])
     db.session.commit()
     hash_before = issued.invitation.token_hash
 

@@ -18,7 +18,8 @@ from survey.services.local_questions import (
     local_questions,
     round_local_questions,
 )
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
+from tests.survey.stored import submit_released
 
 
 def _count(db: Any) -> int:
@@ -162,7 +163,7 @@ def test_once_anyone_answered_about_an_organisation_its_questions_are_fixed(
     add_local_question(COMMAND_LINE, survey_round, "LQ1", "Before anyone answered?", "agreement")
     invitation = make_invitation(survey_round=survey_round, organisation=answered).invitation
     save_answers(invitation, {"overall_relationship": {"score": 4}}, resume_section=1)
-    submit_response(invitation, ["overall_relationship"])
+    submit_released(invitation, ["overall_relationship"])
     db.session.commit()
 
     with pytest.raises(InputError, match="already answered about NHS Alpha ICB"):

@@ -16,8 +16,9 @@ from survey.services.monitoring import (
     response_rates,
     state_counts,
 )
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
 from tests.survey.mail.helpers import queue_invitations
+from tests.survey.stored import submit_released
 
 
 def _invitation(db: Any, email: str, organisation_id: int) -> Invitation:
@@ -30,7 +31,7 @@ def _invitation(db: Any, email: str, organisation_id: int) -> Invitation:
 
 def _complete(invitation: Invitation) -> None:
     save_answers(invitation, {"overall_relationship": {"score": 4}}, resume_section=2)
-    submit_response(invitation, ["overall_relationship"])
+    submit_released(invitation, ["overall_relationship"])
 
 
 def test_every_stakeholder_has_one_state_and_rates_count_per_organisation_and_group(

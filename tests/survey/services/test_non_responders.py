@@ -13,7 +13,8 @@ from survey.models.types import utcnow
 from survey.services.audit import COMMAND_LINE
 from survey.services.invitations import revoke
 from survey.services.non_responders import non_responders, non_responders_csv
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
+from tests.survey.stored import submit_released
 
 
 def _stakeholder(db: Any, email: str) -> Stakeholder:
@@ -28,7 +29,7 @@ def test_non_responders_leave_out_the_finished_and_other_organisations(
     done = make_invitation(survey_round=survey_round, organisation=alpha, email="done@x.org")
     invitation = db.session.get(Invitation, done.invitation.id)
     save_answers(invitation, {"overall_relationship": {"score": 4}}, resume_section=1)
-    submit_response(invitation, ["overall_relationship"])
+    submit_released(invitation, ["overall_relationship"])
     started = make_invitation(survey_round=survey_round, organisation=alpha, email="b@x.org")
     db.session.get(Invitation, started.invitation.id).status = InvitationStatus.STARTED
     make_invitation(survey_round=survey_round, organisation=alpha, email="c@x.org")

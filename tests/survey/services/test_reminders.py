@@ -14,9 +14,10 @@ from survey.models.types import utcnow
 from survey.services.audit import COMMAND_LINE
 from survey.services.invitations import reissue_link, revoke
 from survey.services.reminders import plan_reminders, schedule_days, send_reminders, set_schedule
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
 from tests.survey.helpers import links_in, read_outbox
 from tests.survey.mail.helpers import queue_invitations
+from tests.survey.stored import submit_released
 
 TODAY = date.today()
 
@@ -77,12 +78,12 @@ def test_reminders_leave_out_completed_opted_out_bounced_and_revoked(
     # person0: completed one of two -> reminded about the other only
     done = invitations[("person0@example.org", first.id)]
     save_answers(done, {"overall_relationship": {"score": 4}}, resume_section=2)
-    submit_response(done, ["overall_relationship"])
+    submit_released(done, ["overall_relationship"])
     # person1: completed both -> nothing to remind
     for organisation in (first, second):
         finished = invitations[("person1@example.org", organisation.id)]
         save_answers(finished, {"overall_relationship": {"score": 5}}, resume_section=2)
-        submit_response(finished, ["overall_relationship"])
+        submit_released(finished, ["overall_relationship"])
     by_email["person2@example.org"].opted_out_at = utcnow()
     by_email["person3@example.org"].undeliverable_at = utcnow()
     # person4: one revoked, one started -> reminded about the started one

@@ -7,14 +7,27 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
-from survey.models import Answer, Invitation, InvitationStatus, PartialAnswers, Response
+from survey.models import (
+    Answer,
+    Invitation,
+    InvitationStatus,
+    PartialAnswers,
+    PendingResponse,
+    Response,
+)
 from survey.services.audit import COMMAND_LINE
 from survey.services.errors import AlreadySubmitted, InputError
 from survey.services.invitations import revoke
-from survey.services.responses import discard_drafts, draft_for, save_answers, submit_response
+from survey.services.responses import (
+    discard_drafts,
+    draft_for,
+    save_answers,
+    saved_answers,
+    submit_response,
+)
 from survey.transactions import unit_of_work
+from tests.survey.stored import release_all
 
 ITEMS = ["overall_relationship", "overall_involved_enough", "comment_does_well"]
 
@@ -23,12 +36,11 @@ def _count(db: Any, model: Any) -> int:
     return int(db.session.scalar(select(func.count()).select_from(model)))
 
 
-def test_saving_pages_merges_them_into_one_draft_and_marks_the_start(db, make_invitation) -> None:
+def test_saving_pages_merges_them_into_one_draft_and_marks_it_started(db, make_invitation) -> None:
     invitation = make_invitation().invitation
-    assert invitation.status is InvitationStatus.ISSUED and invitation.started_at is None
+    assert invitation.status is InvitationStatus.ISSUED
 
     save_answers(invitation, {"overall_relationship": {"score": 2}}, resume_section=2)
-    started_at = invitation.started_at
     save_answers(
         invitation,
         {"overall_relationship": {"score": 4}, "overall_involved_enough": {"dont_know": True}},
@@ -38,12 +50,11 @@ def test_saving_pages_merges_them_into_one_draft_and_marks_the_start(db, make_in
 
     draft = draft_for(invitation)
     assert draft is not None and draft.resume_section == 3
-    assert draft.answers == {
+    assert saved_answers(invitation) == {
         "overall_relationship": {"score": 4},  # the later page's answer wins
         "overall_involved_enough": {"dont_know": True},
     }
     assert invitation.status is InvitationStatus.STARTED
-    assert started_at is not None and invitation.started_at == started_at  # the first save
     assert _count(db, Response) == 0  # a draft is not a response
 
 
@@ -63,9 +74,12 @@ def test_submitting_stores_one_anonymous_response_and_deletes_the_draft(
         resume_section=4,
     )
 
-    response = submit_response(invitation, ITEMS)
+    submit_response(invitation, ITEMS)
     db.session.commit()
+    assert (_count(db, PendingResponse), _count(db, Response)) == (1, 0)  # sealed, waiting
+    assert release_all(db) == 1
 
+    response = db.session.scalars(select(Response)).one()
     assert (response.round_id, response.organisation_id, response.stakeholder_group) == (
         invitation.round_id,
         organisation.id,
@@ -96,8 +110,10 @@ def test_only_the_items_shown_are_kept_and_blank_comments_are_dropped(db, make_i
         resume_section=1,
     )
 
-    response = submit_response(invitation, ITEMS)
+    submit_response(invitation, ITEMS)
+    release_all(db)
 
+    response = db.session.scalars(select(Response)).one()
     items = set(db.session.scalars(select(Answer.item_id).where(Answer.response_id == response.id)))
     assert items == {"overall_relationship"}
 
@@ -111,6 +127,8 @@ def test_a_second_submit_is_already_submitted_and_stores_nothing(db, make_invita
     with pytest.raises(AlreadySubmitted):
         submit_response(invitation, ITEMS)
 
+    assert _count(db, PendingResponse) == 1
+    release_all(db)
     assert (_count(db, Response), _count(db, Answer)) == (1, 1)
     assert invitation.status is InvitationStatus.COMPLETED
 
@@ -147,7 +165,7 @@ def test_answers_cannot_be_saved_on_a_used_or_withdrawn_invitation(db, make_invi
             save_answers(invitation, {"overall_relationship": {"score": 1}}, resume_section=2)
         assert draft_for(invitation) is None
     assert withdrawn.status is InvitationStatus.REVOKED
-    assert (_count(db, Response), _count(db, Answer)) == (1, 1)
+    assert _count(db, PendingResponse) == 1
 
 
 @pytest.mark.parametrize(
@@ -177,25 +195,31 @@ def test_a_submit_with_nothing_to_keep_is_refused_before_anything_is_written(
     assert (draft_for(invitation) is None) == (saved is None)  # a draft is kept to go on with
 
 
-def test_an_answer_the_database_refuses_leaves_the_link_open_and_stores_nothing(
-    app, db, make_invitation
+@pytest.mark.parametrize("score", [11, 0, "4", True])
+def test_an_answer_the_store_would_refuse_is_refused_at_submit_and_leaves_the_link_open(
+    app, db, make_invitation, score
 ) -> None:
-    """A score outside the scale gets past the service but not the database: the unit of work
-    (as a request runs it) rolls the claim of the invitation back with it."""
+    """A score outside the scale must not wait sealed for a release that the database would
+    then refuse (holding back its whole batch): the submit refuses it, naming it, and the unit
+    of work (as a request runs it) keeps the link open with nothing pending."""
     invitation_id = make_invitation().invitation.id
     save_answers(
         db.session.get(Invitation, invitation_id),
-        {"overall_relationship": {"score": 11}, "overall_involved_enough": {"score": 4}},
+        {"overall_relationship": {"score": score}, "overall_involved_enough": {"score": 4}},
         resume_section=1,
     )
     db.session.commit()
 
-    with app.app_context(), pytest.raises(IntegrityError), unit_of_work():
+    with (
+        app.app_context(),
+        pytest.raises(InputError, match="overall_relationship is not a score from 1 to 10"),
+        unit_of_work(),
+    ):
         submit_response(db.session.get(Invitation, invitation_id), ITEMS)
 
     db.session.expire_all()
     assert db.session.get(Invitation, invitation_id).status is InvitationStatus.STARTED
-    assert (_count(db, Response), _count(db, Answer)) == (0, 0)
+    assert (_count(db, PendingResponse), _count(db, Response)) == (0, 0)
     assert db.session.get(PartialAnswers, invitation_id) is not None
 
 

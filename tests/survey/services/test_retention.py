@@ -19,7 +19,7 @@ from survey.models import (
 )
 from survey.services.audit import COMMAND_LINE
 from survey.services.errors import InputError
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
 from survey.services.results.arrays import analyse
 from survey.services.retention import (
     change_thresholds,
@@ -27,6 +27,7 @@ from survey.services.retention import (
     purge_date,
     purge_identities,
 )
+from tests.survey.stored import submit_released
 
 
 def _count(db: Any, model: Any) -> int:
@@ -36,7 +37,7 @@ def _count(db: Any, model: Any) -> int:
 def _answer(db: Any, issued: Any, score: int) -> None:
     invitation = db.session.get(Invitation, issued.invitation.id)
     save_answers(invitation, {"overall_relationship": {"score": score}}, resume_section=1)
-    submit_response(invitation, ["overall_relationship"])
+    submit_released(invitation, ["overall_relationship"])
     db.session.commit()
 
 

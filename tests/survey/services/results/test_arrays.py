@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 
 from survey.models import Invitation
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
 from survey.services.results.arrays import analyse, round_responses
+from tests.survey.stored import submit_released
 
 
 def _answer(
@@ -18,7 +19,7 @@ def _answer(
     issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
     invitation = db.session.get(Invitation, issued.invitation.id)
     save_answers(invitation, {"overall_relationship": value}, resume_section=1)
-    submit_response(invitation, ["overall_relationship"])
+    submit_released(invitation, ["overall_relationship"])
     db.session.commit()
 
 

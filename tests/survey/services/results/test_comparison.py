@@ -17,8 +17,9 @@ import pytest
 from scipy.stats import norm
 
 from survey.models import Invitation, Organisation, SurveyRound
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
 from survey.services.results.comparison import compare, rounds_for_kind
+from tests.survey.stored import submit_released
 
 ITEM = "overall_relationship"
 #: positives of ten answers (scores 5 and 1) about each published organisation
@@ -37,7 +38,7 @@ def _respond(
     issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
     invitation = db.session.get(Invitation, issued.invitation.id)
     save_answers(invitation, {ITEM: {"score": score}}, resume_section=1)
-    submit_response(invitation, [ITEM])
+    submit_released(invitation, [ITEM])
     db.session.commit()
 
 

@@ -26,13 +26,14 @@ from survey.models import AuditEvent, Invitation, LocalQuestion, Organisation, S
 from survey.reports.bulk import Done
 from survey.services.audit import COMMAND_LINE, Actor
 from survey.services.errors import InputError
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers
 from survey.services.results.files import (
     FORMATS,
     organisation_file,
     plan_round_reports,
     record_report,
 )
+from tests.survey.stored import submit_released
 
 ITEM = "overall_relationship"
 OWN_GP = (5, 4, 4, 2, 5, 3)  # and one local authority answering 1
@@ -47,7 +48,7 @@ def _respond(
     issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
     invitation = db.session.get(Invitation, issued.invitation.id)
     save_answers(invitation, answers, resume_section=1)
-    submit_response(invitation, list(answers))
+    submit_released(invitation, list(answers))
     db.session.commit()
 
 
