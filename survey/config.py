@@ -140,6 +140,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "TWO_FACTOR_FOR_MANAGERS": _env_bool("TWO_FACTOR_FOR_MANAGERS", True),
         "SUPPRESSION_THRESHOLD": _env_int("SUPPRESSION_THRESHOLD", 5),
         "COMMENT_THRESHOLD": _env_int("COMMENT_THRESHOLD", 10),
+        # interim results releases a round may have in any 24 hours: each one is a moment at
+        # which results change, so a reader who knows who answered in between learns more
+        "INTERIM_RELEASES_PER_DAY": _env_int("INTERIM_RELEASES_PER_DAY", 1),
     }
 
 

@@ -55,6 +55,9 @@ def _settings(database_url: str, tmp: Path) -> dict[str, object]:
         "RATELIMIT_ENABLED": False,
         # on in production; tests/survey/auth/test_two_factor.py turns it on
         "TWO_FACTOR_FOR_MANAGERS": False,
+        # tests publish results after each submit (tests/survey/stored.py); the daily limit
+        # is tested with its own setting
+        "INTERIM_RELEASES_PER_DAY": 1_000_000,
     }
     if not database_url.startswith("sqlite"):
         # Tests make second apps on the same database ({**app.config, ...}) and leave them to
@@ -77,6 +80,7 @@ _TEST_KEYS = (
     "REMEMBER_COOKIE_SECURE",
     "RATELIMIT_ENABLED",
     "TWO_FACTOR_FOR_MANAGERS",
+    "INTERIM_RELEASES_PER_DAY",
     "SQLALCHEMY_ENGINE_OPTIONS",
 )
 

@@ -9,18 +9,21 @@ from flask import current_app
 
 from survey.commands.common import command, parse_date, parse_days, round_by_id
 from survey.extensions import begin_write
+from survey.models import RoundStatus
 from survey.services.audit import COMMAND_LINE
 from survey.services.clock import uk_today
+from survey.services.closing import close_round
 from survey.services.monitoring import (
     delivery_status,
     response_rates,
     rounds_overview,
     state_counts,
 )
+from survey.services.publication import as_of, publish_results
 from survey.services.releases import pending_count, release_pending
 from survey.services.reminders import set_schedule
 from survey.services.retention import change_thresholds, purge_identities
-from survey.services.rounds import close_round, create_round, open_round
+from survey.services.rounds import create_round, open_round
 
 
 @click.group("round")
@@ -52,6 +55,13 @@ def round_group() -> None:
     show_default=True,
     help="Days after closing that stakeholders' names, addresses and links are kept.",
 )
+@click.option(
+    "--interim-release-every",
+    "interim_release_every_days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Automatic fieldwork publishes interim results every N days (default: by hand only).",
+)
 @command
 def round_create(
     year: int,
@@ -62,6 +72,7 @@ def round_create(
     threshold: int | None,
     comment_threshold: int | None,
     retention_days: int,
+    interim_release_every_days: int | None,
 ) -> None:
     """Create a draft round; prints its id."""
     survey_round = create_round(
@@ -74,6 +85,7 @@ def round_create(
         suppression_threshold=threshold or current_app.config["SUPPRESSION_THRESHOLD"],
         comment_threshold=comment_threshold or current_app.config["COMMENT_THRESHOLD"],
         retention_days=retention_days,
+        interim_release_every_days=interim_release_every_days,
     )
     click.echo(
         f"created round {survey_round.id}: {survey_round.title} ({survey_round.status.value})"
@@ -109,6 +121,19 @@ def round_release(round_id: int) -> None:
     released = release_pending(survey_round, everything=False, actor=COMMAND_LINE)
     waiting = pending_count(survey_round)
     click.echo(f"round {round_id}: released {released} response(s), {waiting} still pending")
+
+
+@round_group.command("publish")
+@click.argument("round_id", type=int)
+@command
+def round_publish(round_id: int) -> None:
+    """Publish the round's results as they stand now (an interim release during fieldwork; at
+    most INTERIM_RELEASES_PER_DAY a day). Pages and files change only at a release."""
+    begin_write()
+    survey_round = round_by_id(round_id)
+    kind = "close" if survey_round.status is RoundStatus.CLOSED else "interim"
+    release = publish_results(COMMAND_LINE, survey_round, kind=kind)
+    click.echo(f"round {round_id}: release {release.number} published, {as_of(release)}")
 
 
 @round_group.command("list")

@@ -34,9 +34,11 @@ from survey.extensions import begin_write, db
 from survey.mail.sender import DeliveryReport, deliver_due, recover_interrupted
 from survey.models import WorkerHeartbeat
 from survey.models.types import utcnow
+from survey.services.audit import SYSTEM
 from survey.services.clock import uk_today
 from survey.services.errors import InputError, RoundStateError
 from survey.services.jobs import due_now, run_job
+from survey.services.publication import closed_rounds_unpublished, publish_results
 from survey.services.releases import ReleaseTaken, release_pending, rounds_waiting
 from survey.services.rounds import get_round
 from survey.services.sealing import SealBroken
@@ -117,6 +119,7 @@ def run_fieldwork(name: str, today: date) -> int:
         db.session.commit()
         ran += done is not None
     _release_pending()
+    _publish_closed_rounds()
     return ran
 
 
@@ -135,6 +138,15 @@ def _release_pending() -> None:
             db.session.rollback()
             log.error("pending responses of round %s kept, not released: %s", round_id, error)
             continue
+        db.session.commit()
+
+
+def _publish_closed_rounds() -> None:
+    """Publish the close release of closed rounds that lack one (a close whose release did not
+    run, a round closed before releases existed), each in a transaction of its own."""
+    for round_id in [survey_round.id for survey_round in closed_rounds_unpublished()]:
+        begin_write()
+        publish_results(SYSTEM, get_round(round_id), kind="close")
         db.session.commit()
 
 

@@ -74,6 +74,18 @@ class RoundForm(FlaskForm):
         ],
     )
 
+    interim_release_every_days = IntegerField(
+        "Publish interim results every (days, optional)",
+        description=(
+            "While fieldwork is open, results are published at interim releases: leave empty "
+            "to release them only by hand. Results are always published when the round closes."
+        ),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=366, message="Enter a number of days between 1 and 366"),
+        ],
+    )
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.questionnaire.choices = [(name, name) for name in questionnaires.bundled_names()]

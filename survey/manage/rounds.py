@@ -1,4 +1,5 @@
-"""Rounds: the list, a new round, one round's page, opening and closing, local questions."""
+"""Rounds: the list, a new round, one round's page, opening and closing, interim results
+releases, local questions."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from survey.manage import bp
 from survey.manage.common import View, round_or_404, sentence
 from survey.manage.forms import ConfirmForm, LocalQuestionForm, RoundForm
 from survey.services.clock import uk_today
+from survey.services.closing import move_round
 from survey.services.errors import Assure360Error, InputError
 from survey.services.jobs import set_automatic
 from survey.services.local_questions import add_local_question, round_local_questions
@@ -19,7 +21,8 @@ from survey.services.monitoring import (
     pending_send,
     rounds_overview,
 )
-from survey.services.rounds import create_round, move_round, questionnaire_for
+from survey.services.publication import as_of, publish_results, releases_of
+from survey.services.rounds import create_round, questionnaire_for
 from survey.services.schedule_plan import fieldwork_status
 
 
@@ -55,8 +58,24 @@ def round_page(round_id: int) -> View:
         pending=pending_send(survey_round),
         emails=delivery_counts(survey_round),
         schedule=fieldwork_status(survey_round, uk_today()),
+        releases=releases_of(survey_round),
         form=ConfirmForm(),
     )
+
+
+@bp.post("/rounds/<int:round_id>/publish")
+def publish(round_id: int) -> View:
+    """Publish interim results: what every results page and file shows until the next
+    release (at most INTERIM_RELEASES_PER_DAY a day)."""
+    survey_round = round_or_404(round_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            release = publish_results(acting_user(), survey_round, kind="interim")
+        except Assure360Error as error:
+            flash(sentence(error), "error")
+        else:
+            flash(f"Interim results were published: {as_of(release)}.")
+    return redirect(url_for("manage.round_page", round_id=round_id))
 
 
 @bp.post("/rounds/<int:round_id>/automatic/<any(on, off):setting>")

@@ -15,6 +15,7 @@ from survey.models.organisation import Organisation, OrganisationKind
 from survey.models.organisation_reminder import OrganisationReminder
 from survey.models.outbox import OutboxMessage, OutboxStatus
 from survey.models.pending import PendingResponse
+from survey.models.release import ResultsRelease
 from survey.models.response import Answer, PartialAnswers, Response
 from survey.models.round import RoundStatus, SurveyRound
 from survey.models.scheduled import ScheduledRun
@@ -41,6 +42,7 @@ __all__ = [
     "PartialAnswers",
     "PendingResponse",
     "Response",
+    "ResultsRelease",
     "Role",
     "RoundStatus",
     "ScheduledRun",

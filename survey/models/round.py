@@ -64,6 +64,9 @@ class SurveyRound(Model):
     #: the mail worker opens, invites, reminds and closes on the dates (off: the manager does);
     #: on for new rounds, off for rounds made before the scheduler (they were run by hand)
     auto_fieldwork: Mapped[bool] = mapped_column(default=True, server_default=sa_false())
+    #: automatic fieldwork also publishes interim results every so many days from the opening
+    #: (None: interim results only when a manager releases them)
+    interim_release_every_days: Mapped[int | None] = mapped_column(default=None)
     #: days after closing that stakeholder identities are kept, then purged
     retention_days: Mapped[int] = mapped_column(default=90)
     #: when the identities were purged (the round's answers and results stay)

@@ -342,7 +342,7 @@ class _Report:
     # -- the document ---------------------------------------------------------------------------
 
     def footer(self, canvas: Any, doc: Any) -> None:
-        line = f"{self.name} ({self.code}) - {self.info.title} - data as of {self.info.data_as_of}"
+        line = f"{self.name} ({self.code}) - {self.info.title} - {self.info.as_of_line()}"
         canvas.saveState()
         canvas.setFont("Helvetica", 7)
         canvas.drawString(18 * mm, 10 * mm, clean(line)[:150])

@@ -16,9 +16,8 @@ from survey.models import Answer, Organisation, Response, SurveyRound
 from survey.reports.spreadsheets import neutralise, results_csv, results_xlsx
 from survey.services import audit
 from survey.services.errors import InputError
-from survey.services.results.arrays import analyse
+from survey.services.publication import latest_release, release_local, release_table
 from survey.services.results.evidence import RoundInfo
-from survey.services.results.local import local_results
 from survey.services.rounds import previous_round, questionnaire_for
 
 
@@ -67,13 +66,16 @@ def results_export(actor: audit.Actor, survey_round: SurveyRound, file_format: s
     builders = {"csv": results_csv, "xlsx": results_xlsx}
     if file_format not in builders:
         raise InputError(f"results export as csv or xlsx, not {file_format!r}")
-    provenance = RoundInfo.of(survey_round, previous_round(survey_round)).provenance()
+    release = latest_release(survey_round)
+    if release is None:
+        raise InputError(
+            f"round {survey_round.id} has no results released yet (assure360 round publish)"
+        )
+    provenance = RoundInfo.of(survey_round, previous_round(survey_round), release).provenance()
     local = [
-        (code, result)
-        for code, results in local_results(survey_round).items()
-        for result in results
+        (code, result) for code, results in release_local(release).items() for result in results
     ]
-    data = builders[file_format](analyse(survey_round), provenance, local)
+    data = builders[file_format](release_table(release), provenance, local)
     audit.record(actor, "export.results", target=f"round:{survey_round.id}", format=file_format)
     return data
 

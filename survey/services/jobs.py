@@ -1,8 +1,9 @@
 """Fieldwork that runs itself: the daily jobs the mail worker does for rounds left to it.
 
-Each job is a name, a due-check and a run. The due-check says which day's run is due for a
-round today (that day is the claim key), or None; the run does the work in the caller's
-transaction, audited as the system, and returns counts. Adding a daily job is one entry in
+Each job (invitations, reminders, interim results releases, the close) is a name, a
+due-check and a run. The due-check says which day's run is due for a round today (that day is
+the claim key), or None; the run does the work in the caller's transaction, audited as the
+system, and returns counts. Adding a daily job is one entry in
 :data:`JOBS`.
 
 A run is claimed by inserting its ``scheduled_run`` row (unique on job, round and day) in the
@@ -22,9 +23,11 @@ from survey.extensions import db
 from survey.models import RoundStatus, ScheduledRun, SurveyRound
 from survey.services import audit
 from survey.services.audit import SYSTEM
+from survey.services.closing import close_round
 from survey.services.invitations import issue_invitations
+from survey.services.publication import interim_released_recently, publish_results
 from survey.services.reminders import send_reminders
-from survey.services.rounds import close_round, open_round
+from survey.services.rounds import open_round
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,27 @@ def _close(survey_round: SurveyRound, _today: date) -> dict[str, int]:
     return {}
 
 
+def _release_due(survey_round: SurveyRound, today: date) -> date | None:
+    # Every so many days from the opening (not on it: nothing to show yet), while answers come
+    # in, unless a manager already released in the last day.
+    every = survey_round.interim_release_every_days
+    if not every or not survey_round.accepts_answers(today) or today <= survey_round.opens_on:
+        return None
+    if (today - survey_round.opens_on).days % every or interim_released_recently(survey_round):
+        return None
+    return today
+
+
+def _release(survey_round: SurveyRound, _today: date) -> dict[str, int]:
+    release = publish_results(SYSTEM, survey_round, kind="interim")
+    return {"responses": release.responses}
+
+
 #: the daily jobs, in the order they run for a round
 JOBS: list[Job] = [
     Job("invitations", _invitations_due, _invite, "invitations on"),
     Job("reminders", _reminders_due, _remind, "reminders on"),
+    Job("release", _release_due, _release, "interim results released on"),
     Job("close", _close_due, _close, "closes at the end of"),
 ]
 

@@ -10,7 +10,6 @@ its physical order say more than which release a response came in.
 
 from __future__ import annotations
 
-import logging
 import random
 
 from sqlalchemy import delete, func, select
@@ -20,10 +19,7 @@ from survey.models import PendingResponse, RoundStatus, SurveyRound
 from survey.services import audit
 from survey.services.errors import Assure360Error
 from survey.services.responses import pending_purpose, store_response
-from survey.services.sealing import SealBroken, unseal
-from survey.transactions import after_commit, unit_of_work
-
-log = logging.getLogger(__name__)
+from survey.services.sealing import unseal
 
 #: the operating system's randomness: a seeded generator's order could be replayed
 _random = random.SystemRandom()
@@ -95,19 +91,3 @@ def rounds_waiting() -> list[SurveyRound]:
             select(SurveyRound).where(SurveyRound.id.in_(waiting)).order_by(SurveyRound.id)
         )
     )
-
-
-def release_after_commit(survey_round: SurveyRound) -> None:
-    """Release everything pending of ``survey_round`` in a unit of work of its own, once the
-    current one (which touched identity rows: the close) has committed."""
-    round_id = survey_round.id
-
-    def release() -> None:
-        try:
-            with unit_of_work():
-                release_pending(db.session.get_one(SurveyRound, round_id), everything=True)
-        except (SealBroken, ReleaseTaken) as error:
-            # The close stands; the mail worker's loop releases what is left.
-            log.warning("release at the close of round %s not done: %s", round_id, error)
-
-    after_commit(release, key=("release", round_id))

@@ -23,6 +23,7 @@ from survey.models.types import utcnow
 from survey.services import audit
 from survey.services.errors import InputError, NotFound
 from survey.services.population import live_invited_counts
+from survey.services.publication import republish
 from survey.services.rounds import check_thresholds
 
 
@@ -171,7 +172,8 @@ def change_thresholds(
     suppression: int | None = None,
     comment: int | None = None,
 ) -> None:
-    """Change a round's thresholds; once it has responses they can only be raised."""
+    """Change a round's thresholds; once it has responses they can only be raised. Published
+    results are published again at once with the new thresholds."""
     new_suppression = survey_round.suppression_threshold if suppression is None else suppression
     new_comment = survey_round.comment_threshold if comment is None else comment
     check_thresholds(new_suppression, new_comment)
@@ -200,3 +202,5 @@ def change_thresholds(
         before=list(before),
         after=[new_suppression, new_comment],
     )
+    # a raised threshold must hide at once what it now hides, not at the next release
+    republish(actor, survey_round, reason="thresholds changed")

@@ -14,8 +14,6 @@ from survey.extensions import db
 from survey.models import SurveyRound
 from survey.services import audit
 from survey.services.errors import InputError, NotFound
-from survey.services.releases import release_after_commit
-from survey.services.responses import discard_drafts
 
 
 def check_thresholds(suppression: int, comment: int) -> None:
@@ -47,16 +45,24 @@ def create_round(
     suppression_threshold: int = 5,
     comment_threshold: int = 10,
     retention_days: int = 90,
+    interim_release_every_days: int | None = None,
 ) -> SurveyRound:
     """Create a draft round using a bundled questionnaire name or a questionnaire file.
 
     :param retention_days: how long after closing stakeholders' identities are kept.
+    :param interim_release_every_days: automatic fieldwork publishes interim results every so
+        many days from the opening (None: only when a manager releases them).
     """
     if closes_on < opens_on:
         raise InputError(f"the round closes ({closes_on}) before it opens ({opens_on})")
     check_thresholds(suppression_threshold, comment_threshold)
     if retention_days < 0:
         raise InputError(f"the retention period must be 0 days or more, got {retention_days}")
+    if interim_release_every_days is not None and interim_release_every_days < 1:
+        raise InputError(
+            "interim results can be released at most once a day: every "
+            f"{interim_release_every_days} days is not a schedule"
+        )
     try:
         loaded = questionnaires.load(questionnaire)
         definition, _file, _source = questionnaires.read_source(questionnaire)
@@ -80,6 +86,7 @@ def create_round(
         suppression_threshold=suppression_threshold,
         comment_threshold=comment_threshold,
         retention_days=retention_days,
+        interim_release_every_days=interim_release_every_days,
     )
     db.session.add(survey_round)
     db.session.flush()
@@ -119,26 +126,6 @@ def open_round(actor: audit.Actor, survey_round: SurveyRound) -> None:
     survey_round.open()
     db.session.flush()
     audit.record(actor, "round.open", target=f"round:{survey_round.id}")
-
-
-def close_round(actor: audit.Actor, survey_round: SurveyRound) -> None:
-    """Close fieldwork: links die, unsubmitted drafts are deleted, and once that has committed
-    every pending response is released (in a transaction of its own: this one touched drafts)."""
-    survey_round.close()
-    discarded = discard_drafts(survey_round)
-    release_after_commit(survey_round)
-    db.session.flush()
-    audit.record(
-        actor, "round.close", target=f"round:{survey_round.id}", drafts_discarded=discarded
-    )
-
-
-def move_round(actor: audit.Actor, survey_round: SurveyRound, action: str) -> None:
-    """Open or close ``survey_round`` (``action`` "open" or "close")."""
-    moves = {"open": open_round, "close": close_round}
-    if action not in moves:
-        raise InputError(f"a round can be opened or closed, not {action!r}")
-    moves[action](actor, survey_round)
 
 
 def group_names(survey_round: SurveyRound) -> dict[str, str]:

@@ -63,6 +63,16 @@ def close_day(survey_round: SurveyRound, today: date) -> date | None:
     return max(survey_round.closes_on + timedelta(days=1), today)
 
 
+def release_day(survey_round: SurveyRound, today: date) -> date | None:
+    """The next day the worker publishes interim results, if the round has them scheduled."""
+    every = survey_round.interim_release_every_days
+    if not every or survey_round.status is RoundStatus.CLOSED:
+        return None
+    start = max(today, survey_round.opens_on + timedelta(days=1))
+    day = start + timedelta(days=-(start - survey_round.opens_on).days % every)
+    return day if day <= survey_round.closes_on else None
+
+
 def _outstanding(survey_round: SurveyRound, with_pending: bool) -> dict[int, list[Invitation]]:
     statuses = [InvitationStatus.ISSUED, InvitationStatus.STARTED]
     if with_pending:
@@ -135,13 +145,15 @@ def plan_fieldwork(survey_round: SurveyRound, today: date, days: int = 14) -> li
 
 
 def next_scheduled(survey_round: SurveyRound, today: date) -> dict[str, date | None]:
-    """The next day of each job, for the round page: invitations, reminders, close."""
+    """The next day of each job, for the round page: invitations, reminders, interim
+    release, close."""
     horizon = (survey_round.closes_on - today).days + 2
     upcoming = plan_fieldwork(survey_round, today, max(horizon, 1))
     first_reminder = next((p.day for p in upcoming if p.job == "reminders"), None)
     return {
         "invitations": invitation_day(survey_round, today),
         "reminders": first_reminder,
+        "release": release_day(survey_round, today),
         # the closing date itself: links work all through it, the close follows
         "close": None if survey_round.status is RoundStatus.CLOSED else survey_round.closes_on,
     }

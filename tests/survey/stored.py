@@ -1,8 +1,8 @@
 """What tests need to read results: submitted responses moved through the release step.
 
-A submit leaves a response sealed in the pending store; results, exports and the response
-store see it only after a release (``survey.services.releases``). Tests about what a stored
-response holds release on purpose, as the round's close or the worker does.
+A submit leaves a response sealed in the pending store; the response store sees it only after
+a release (``survey.services.releases``), and results pages and files only after results are
+published (``survey.services.publication``). These helpers do both, as a round's close does.
 """
 
 from __future__ import annotations
@@ -12,26 +12,38 @@ from typing import Any
 
 from sqlalchemy import select
 
-from survey.models import Invitation, PendingResponse, SurveyRound
+from survey.models import Invitation, PendingResponse, RoundStatus, SurveyRound
+from survey.services.audit import COMMAND_LINE
+from survey.services.publication import publish_results
 from survey.services.releases import release_pending
 from survey.services.responses import saved_answers, submit_response
 
 
+def publish(survey_round: SurveyRound) -> None:
+    """Publish the round's results as they stand: an interim release, or the close release."""
+    kind = "close" if survey_round.status is RoundStatus.CLOSED else "interim"
+    publish_results(COMMAND_LINE, survey_round, kind=kind)
+
+
 def release_all(db: Any) -> int:
-    """Release every round's pending responses (in the test's own transaction, committed)."""
+    """Release every round's pending responses and publish each round's results (in the
+    test's own transaction, committed)."""
     round_ids = set(db.session.scalars(select(PendingResponse.round_id)))
-    released = sum(
-        release_pending(db.session.get(SurveyRound, round_id), everything=True)
-        for round_id in round_ids
-    )
+    released = 0
+    for round_id in sorted(round_ids):
+        survey_round = db.session.get_one(SurveyRound, round_id)
+        released += release_pending(survey_round, everything=True)
+        publish(survey_round)
     db.session.commit()
     return released
 
 
 def submit_released(invitation: Invitation, expected_items: Iterable[str]) -> None:
-    """Submit as the stakeholder would, then release the round's pending responses."""
+    """Submit as the stakeholder would, then release the round's pending responses and
+    publish its results, so that results pages show the response."""
     submit_response(invitation, expected_items)
     release_pending(invitation.survey_round, everything=True)
+    publish(invitation.survey_round)
 
 
 def draft_answers(db: Any, invitation: Invitation | int) -> dict[str, Any]:

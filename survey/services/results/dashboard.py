@@ -1,86 +1,54 @@
 """What an organisation's results dashboard shows, built from the analysis engine's table.
 
-Views call :func:`organisation_dashboard`; every number comes from
-:func:`survey.services.results.arrays.analyse` (already suppressed by the engine), local
-questions from :func:`survey.services.results.local.local_results` (the engine's rules too).
-The round's analysis is memoised per application process, keyed by the round and its number of
-responses (and last year's), so a new response always gives fresh results.
+Views call :func:`organisation_dashboard`; every number is the engine's (already suppressed),
+local questions follow the engine's rules too. Everything comes from the round's latest
+results release (``survey.services.publication``), so pages change only when results are
+released, and every process shows the same numbers.
 """
 
 from __future__ import annotations
 
 import math
-import random
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from analysis import ALL_STAKEHOLDERS, RoundTable, comments_visible
+from analysis import ALL_STAKEHOLDERS, RoundTable
 from survey.extensions import db
-from survey.models import Answer, Invitation, Organisation, Response, SurveyRound
+from survey.models import Invitation, Organisation, Response, SurveyRound
 from survey.reports import svg_charts as charts
-from survey.services.results.arrays import OVERALL, analyse
-from survey.services.results.local import LocalResult, local_results
-from survey.services.rounds import previous_round, questionnaire_for
+from survey.services.publication import (
+    latest_release,
+    release_comments,
+    release_local,
+    release_table,
+)
+from survey.services.results.arrays import OVERALL
+from survey.services.results.local import LocalResult
+from survey.services.rounds import questionnaire_for
 
 _MEMO_KEY = "assure360.results_memo"
 _MEMO_SIZE = 8
 _memo_lock = threading.Lock()
 T = TypeVar("T")
 
-# -- the round's table, memoised -----------------------------------------------------------
+# -- the round's published results ---------------------------------------------------------
 
 
-def _response_count(survey_round: SurveyRound | None) -> int:
-    if survey_round is None:
-        return -1
-    return int(
-        db.session.scalar(
-            select(func.count()).select_from(Response).where(Response.round_id == survey_round.id)
-        )
-        or 0
-    )
-
-
-def _invitation_state(survey_round: SurveyRound | None) -> tuple[Any, ...]:
-    """The round's invitations by status: the invited counts (and so every rate and interval)
-    change when invitations are issued or withdrawn, with no new response."""
-    if survey_round is None:
-        return ()
-    counts = db.session.execute(
-        select(Invitation.status, func.count())
-        .where(Invitation.round_id == survey_round.id)
-        .group_by(Invitation.status)
-        .order_by(Invitation.status)
-    ).all()
-    return (survey_round.identities_purged_at, *((str(s), int(n)) for s, n in counts))
-
-
-def _round_key(survey_round: SurveyRound) -> tuple[Any, ...]:
-    """What the round's results depend on: the round, its responses, its invitations and last
-    year's."""
-    previous = previous_round(survey_round)
-    return (
-        survey_round.id,
-        _response_count(survey_round),
-        _invitation_state(survey_round),
-        previous.id if previous else None,
-        _response_count(previous),
-        _invitation_state(previous),
-        survey_round.suppression_threshold,
-        survey_round.comment_threshold,
-    )
+def round_table(survey_round: SurveyRound) -> RoundTable:
+    """The round's table as its latest release published it (empty before the first)."""
+    return release_table(latest_release(survey_round))
 
 
 def memoised(store: str, key: tuple[Any, ...], size: int, compute: Callable[[], T]) -> T:
     """``compute()``, remembered in this application process under ``key`` (least recently used
-    entries beyond ``size`` are dropped). Keys must include :func:`_round_key`."""
+    entries beyond ``size`` are dropped). Keys must name the release they are drawn from."""
     memos: dict[str, OrderedDict[tuple[Any, ...], Any]] = current_app.extensions.setdefault(
         _MEMO_KEY, {}
     )
@@ -97,14 +65,10 @@ def memoised(store: str, key: tuple[Any, ...], size: int, compute: Callable[[], 
     return value
 
 
-def round_table(survey_round: SurveyRound) -> RoundTable:
-    """The round's analysed table, recomputed whenever its (or last year's) responses change."""
-    return memoised("tables", _round_key(survey_round), _MEMO_SIZE, lambda: analyse(survey_round))
-
-
 def round_chart(survey_round: SurveyRound, key: tuple[Any, ...], draw: Callable[[], str]) -> str:
-    """A chart of the round's results, redrawn only when the results change."""
-    return memoised("charts", (_round_key(survey_round), *key), 256, draw)
+    """A chart of the round's results, drawn once per release (and process)."""
+    release = latest_release(survey_round)
+    return memoised("charts", (survey_round.id, release.id if release else None, *key), 256, draw)
 
 
 # -- rounds --------------------------------------------------------------------------------
@@ -161,10 +125,16 @@ class Provenance:
     questionnaire_version: int
     suppression_threshold: int
     comment_threshold: int
-    as_of: datetime
+    #: when the results shown were released (None: nothing released yet)
+    as_of: datetime | None
+    #: responses in the release
+    responses: int = 0
+    #: the close date while the release was made during fieldwork
+    provisional_until: date | None = None
 
 
 def provenance(survey_round: SurveyRound) -> Provenance:
+    release = latest_release(survey_round)
     return Provenance(
         survey_round.title,
         survey_round.year,
@@ -172,7 +142,9 @@ def provenance(survey_round: SurveyRound) -> Provenance:
         survey_round.questionnaire_version,
         survey_round.suppression_threshold,
         survey_round.comment_threshold,
-        datetime.now(UTC),
+        release.released_at if release else None,
+        release.responses if release else 0,
+        release.provisional_until if release else None,
     )
 
 
@@ -254,46 +226,6 @@ def _group_rates(table: RoundTable, code: str, group_names: dict[str, str]) -> l
     return rates
 
 
-def _comments(
-    organisation: Organisation, survey_round: SurveyRound
-) -> tuple[list[CommentBlock], bool]:
-    """Open comments, shuffled, with nothing about who wrote them; none below the comment
-    threshold."""
-    questionnaire = questionnaire_for(survey_round)
-    text_items = [item for item in questionnaire.items if item.kind == "text"]
-    respondents = int(
-        db.session.scalar(
-            select(func.count())
-            .select_from(Response)
-            .where(
-                Response.round_id == survey_round.id, Response.organisation_id == organisation.id
-            )
-        )
-        or 0
-    )
-    if not comments_visible(respondents, survey_round.comment_threshold):
-        return [], respondents > 0
-    blocks = []
-    shuffle = random.SystemRandom().shuffle
-    for item in text_items:
-        texts = list(
-            db.session.scalars(
-                select(Answer.text)
-                .join(Response, Response.id == Answer.response_id)
-                .where(
-                    Response.round_id == survey_round.id,
-                    Response.organisation_id == organisation.id,
-                    Answer.item_id == item.id,
-                    Answer.text.is_not(None),
-                )
-            )
-        )
-        kept = [t.strip() for t in texts if t and t.strip()]
-        shuffle(kept)
-        blocks.append(CommentBlock(item.text, kept))
-    return blocks, False
-
-
 def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound) -> Dashboard:
     """Build the dashboard of ``organisation`` in ``survey_round`` (access already checked)."""
     questionnaire = questionnaire_for(survey_round)
@@ -328,8 +260,10 @@ def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound
         if rows and any(r["suppressed"] or (not _nan(r["n"]) and r["n"] > 0) for r in rows):
             board.heatmap_groups.append(name)
             board.heatmap_rows.append(rows)
-    board.local = local_results(survey_round).get(organisation.code, [])
-    board.comments, board.comments_hidden = _comments(organisation, survey_round)
+    release = latest_release(survey_round)
+    board.local = release_local(release).get(organisation.code, [])
+    blocks, board.comments_hidden = release_comments(release, organisation.code)
+    board.comments = [CommentBlock(question, texts) for question, texts in blocks]
     if board.has_data:
         name = f"{organisation.name}, {survey_round.title}"
         board.domain_svg = round_chart(

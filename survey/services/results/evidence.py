@@ -45,13 +45,25 @@ class RoundInfo:
     comment_threshold: int = 10
     previous_year: int | None = None
     data_as_of: str = field(default_factory=lambda: uk_datetime(datetime.now(UTC)))
+    #: responses in the results release the figures come from (None: not from a release)
+    responses: int | None = None
+    #: the close date when the release was made while fieldwork was open
+    provisional_until: date | None = None
 
     @classmethod
-    def of(cls, survey_round: Any, previous: Any = None) -> RoundInfo:
-        """From a :class:`survey.models.SurveyRound` (or anything with its attributes)."""
+    def of(cls, survey_round: Any, previous: Any = None, release: Any = None) -> RoundInfo:
+        """From a :class:`survey.models.SurveyRound` (or anything with its attributes) and
+        the :class:`survey.models.ResultsRelease` its figures come from."""
         if isinstance(survey_round, RoundInfo):
             return survey_round
         previous_year = getattr(previous, "year", previous) if previous is not None else None
+        released = {}
+        if release is not None:
+            released = {
+                "data_as_of": uk_datetime(release.released_at),
+                "responses": int(release.responses),
+                "provisional_until": release.provisional_until,
+            }
         return cls(
             id=getattr(survey_round, "id", None),
             year=int(survey_round.year),
@@ -63,6 +75,7 @@ class RoundInfo:
             suppression_threshold=int(getattr(survey_round, "suppression_threshold", 5)),
             comment_threshold=int(getattr(survey_round, "comment_threshold", 10)),
             previous_year=int(previous_year) if previous_year is not None else None,
+            **released,
         )
 
     @property
@@ -75,6 +88,22 @@ class RoundInfo:
     def last_year(self) -> str:
         return str(self.previous_year) if self.previous_year else "last year"
 
+    def as_of_line(self) -> str:
+        """E.g. "results as of 4 March 2027, 10:00 GMT, 120 responses (provisional)"."""
+        if self.responses is None:
+            return f"data as of {self.data_as_of}"
+        line = f"results as of {self.data_as_of}, {self.responses} responses"
+        return line + (" (provisional)" if self.provisional_until is not None else "")
+
+    def _as_of(self) -> list[tuple[str, str]]:
+        if self.responses is None:
+            return [("Data as of", self.data_as_of)]
+        lines = [("Results as of", f"{self.data_as_of}, {self.responses} responses")]
+        if self.provisional_until is not None:
+            until = f"{self.provisional_until:%-d %B %Y}"
+            lines.append(("Provisional", f"fieldwork open until {until}: results may change"))
+        return lines
+
     def provenance(self) -> list[tuple[str, str]]:
         """Label/value lines every export and report states."""
         return [
@@ -86,7 +115,7 @@ class RoundInfo:
             ),
             ("Questionnaire", f"{self.questionnaire_id} version {self.questionnaire_version}"),
             ("Fieldwork", self.fieldwork),
-            ("Data as of", self.data_as_of),
+            *self._as_of(),
             ("Methods", METHODS_NOTE),
             (
                 "Suppression threshold",
@@ -137,10 +166,13 @@ def _num(value: Any) -> float | None:
 
 
 def organisation_table(table: RoundTable, code: str) -> RoundTable:
-    """The organisation's rows (rows are ordered by organisation, so this is a slice)."""
+    """The organisation's rows (rows are ordered by organisation, so this is a slice); none
+    from an empty table (a round whose results are not released yet)."""
     where = np.flatnonzero(table.organisation == code)
     if where.size == 0:
-        raise KeyError(f"organisation {code!r} is not in the results table")
+        if len(table):
+            raise KeyError(f"organisation {code!r} is not in the results table")
+        return table
     a, b = int(where[0]), int(where[-1]) + 1
     if b - a == where.size:
         return RoundTable(**{name: getattr(table, name)[a:b] for name in table.columns()})

@@ -19,10 +19,10 @@ from survey.services import audit
 from survey.services.assurance import report_assessment
 from survey.services.errors import InputError
 from survey.services.organisations import all_organisations
-from survey.services.results.arrays import analyse
+from survey.services.publication import latest_release, release_local
 from survey.services.results.dashboard import round_table
 from survey.services.results.evidence import RoundInfo, organisation_table
-from survey.services.results.local import LocalResult, local_results
+from survey.services.results.local import LocalResult
 from survey.services.results.trend import organisation_trend, trend_columns
 from survey.services.rounds import previous_round, questionnaire_for
 
@@ -45,7 +45,7 @@ def _agenda(org: Organisation, survey_round: SurveyRound) -> Agenda:
     return build_agenda(
         round_table(survey_round),
         org.code,
-        survey_round,
+        round_info(survey_round),
         questionnaire_for(survey_round),
         organisation_name=org.name,
         previous=previous_round(survey_round),
@@ -58,21 +58,27 @@ def _report(org: Organisation, survey_round: SurveyRound) -> bytes:
     return report_pdf(
         round_table(survey_round),
         org.code,
-        survey_round,
+        round_info(survey_round),
         questionnaire_for(survey_round),
         previous=previous_round(survey_round),
         organisation_name=org.name,
-        local=local_results(survey_round).get(org.code, ()),
+        local=release_local(latest_release(survey_round)).get(org.code, ()),
         trend=organisation_trend(org.code, survey_round),
     )
 
 
+def round_info(survey_round: SurveyRound) -> RoundInfo:
+    """The round's facts as its files state them, with the release their figures come from."""
+    return RoundInfo.of(survey_round, previous_round(survey_round), latest_release(survey_round))
+
+
 def _provenance(survey_round: SurveyRound) -> list[tuple[str, str]]:
-    return RoundInfo.of(survey_round, previous_round(survey_round)).provenance()
+    return round_info(survey_round).provenance()
 
 
 def _local(org: Organisation, survey_round: SurveyRound) -> list[tuple[str, LocalResult]]:
-    return [(org.code, result) for result in local_results(survey_round).get(org.code, [])]
+    local = release_local(latest_release(survey_round))
+    return [(org.code, result) for result in local.get(org.code, [])]
 
 
 def _csv(org: Organisation, survey_round: SurveyRound) -> bytes:
@@ -129,14 +135,14 @@ class RoundReports:
 
 def plan_round_reports(survey_round: SurveyRound, codes: Sequence[str] = ()) -> RoundReports:
     """One report job per organisation of the round's results (or only ``codes``)."""
-    table = analyse(survey_round)
+    table = round_table(survey_round)
     wanted = [code.upper() for code in codes]
     unknown = sorted(set(wanted) - set(table.organisation.tolist()))
     if unknown:
         raise InputError(f"no results in round {survey_round.id} for {', '.join(unknown)}")
     organisations = {org.code: org for org in all_organisations()}
     names = {code: org.name for code, org in organisations.items()}
-    local = local_results(survey_round)
+    local = release_local(latest_release(survey_round))
     planned = [
         replace(
             job,
@@ -148,7 +154,7 @@ def plan_round_reports(survey_round: SurveyRound, codes: Sequence[str] = ()) -> 
         for job in jobs(table, names, local, wanted or None)
     ]
     return RoundReports(
-        RoundInfo.of(survey_round, previous_round(survey_round)),
+        round_info(survey_round),
         questionnaire_for(survey_round),
         planned,
     )

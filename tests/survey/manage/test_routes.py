@@ -125,6 +125,25 @@ def test_a_duplicate_round_is_refused_on_the_form(
     assert _count(db, SurveyRound) == 1
 
 
+def test_a_manager_publishes_interim_results_at_most_the_daily_allowance(
+    app: Any, client: Any, db: Any, manager: Any, make_round: Any
+) -> None:
+    app.config["INTERIM_RELEASES_PER_DAY"] = 1
+    survey_round = make_round(suppression_threshold=3, comment_threshold=3)
+    page = client.get(f"/manage/rounds/{survey_round.id}")
+    assert "No results have been published yet" in page.get_data(as_text=True)
+    published = _confirm(client, page, f"/manage/rounds/{survey_round.id}/publish")
+    shown = client.get(published.headers["Location"]).get_data(as_text=True)
+    assert "Interim results were published: Results as of" in shown
+    assert "Commissioners, assessors and every report see release 1" in shown
+    assert f'<td class="nhsuk-table__cell">{manager.email}</td>' in shown  # who released it
+
+    again = _confirm(client, page, f"/manage/rounds/{survey_round.id}/publish")
+    refused = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "already had 1 interim release(s) in the last 24 hours" in refused
+    assert _web_audit(db, manager) == ["results.release"]
+
+
 def test_a_manager_opens_and_closes_a_round_after_confirming(
     client: Any, db: Any, manager: Any, make_round: Any
 ) -> None:

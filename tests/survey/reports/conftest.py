@@ -10,6 +10,7 @@ import pytest
 
 from survey.models import Answer, Organisation, Response, SurveyRound
 from survey.services.rounds import questionnaire_for
+from tests.survey.stored import publish
 
 PAYLOAD = '=HYPERLINK("http://evil.example")<script>alert(1)</script>'
 
@@ -57,6 +58,7 @@ def seed_responses(
                 }
             )
     db.session.execute(Answer.__table__.insert(), rows)
+    publish(survey_round)  # results pages and files read the round's latest release
     db.session.commit()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -43,7 +44,11 @@ def test_the_xlsx_export_holds_the_engines_table_with_provenance(
     assert str(survey_round.id) in about["Round"] and survey_round.title in about["Round"]
     assert about["Questionnaire"] == f"ccg-360 version {survey_round.questionnaire_version}"
     assert "fewer than 5 responses" in about["Suppression threshold"]
-    assert about["Data as of"] and "Wilson" in about["Methods"]
+    assert re.fullmatch(
+        r"\d{1,2} \w+ \d{4}, \d\d:\d\d (GMT|BST), \d+ responses", about["Results as of"]
+    )
+    assert about["Provisional"].startswith("fieldwork open until")  # the round is open
+    assert "Wilson" in about["Methods"]
 
     table = analyse(survey_round)
     sheet = list(book["Results"].iter_rows(values_only=True))

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from survey.models import Answer, AuditEvent, LocalQuestion, Response
+from tests.survey.stored import publish
 
 
 def test_reports_for_every_organisation_in_two_worker_processes(
@@ -66,6 +67,7 @@ def test_one_organisation_with_its_local_question_and_no_html(
             for i, r in enumerate(responses[:12])
         ],
     )
+    publish(survey_round)  # the local answers were added after the seeded release
     db.session.commit()
     out = tmp_path / "one"
     result = runner.invoke(

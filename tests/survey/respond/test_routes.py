@@ -19,8 +19,8 @@ from survey.models import (
     Response,
 )
 from survey.services.audit import COMMAND_LINE
+from survey.services.closing import close_round
 from survey.services.invitations import reissue_link, revoke
-from survey.services.rounds import close_round
 from survey.services.tokens import new_link_token
 from tests.survey.helpers import answer_everything, csrf_token, post_form
 from tests.survey.stored import draft_answers, release_all

@@ -19,7 +19,7 @@ from tests.survey.respond.test_browser import (  # noqa: F401
     browser,
     open_session,
 )
-from tests.survey.stored import submit_released
+from tests.survey.stored import publish, submit_released
 
 #: the items every seeded response answers (the overall section), and a comment
 ITEMS = [
@@ -117,4 +117,6 @@ def seeded(
     for score in (5, 5, 5, 4, 1):
         answer(survey_round, gamma, "gp_practice", _scored(score))
     make_invitation(survey_round=survey_round, organisation=empty, group="gp_practice")
+    publish(survey_round)  # results as of now, with the organisation nobody answered for
+    db.session.commit()
     return Seeded(survey_round, alpha, beta, gamma, empty)

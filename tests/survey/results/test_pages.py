@@ -96,7 +96,12 @@ def test_provenance_is_on_every_results_page(
         page = _page(client, path)
         assert seeded.survey_round.title in page
         assert "ccg-360, version 1" in page
-        assert re.search(r"Data as of.*?\d{1,2} \w+ \d{4}, \d\d:\d\d (GMT|BST)", page, flags=re.S)
+        assert re.search(
+            r"Results as of.*?\d{1,2} \w+ \d{4}, \d\d:\d\d (GMT|BST)</time>, 17 responses",
+            page,
+            flags=re.S,
+        )
+        assert "Provisional: fieldwork open until" in page
         assert "fewer than 5 responses" in page
         assert 'href="/results/methods"' in page
     methods = _page(client, "/results/methods")

@@ -69,7 +69,8 @@ def test_opening_a_round_twice_is_a_round_state_error_that_changes_nothing(db, m
     from sqlalchemy import select
 
     from survey.models import AuditEvent
-    from survey.services.rounds import close_round, open_round
+    from survey.services.closing import close_round
+    from survey.services.rounds import open_round
 
     survey_round = make_round(status="open", year=2041)
     with pytest.raises(RoundStateError, match="round 2041 is open; only a draft opens") as caught:

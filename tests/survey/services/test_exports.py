@@ -18,7 +18,7 @@ from survey.services.errors import InputError
 from survey.services.exports import responses_csv, responses_export, results_export
 from survey.services.responses import save_answers
 from survey.services.rounds import questionnaire_for
-from tests.survey.stored import submit_released
+from tests.survey.stored import publish, submit_released
 
 HEADLINE = "overall_relationship"
 
@@ -57,6 +57,7 @@ def _local_question(db: Any, survey_round: Any, organisation: Any) -> None:
             scale="agreement",
         )
     )
+    publish(survey_round)  # a question added after the answers shows at the next release
     db.session.commit()
 
 

@@ -1,5 +1,6 @@
-"""The scheduler's jobs: invitations on the opening day, the day's reminders, the close; each
-claimed once per round and day, audited as the system, and left alone when switched off."""
+"""The scheduler's jobs: invitations on the opening day, the day's reminders, scheduled interim
+results releases, the close; each claimed once per round and day, audited as the system, and
+left alone when switched off."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from survey.mail.worker import run_fieldwork
 from survey.models import AuditEvent, OutboxMessage, RoundStatus, ScheduledRun
 from survey.services.audit import COMMAND_LINE
 from survey.services.jobs import JOBS, job_named, last_runs, run_job, set_automatic
+from survey.services.publication import publish_results
 from tests.survey.fieldwork_helpers import add_pending, invited_days_ago
 from tests.survey.mail.helpers import queue_invitations
 
@@ -119,3 +121,26 @@ def test_a_run_claimed_by_another_worker_cannot_be_claimed_again(app, db, make_r
 
 def test_every_job_has_a_distinct_name_and_label() -> None:
     assert len({job.name for job in JOBS}) == len({job.label for job in JOBS}) == len(JOBS)
+
+
+def test_scheduled_interim_results_are_published_every_so_many_days_once(
+    app, db, make_round
+) -> None:
+    opened = TODAY - timedelta(days=14)
+    survey_round = make_round(
+        opens_on=opened, closes_on=TODAY + timedelta(days=14), interim_release_every_days=7
+    )
+    ran = [run_fieldwork("test-worker", opened + timedelta(days=day)) for day in (13, 14, 14, 15)]
+    releases = _audited(db, "results.release")
+    # day 13 and 15: reminders only; day 14 (twice): one release, claimed once
+    assert [event.detail["kind"] for event in releases] == ["interim"]
+    assert releases[0].channel == "system" and ran == [2, 2, 0, 1]
+    assert [run.job for run in last_runs(survey_round) if run.job == "release"] == ["release"]
+
+
+def test_no_scheduled_release_the_day_after_a_managers_own(app, db, make_round) -> None:
+    survey_round = make_round(opens_on=TODAY - timedelta(days=7), interim_release_every_days=7)
+    publish_results(COMMAND_LINE, survey_round)
+    db.session.commit()
+    run_fieldwork("test-worker", TODAY)
+    assert [event.channel for event in _audited(db, "results.release")] == ["cli"]

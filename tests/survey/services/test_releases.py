@@ -17,9 +17,10 @@ from survey.extensions import begin_write
 from survey.mail.worker import run_fieldwork
 from survey.models import AuditEvent, Invitation, PendingResponse, Response, SurveyRound
 from survey.services.audit import COMMAND_LINE
+from survey.services.closing import close_round
 from survey.services.releases import ReleaseTaken, pending_count, release_pending
 from survey.services.responses import save_answers, submit_response
-from survey.services.rounds import close_round, get_round
+from survey.services.rounds import get_round
 from survey.services.sealing import SealBroken
 from survey.transactions import unit_of_work
 

@@ -1,5 +1,5 @@
-"""Rounds as a service: creating them (and what is refused), their states (draft, open, closed)
-and the moves between them, the round's own questionnaire, last year's round, lookups."""
+"""Rounds as a service: creating them (and what is refused), opening, the round's own
+questionnaire, last year's round, lookups (closing: test_closing.py)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 import questionnaires
-from survey.models import AuditEvent, PartialAnswers, RoundStatus, SurveyRound
+from survey.models import AuditEvent, RoundStatus, SurveyRound
 from survey.services.audit import COMMAND_LINE
-from survey.services.errors import InputError, NotFound, RoundStateError
-from survey.services.responses import save_answers
+from survey.services.errors import InputError, NotFound
 from survey.services.rounds import (
-    close_round,
     create_round,
     get_round,
     group_names,
-    move_round,
-    open_round,
     previous_round,
     questionnaire_for,
 )
@@ -108,59 +104,6 @@ def test_one_round_per_year_and_questionnaire(db) -> None:
     other = _create(questionnaire="direct-commissioning-360")  # same year, other questionnaire
     later = _create(year=2032)
     assert {other.id, later.id}.isdisjoint({first.id})
-
-
-def test_a_round_moves_draft_to_open_to_closed_and_never_back(db) -> None:
-    survey_round = _create()
-    with pytest.raises(RoundStateError, match="round 2031 is draft; only an open round closes"):
-        close_round(COMMAND_LINE, survey_round)
-    assert survey_round.status is RoundStatus.DRAFT
-
-    open_round(COMMAND_LINE, survey_round)
-    assert survey_round.status is RoundStatus.OPEN
-    with pytest.raises(RoundStateError, match="round 2031 is open; only a draft opens"):
-        open_round(COMMAND_LINE, survey_round)
-
-    close_round(COMMAND_LINE, survey_round)
-    for move in (open_round, close_round):
-        with pytest.raises(RoundStateError, match="round 2031 is closed"):
-            move(COMMAND_LINE, survey_round)
-    db.session.commit()
-
-    assert db.session.get(SurveyRound, survey_round.id).status is RoundStatus.CLOSED
-    # only the moves that happened are in the log
-    assert _actions(db) == ["round.create", "round.open", "round.close"]
-
-
-def test_closing_deletes_the_rounds_drafts_and_counts_them_in_the_log(
-    db, make_round, make_invitation
-) -> None:
-    closing, staying = make_round(), make_round()
-    for survey_round in (closing, closing, staying):
-        invitation = make_invitation(survey_round=survey_round).invitation
-        save_answers(invitation, {"overall_relationship": {"score": 3}}, resume_section=1)
-    db.session.commit()
-
-    close_round(COMMAND_LINE, closing)
-    db.session.commit()
-
-    assert _count(db, PartialAnswers) == 1
-    entry = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "round.close")).one()
-    assert entry.target == f"round:{closing.id}" and entry.detail == {"drafts_discarded": 2}
-
-
-def test_move_round_opens_and_closes_and_refuses_anything_else(db) -> None:
-    survey_round = _create()
-    with pytest.raises(InputError, match="opened or closed, not 'reopen'"):
-        move_round(COMMAND_LINE, survey_round, "reopen")
-    assert survey_round.status is RoundStatus.DRAFT
-
-    move_round(COMMAND_LINE, survey_round, "open")
-    assert survey_round.status is RoundStatus.OPEN
-    move_round(COMMAND_LINE, survey_round, "close")
-    assert survey_round.status is RoundStatus.CLOSED
-    with pytest.raises(RoundStateError):
-        move_round(COMMAND_LINE, survey_round, "open")
 
 
 def test_group_names_are_the_rounds_own_groups_in_questionnaire_order(db) -> None:

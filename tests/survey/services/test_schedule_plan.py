@@ -77,3 +77,18 @@ def test_the_round_page_line_names_the_next_runs_and_the_last(
     assert after.next_line().endswith(
         f"closes at the end of {(TODAY + timedelta(21)).strftime('%-d %B %Y')}"
     )
+
+
+def test_the_round_page_names_the_next_scheduled_interim_release(app, db, make_round) -> None:
+    opened = TODAY - timedelta(days=3)
+    survey_round = make_round(
+        opens_on=opened, closes_on=opened + timedelta(days=20), interim_release_every_days=7
+    )
+    status = fieldwork_status(survey_round, TODAY)
+    assert status.next_on["release"] == opened + timedelta(days=7)
+    day = (opened + timedelta(days=7)).strftime("%-d %B %Y")
+    assert f"interim results released on {day}" in status.next_line()
+    # none after the close, and none for a round without the schedule
+    assert fieldwork_status(survey_round, opened + timedelta(days=15)).next_on["release"] is None
+    unscheduled = make_round(opens_on=opened)
+    assert fieldwork_status(unscheduled, TODAY).next_on["release"] is None

@@ -19,7 +19,7 @@ from scipy.stats import norm
 from survey.models import Invitation, Organisation, SurveyRound
 from survey.services.responses import save_answers
 from survey.services.results.comparison import compare, rounds_for_kind
-from tests.survey.stored import submit_released
+from tests.survey.stored import publish, submit_released
 
 ITEM = "overall_relationship"
 #: positives of ten answers (scores 5 and 1) about each published organisation
@@ -68,6 +68,8 @@ def national(db: Any, make_round: Any, make_organisation: Any, make_invitation: 
     for _ in range(2):
         _respond(db, make_invitation, survey_round, orgs["04D"], 5)
     make_invitation(survey_round=survey_round, organisation=orgs["05E"])
+    publish(survey_round)
+    db.session.commit()
     return National(survey_round, orgs)
 
 

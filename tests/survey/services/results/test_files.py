@@ -33,7 +33,7 @@ from survey.services.results.files import (
     plan_round_reports,
     record_report,
 )
-from tests.survey.stored import submit_released
+from tests.survey.stored import publish, submit_released
 
 ITEM = "overall_relationship"
 OWN_GP = (5, 4, 4, 2, 5, 3)  # and one local authority answering 1
@@ -97,6 +97,8 @@ def answered(db: Any, make_round: Any, make_organisation: Any, make_invitation: 
             {ITEM: {"score": score}, "local_1": {"score": 5}},
         )
     make_invitation(survey_round=survey_round, organisation=silent)
+    publish(survey_round)
+    db.session.commit()
     return Files(survey_round, own, other)
 
 

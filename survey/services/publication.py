@@ -1,0 +1,322 @@
+"""Publishing results: a round's results are computed at release points and stored.
+
+A release point is the close of a round, or an interim release that a manager triggers (at
+most ``INTERIM_RELEASES_PER_DAY`` a day, one unless configured). :func:`publish_results`
+computes the round's table with the engine, its local questions and the comments that may be
+shown, and stores them as a :class:`ResultsRelease`; every page, export and report reads the
+round's latest release (:func:`latest_release`, :func:`release_table`), so between releases
+nothing changes and every process serves the same numbers.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import threading
+from collections import OrderedDict, defaultdict
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any, get_args, get_type_hints
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import func, select
+
+from analysis import RoundTable, comments_visible
+from survey.extensions import db
+from survey.models import (
+    Answer,
+    Organisation,
+    PendingResponse,
+    Response,
+    ResultsRelease,
+    RoundStatus,
+    SurveyRound,
+    User,
+)
+from survey.models.types import utcnow
+from survey.services import audit
+from survey.services.clock import uk_datetime
+from survey.services.errors import RoundStateError
+from survey.services.results.arrays import analyse
+from survey.services.results.local import LocalResult, local_results
+from survey.services.rounds import questionnaire_for
+
+FORMAT_VERSION = 1
+
+
+# -- the stored form -------------------------------------------------------------------------
+
+
+def _pack_table(table: RoundTable) -> bytes:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **{name: getattr(table, name) for name in table.columns()})
+    return buffer.getvalue()
+
+
+def _unpack_table(data: bytes) -> RoundTable:
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        return RoundTable(**{name: archive[name] for name in archive.files})
+
+
+def empty_table() -> RoundTable:
+    """A table with no rows: what a round without a release shows."""
+    hints = get_type_hints(RoundTable)
+    return RoundTable(
+        **{name: np.array([], dtype=_dtype(hints[name])) for name in RoundTable.columns()}
+    )
+
+
+def _dtype(hint: Any) -> Any:
+    """The scalar type of an ``NDArray[...]`` annotation, e.g. ``numpy.float64``."""
+    _shape, dtype = get_args(hint)
+    return get_args(dtype)[0]
+
+
+def _comments(survey_round: SurveyRound) -> dict[str, dict[str, Any]]:
+    """Per organisation code: its open comments per question (shuffled), or hidden when the
+    organisation has fewer respondents than the comment threshold."""
+    respondents = dict(
+        db.session.execute(
+            select(Organisation.code, func.count())
+            .select_from(Response)
+            .join(Organisation, Organisation.id == Response.organisation_id)
+            .where(Response.round_id == survey_round.id)
+            .group_by(Organisation.code)
+        ).all()
+    )
+    text_items = [item for item in questionnaire_for(survey_round).items if item.kind == "text"]
+    texts: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for code, item_id, text in db.session.execute(
+        select(Organisation.code, Answer.item_id, Answer.text)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Organisation, Organisation.id == Response.organisation_id)
+        .where(
+            Response.round_id == survey_round.id,
+            Answer.item_id.in_([item.id for item in text_items]),
+            Answer.text.is_not(None),
+        )
+    ):
+        if text and text.strip():
+            texts[(code, item_id)].append(text.strip())
+    shuffle = random.SystemRandom().shuffle
+    out: dict[str, dict[str, Any]] = {}
+    for code, count in respondents.items():
+        if not comments_visible(int(count), survey_round.comment_threshold):
+            out[code] = {"hidden": True, "blocks": []}
+            continue
+        blocks = []
+        for item in text_items:
+            kept = texts.get((code, item.id), [])
+            shuffle(kept)
+            blocks.append([item.text, kept])
+        out[code] = {"hidden": False, "blocks": blocks}
+    return out
+
+
+# -- publishing ------------------------------------------------------------------------------
+
+_CHANNELS = {"cli": "the command line", "system": "the schedule"}
+
+
+def _released_by(actor: audit.Actor) -> str:
+    """Who the round page says released the results: the account's email, or the channel."""
+    user = db.session.get(User, actor.user_id) if actor.user_id is not None else None
+    return user.email if user is not None else _CHANNELS.get(actor.channel, actor.channel)
+
+
+def latest_release(survey_round: SurveyRound | None) -> ResultsRelease | None:
+    if survey_round is None:
+        return None
+    return db.session.scalar(
+        select(ResultsRelease)
+        .where(ResultsRelease.round_id == survey_round.id)
+        .order_by(ResultsRelease.number.desc())
+        .limit(1)
+    )
+
+
+def releases_of(survey_round: SurveyRound) -> list[ResultsRelease]:
+    """The round's releases, newest first."""
+    return list(
+        db.session.scalars(
+            select(ResultsRelease)
+            .where(ResultsRelease.round_id == survey_round.id)
+            .order_by(ResultsRelease.number.desc())
+        )
+    )
+
+
+def _interim_allowance() -> int:
+    return int(current_app.config.get("INTERIM_RELEASES_PER_DAY", 1))
+
+
+def _interim_releases_since(survey_round: SurveyRound, since: datetime) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count()).where(
+                ResultsRelease.round_id == survey_round.id,
+                ResultsRelease.kind == "interim",
+                ResultsRelease.released_at > since,
+            )
+        )
+        or 0
+    )
+
+
+def interim_released_recently(survey_round: SurveyRound) -> bool:
+    """Whether the round had an interim release in the last 24 hours."""
+    return _interim_releases_since(survey_round, utcnow() - timedelta(days=1)) > 0
+
+
+def _check_interim(survey_round: SurveyRound, now: datetime) -> None:
+    if survey_round.status is not RoundStatus.OPEN:
+        raise RoundStateError(
+            f"round {survey_round.id} is {survey_round.status.value}: interim releases are "
+            "made during fieldwork (a closed round's results are released at its close)"
+        )
+    recent = _interim_releases_since(survey_round, now - timedelta(days=1))
+    allowed = _interim_allowance()
+    if recent >= allowed:
+        raise RoundStateError(
+            f"round {survey_round.id} already had {recent} interim release(s) in the last 24 "
+            f"hours (at most {allowed} a day: INTERIM_RELEASES_PER_DAY)"
+        )
+
+
+def publish_results(
+    actor: audit.Actor, survey_round: SurveyRound, *, kind: str = "interim"
+) -> ResultsRelease:
+    """Compute and store the round's results as its next release (audited).
+
+    ``kind`` is "interim" (fieldwork open; at most ``INTERIM_RELEASES_PER_DAY`` in 24 hours) or
+    "close" (the round has closed and its pending responses are released).
+    """
+    now = utcnow()
+    if kind == "interim":
+        _check_interim(survey_round, now)
+    elif kind != "close" or survey_round.status is not RoundStatus.CLOSED:
+        raise RoundStateError(f"round {survey_round.id} cannot have a {kind!r} release now")
+    return _store_release(actor, survey_round, kind, now)
+
+
+def republish(actor: audit.Actor, survey_round: SurveyRound, reason: str) -> ResultsRelease | None:
+    """Publish the round again at once, outside the daily allowance, after a change that must
+    show everywhere now (a raised threshold); nothing when nothing was published yet."""
+    if latest_release(survey_round) is None:
+        return None
+    kind = "close" if survey_round.status is RoundStatus.CLOSED else "interim"
+    return _store_release(actor, survey_round, kind, utcnow(), reason=reason)
+
+
+def _store_release(
+    actor: audit.Actor,
+    survey_round: SurveyRound,
+    kind: str,
+    now: datetime,
+    reason: str | None = None,
+) -> ResultsRelease:
+    local = {
+        code: [asdict(result) for result in results]
+        for code, results in local_results(survey_round).items()
+    }
+    responses = (
+        db.session.scalar(select(func.count()).where(Response.round_id == survey_round.id)) or 0
+    )
+    last = latest_release(survey_round)
+    release = ResultsRelease(
+        round_id=survey_round.id,
+        number=(last.number if last else 0) + 1,
+        released_at=now,
+        kind=kind,
+        released_by=_released_by(actor),
+        responses=int(responses),
+        provisional_until=survey_round.closes_on if kind == "interim" else None,
+        format_version=FORMAT_VERSION,
+        table=_pack_table(analyse(survey_round) if responses else empty_table()),
+        extras={"local": local, "comments": _comments(survey_round)},
+    )
+    db.session.add(release)
+    db.session.flush()
+    audit.record(
+        actor,
+        "results.release",
+        target=f"round:{survey_round.id}",
+        number=release.number,
+        kind=kind,
+        responses=release.responses,
+        **({"reason": reason} if reason else {}),
+    )
+    return release
+
+
+def closed_rounds_unpublished() -> list[SurveyRound]:
+    """Closed rounds with responses, none of them pending, that have no close release."""
+    closed = select(ResultsRelease.round_id).where(ResultsRelease.kind == "close")
+    with_responses = select(Response.round_id).distinct()
+    pending = select(PendingResponse.round_id).distinct()
+    return list(
+        db.session.scalars(
+            select(SurveyRound).where(
+                SurveyRound.status == RoundStatus.CLOSED,
+                SurveyRound.id.in_(with_responses),
+                SurveyRound.id.not_in(closed),
+                SurveyRound.id.not_in(pending),
+            )
+        )
+    )
+
+
+# -- reading a release -----------------------------------------------------------------------
+
+_MEMO_KEY = "assure360.release_memo"
+_MEMO_SIZE = 8
+_memo_lock = threading.Lock()
+
+
+def release_table(release: ResultsRelease | None) -> RoundTable:
+    """The release's table (unpacked once per process: a release never changes)."""
+    if release is None:
+        return empty_table()
+    memo: OrderedDict[int, RoundTable] = current_app.extensions.setdefault(_MEMO_KEY, OrderedDict())
+    with _memo_lock:
+        if release.id in memo:
+            memo.move_to_end(release.id)
+            return memo[release.id]
+    table = _unpack_table(release.table)
+    with _memo_lock:
+        memo[release.id] = table
+        while len(memo) > _MEMO_SIZE:
+            memo.popitem(last=False)
+    return table
+
+
+def release_local(release: ResultsRelease | None) -> dict[str, list[LocalResult]]:
+    if release is None:
+        return {}
+    return {
+        code: [LocalResult(**result) for result in results]
+        for code, results in release.extras.get("local", {}).items()
+    }
+
+
+def release_comments(
+    release: ResultsRelease | None, code: str
+) -> tuple[list[tuple[str, list[str]]], bool]:
+    """(question, comments) blocks of one organisation, and whether comments are hidden."""
+    if release is None:
+        return [], False
+    stored = release.extras.get("comments", {}).get(code)
+    if stored is None:
+        return [], False
+    return [(question, list(texts)) for question, texts in stored["blocks"]], stored["hidden"]
+
+
+def as_of(release: ResultsRelease | None) -> str:
+    """ "Results as of <release>, N responses" (and "provisional: ..." before the close)."""
+    if release is None:
+        return "No results have been released yet."
+    text = f"Results as of {uk_datetime(release.released_at)}, {release.responses} responses"
+    if release.provisional_until is not None:
+        text += f" (provisional: fieldwork open until {release.provisional_until:%-d %B %Y})"
+    return text
