@@ -1,0 +1,192 @@
+"""Disclosure control of the anonymous microdata: no organisation x group cell in the file
+under the suppression threshold, small groups coarsened to their reporting family or to all
+groups before any record is left out, an organisation shown whole or not at all, comments
+only in cells at the comment threshold; the file's notes and the audit event say what was
+done. The checks read the file as a reader would (an attacker holding the stakeholder list)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from questionnaires import load
+from survey.models import AuditEvent
+from survey.services.audit import COMMAND_LINE
+from survey.services.exports import responses_export
+from survey.services.microdata import COMBINED, place
+from survey.services.responses import save_answers
+from tests.survey.stored import submit_released
+
+HEADLINE = "overall_relationship"
+COMMENT = "comment_does_well"
+FAMILIES = [(f.id, f.groups) for f in load("ccg-360").group_families]
+
+
+def _submit(db: Any, make_invitation: Any, survey_round: Any, organisation: Any, group: str):
+    """One response from ``group`` with a score and a comment naming its group."""
+    issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
+    answers = {HEADLINE: {"score": 4}, COMMENT: {"text": f"Said by {group}."}}
+    save_answers(issued.invitation, answers, resume_section=1)
+    submit_released(issued.invitation, list(answers))
+    db.session.commit()
+
+
+def _round(db, make_round, make_organisation, make_invitation, cells) -> tuple[Any, int]:
+    """A round (threshold 3, comments at 5) with ``cells``: {org code: {group: responses}}."""
+    survey_round = make_round(suppression_threshold=3, comment_threshold=5)
+    for code, groups in cells.items():
+        organisation = make_organisation(code=code)
+        for group, count in groups.items():
+            for _ in range(count):
+                _submit(db, make_invitation, survey_round, organisation, group)
+    return survey_round, sum(sum(groups.values()) for groups in cells.values())
+
+
+def _read(data: bytes) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """(notes: label -> value, rows) as a reader gets them from the file."""
+    lines = list(io.StringIO(data.decode("utf-8-sig")))
+    notes = {
+        row[0].removeprefix("# "): row[1]
+        for row in csv.reader(line for line in lines if line.startswith("#"))
+    }
+    return notes, list(csv.DictReader(line for line in lines if not line.startswith("#")))
+
+
+def _attack(data: bytes, responses: int, threshold: int, comment_threshold: int) -> None:
+    """What the file alone gives away: every organisation x group cell (with or without the
+    level) holds at least the threshold, comments only in cells at the comment threshold,
+    and the notes account for every response."""
+    notes, rows = _read(data)
+    for key in (("organisation", "stakeholder_group"), ("organisation", "group_level")):
+        cells = Counter(tuple(row[c] for c in key) for row in rows)
+        assert min(cells.values(), default=threshold) >= threshold, cells
+    cells = Counter((row["organisation"], row["stakeholder_group"]) for row in rows)
+    for row in rows:
+        if row[COMMENT]:
+            assert cells[row["organisation"], row["stakeholder_group"]] >= comment_threshold
+    assert int(notes["Left out"]) == responses - len(rows)
+    assert (notes["Suppression threshold"], notes["Comment threshold"]) == (
+        str(threshold),
+        str(comment_threshold),
+    )
+
+
+def _cells(rows: list[dict[str, str]]) -> Counter[tuple[str, str, str]]:
+    return Counter((r["organisation"], r["stakeholder_group"], r["group_level"]) for r in rows)
+
+
+def test_small_groups_are_shown_under_their_family_and_a_lone_response_is_left_out(
+    db, make_round, make_organisation, make_invitation
+) -> None:
+    cells = {
+        "ORA": {"gp_practice": 5, "local_authority": 1, "health_wellbeing_board": 2},
+        "ORB": {"gp_practice": 1},
+    }
+    survey_round, responses = _round(db, make_round, make_organisation, make_invitation, cells)
+
+    data = responses_export(COMMAND_LINE, survey_round)
+
+    _attack(data, responses, threshold=3, comment_threshold=5)
+    notes, rows = _read(data)
+    assert _cells(rows) == {
+        ("ORA", "gp_practice", "group"): 5,
+        ("ORA", "local_government", "family"): 3,
+    }
+    # the five GP practices' comments are shown; the family of three's are not
+    assert sorted(r[COMMENT] for r in rows) == [""] * 3 + ["Said by gp_practice."] * 5
+    assert {r[HEADLINE] for r in rows} == {"4"}
+    assert (notes["Coarsened to reporting family"], notes["Coarsened to all groups"]) == ("3", "0")
+    assert (notes["Left out"], notes["Comments withheld"]) == ("1", "3")
+    [entry] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export.responses"))
+    assert entry.detail == {
+        "responses": 9,
+        "rows": 8,
+        "to_family": 3,
+        "to_combined": 0,
+        "left_out": 1,
+        "comments_withheld": 3,
+    }
+
+
+def test_small_groups_without_a_family_cell_are_combined_or_their_organisation_left_out(
+    db, make_round, make_organisation, make_invitation
+) -> None:
+    cells = {
+        # three lone groups in three families: together three, shown as all groups
+        "ORC": {"gp_practice": 3, "healthwatch": 1, "nhs_provider": 1, "local_authority": 1},
+        # a family of three, and a lone regulator that joins it: four, as all groups
+        "ORD": {
+            "gp_practice": 3,
+            "local_authority": 1,
+            "health_wellbeing_board": 2,
+            "regulator": 1,
+        },
+        # a lone Healthwatch response cannot be shown; nor can the rest, since the results
+        # publish the organisation's total and the total minus the file would be that response
+        "ORE": {"gp_practice": 3, "healthwatch": 1},
+    }
+    survey_round, responses = _round(db, make_round, make_organisation, make_invitation, cells)
+
+    data = responses_export(COMMAND_LINE, survey_round)
+
+    _attack(data, responses, threshold=3, comment_threshold=5)
+    notes, rows = _read(data)
+    assert _cells(rows) == {
+        ("ORC", "gp_practice", "group"): 3,
+        ("ORC", COMBINED, "combined"): 3,
+        ("ORD", "gp_practice", "group"): 3,
+        ("ORD", COMBINED, "combined"): 4,
+    }
+    assert (notes["Coarsened to reporting family"], notes["Coarsened to all groups"]) == ("0", "7")
+    assert (notes["Left out"], notes["Comments withheld"]) == ("4", "13")
+    assert not any(r[COMMENT] for r in rows)  # no cell reaches the comment threshold of 5
+    # every organisation in the file is there whole: its total minus the file reveals nothing
+    shown = Counter(r["organisation"] for r in rows)
+    assert shown == {code: sum(groups.values()) for code, groups in cells.items() if code in shown}
+
+
+_GROUPS = load("ccg-360").group_ids
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["O1", "O2", "O3"]), st.sampled_from(_GROUPS)), max_size=60),
+    st.integers(min_value=3, max_value=6),
+)
+def test_every_published_cell_reaches_the_threshold_for_any_round(records, threshold) -> None:
+    placement = place(records, FAMILIES, threshold)
+    family_of = {g: family for family, groups in FAMILIES for g in groups}
+    sizes = Counter(records)
+    published: dict[tuple[str, Any], list[str]] = {}
+    for (organisation, group), cell in zip(records, placement.cells, strict=True):
+        if cell is None:
+            continue
+        published.setdefault((organisation, cell), []).append(group)
+        if cell.level == "group":
+            assert (cell.label, sizes[organisation, group] >= threshold) == (group, True)
+        else:  # only groups the results hide (under the threshold) are relabelled
+            assert sizes[organisation, group] < threshold
+        if cell.level == "family":
+            assert family_of[group] == cell.label
+    for (_, cell), groups in published.items():
+        assert len(groups) >= threshold
+        if cell.level != "group":  # a relabelled cell never stands for one group
+            assert len(set(groups)) >= 2
+    for organisation in {o for o, _ in records}:
+        mine = [c for (o, _), c in zip(records, placement.cells, strict=True) if o == organisation]
+        small = sum(n for (o, _), n in sizes.items() if o == organisation and n < threshold)
+        # shown whole or not at all; not at all only when its small groups cannot reach k
+        assert all(mine) or not any(mine)
+        assert any(mine) == (small == 0 or small >= threshold)
+    levels = Counter(c.level if c else None for c in placement.cells)
+    assert (placement.to_family, placement.to_combined, placement.left_out) == (
+        levels["family"],
+        levels["combined"],
+        levels[None],
+    )
