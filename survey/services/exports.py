@@ -54,5 +54,6 @@ def responses_export(actor: audit.Actor, survey_round: SurveyRound) -> bytes:
         to_combined=made.to_combined,
         left_out=made.left_out,
         comments_withheld=made.comments_withheld,
+        answers_withheld=made.answers_withheld,
     )
     return made.data

@@ -26,19 +26,28 @@ with the round's suppression threshold k:
 So every organisation x group cell in the file holds at least k records; every relabelled cell
 is made only of groups the results hide on every unit (fewer than k responses), so no published
 aggregate splits it; and per organisation the file holds either all responses or none, so the
-organisation total minus the file reveals nothing. Comments (text answers) are blanked unless
-the record's cell holds at least the round's comment threshold, as on the dashboards.
+organisation total minus the file reveals nothing.
+
+Two kinds of answer are blanked as well (:func:`microdata`):
+
+* routed answers: a record under a family or "(combined)" shows no answer to an item the
+  questionnaire asks of only some of the groups that label stands for (all the family's
+  groups; for "(combined)", every group), since answering it would name the record's group;
+* comments (text answers), unless the record's cell holds at least the round's comment
+  threshold, as on the dashboards (wording can identify its author).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
+from questionnaires import Questionnaire
 from survey.extensions import db
 from survey.models import Answer, Organisation, Response, SurveyRound
 from survey.reports.spreadsheets import neutralise
@@ -134,6 +143,8 @@ class Microdata:
     to_combined: int
     left_out: int
     comments_withheld: int
+    #: answers to routed items blanked under a family or "(combined)"
+    answers_withheld: int
 
 
 def _stored_answers(survey_round: SurveyRound) -> dict[str, dict[str, tuple[str, bool]]]:
@@ -192,9 +203,27 @@ def _notes(survey_round: SurveyRound, made: Microdata) -> list[list[str]]:
         [
             "# Comments withheld",
             str(made.comments_withheld),
-            "blanked in cells under the threshold",
+            "blanked in cells under the comment threshold",
+        ],
+        [
+            "# Routed answers withheld",
+            str(made.answers_withheld),
+            "answers, under a family or all groups, to items asked of only some of its groups",
         ],
     ]
+
+
+def _routed_away(questionnaire: Questionnaire, columns: list[str]) -> dict[str, set[str]]:
+    """Level "family"/"combined" label -> the columns a record under it must not show: the
+    items the questionnaire asks of only some of the groups the label stands for (an answer
+    to such an item would say which group the record is from)."""
+    routing = {item.id: item.groups for item in questionnaire.items if item.groups is not None}
+    stands_for = {f.id: set(f.groups) for f in questionnaire.group_families}
+    stands_for[COMBINED] = set(questionnaire.group_ids)
+    return {
+        label: {c for c in columns if c in routing and not groups <= routing[c]}
+        for label, groups in stands_for.items()
+    }
 
 
 def microdata(survey_round: SurveyRound, item_ids: list[str]) -> Microdata:
@@ -202,8 +231,10 @@ def microdata(survey_round: SurveyRound, item_ids: list[str]) -> Microdata:
     column per item, notes first (lines starting with "#": pandas ``comment="#"``).
 
     Scores are numbers, "don't know" is ``DK``, blank means not answered, not shown or withheld.
-    Rows come in random-key order, which says nothing about when anyone answered. Cells that a
-    spreadsheet would run as a formula are prefixed with a quote.
+    A record under a family or "(combined)" shows no answer to an item asked of only some of
+    the groups that label stands for. Rows come in random-key order, which says nothing about
+    when anyone answered. Cells that a spreadsheet would run as a formula are prefixed with a
+    quote.
     """
     rows = db.session.execute(
         select(Response.id, Organisation.code, Organisation.kind, Response.stakeholder_group)
@@ -211,38 +242,38 @@ def microdata(survey_round: SurveyRound, item_ids: list[str]) -> Microdata:
         .where(Response.round_id == survey_round.id)
         .order_by(Response.id)
     ).all()
-    families = [(f.id, f.groups) for f in questionnaire_for(survey_round).group_families]
+    questionnaire = questionnaire_for(survey_round)
+    families = [(f.id, f.groups) for f in questionnaire.group_families]
     placement = place(
         [(code, group) for _, code, _, group in rows], families, survey_round.suppression_threshold
     )
-    sizes: dict[tuple[str, Cell], int] = {}
-    for (_, code, _, _), cell in zip(rows, placement.cells, strict=True):
-        if cell:
-            sizes[code, cell] = sizes.get((code, cell), 0) + 1
+    sizes = Counter(
+        (code, cell) for (_, code, _, _), cell in zip(rows, placement.cells, strict=True)
+    )
     answers = _stored_answers(survey_round)
     local_ids = sorted({item for values in answers.values() for item in values} - set(item_ids))
     columns = item_ids + local_ids
+    routed_away = _routed_away(questionnaire, columns)
     table: list[list[object]] = []
-    withheld = 0
+    withheld = Counter[str]()
     for (response_id, code, kind, _), cell in zip(rows, placement.cells, strict=True):
         if cell is None:
             continue
-        values = answers.get(response_id, {})
+        hidden = routed_away.get(cell.label, set()) if cell.level != "group" else set()
         comments_shown = sizes[code, cell] >= survey_round.comment_threshold
+        values = answers.get(response_id, {})
         row = []
         for column in columns:
             value, comment = values.get(column, ("", False))
-            if comment and not comments_shown:
-                value, withheld = "", withheld + 1
+            if value and column in hidden:
+                value = ""
+                withheld["routing"] += 1
+            elif comment and not comments_shown:
+                value = ""
+                withheld["comments"] += 1
             row.append(neutralise(value))
-        table.append(
-            [
-                len(table) + 1,
-                survey_round.year,
-                *(neutralise(v) for v in (code, kind.value, cell.label, cell.level)),
-                *row,
-            ]
-        )
+        labels = (code, kind.value, cell.label, cell.level)
+        table.append([len(table) + 1, survey_round.year, *map(neutralise, labels), *row])
     made = Microdata(
         b"",
         len(rows),
@@ -250,7 +281,8 @@ def microdata(survey_round: SurveyRound, item_ids: list[str]) -> Microdata:
         placement.to_family,
         placement.to_combined,
         placement.left_out,
-        withheld,
+        withheld["comments"],
+        withheld["routing"],
     )
     buffer = io.StringIO()
     writer = csv.writer(buffer)

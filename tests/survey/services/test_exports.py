@@ -154,6 +154,7 @@ def test_microdata_have_one_row_per_response_with_the_answers_as_stored(
         "Coarsened to all groups": "0",
         "Left out": "0",
         "Comments withheld": "0",
+        "Routed answers withheld": "0",
     }
 
 
@@ -234,6 +235,7 @@ def test_the_microdata_export_is_audited(db, make_round, make_user) -> None:
         "to_combined": 0,
         "left_out": 0,
         "comments_withheld": 0,
+        "answers_withheld": 0,
     }
 
 

@@ -28,10 +28,20 @@ COMMENT = "comment_does_well"
 FAMILIES = [(f.id, f.groups) for f in load("ccg-360").group_families]
 
 
+#: items the questionnaire asks of one group only, and an answer to each
+ROUTED = {
+    "gp_practice": {"clin_practice_influence": {"score": 5}},
+    "healthwatch": {"eng_responds_healthwatch": {"score": 2}},
+    "health_wellbeing_board": {"plan_support_hwb_strategy": {"score": 3}},
+}
+
+
 def _submit(db: Any, make_invitation: Any, survey_round: Any, organisation: Any, group: str):
-    """One response from ``group`` with a score and a comment naming its group."""
+    """One response from ``group`` with a score, a comment naming its group, and an answer to
+    an item only its group is asked where there is one (``ROUTED``)."""
     issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
     answers = {HEADLINE: {"score": 4}, COMMENT: {"text": f"Said by {group}."}}
+    answers |= ROUTED.get(group, {})
     save_answers(issued.invitation, answers, resume_section=1)
     submit_released(issued.invitation, list(answers))
     db.session.commit()
@@ -71,6 +81,15 @@ def _attack(data: bytes, responses: int, threshold: int, comment_threshold: int)
         if row[COMMENT]:
             assert cells[row["organisation"], row["stakeholder_group"]] >= comment_threshold
     assert int(notes["Left out"]) == responses - len(rows)
+    # no answer under a family or "(combined)" narrows it to fewer groups than it stands for
+    questionnaire = load("ccg-360")
+    stands_for = {f.id: set(f.groups) for f in questionnaire.group_families}
+    stands_for[COMBINED] = set(questionnaire.group_ids)
+    for row in rows:
+        if row["group_level"] != "group":
+            for item in questionnaire.items:
+                if item.groups is not None and row[item.id]:
+                    assert stands_for[row["stakeholder_group"]] <= item.groups, item.id
     assert (notes["Suppression threshold"], notes["Comment threshold"]) == (
         str(threshold),
         str(comment_threshold),
@@ -101,6 +120,12 @@ def test_small_groups_are_shown_under_their_family_and_a_lone_response_is_left_o
     # the five GP practices' comments are shown; the family of three's are not
     assert sorted(r[COMMENT] for r in rows) == [""] * 3 + ["Said by gp_practice."] * 5
     assert {r[HEADLINE] for r in rows} == {"4"}
+    # answers to items only one group is asked: shown where the cell is that group, or where
+    # the family's every group is asked (the wellbeing boards' item is asked of councils too)
+    assert Counter(r["clin_practice_influence"] for r in rows) == {"5": 5, "": 3}
+    family = [r for r in rows if r["group_level"] == "family"]
+    assert sorted(r["plan_support_hwb_strategy"] for r in family) == ["", "3", "3"]
+    assert notes["Routed answers withheld"] == "0"
     assert (notes["Coarsened to reporting family"], notes["Coarsened to all groups"]) == ("3", "0")
     assert (notes["Left out"], notes["Comments withheld"]) == ("1", "3")
     [entry] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export.responses"))
@@ -111,6 +136,7 @@ def test_small_groups_are_shown_under_their_family_and_a_lone_response_is_left_o
         "to_combined": 0,
         "left_out": 1,
         "comments_withheld": 3,
+        "answers_withheld": 0,
     }
 
 
@@ -146,6 +172,13 @@ def test_small_groups_without_a_family_cell_are_combined_or_their_organisation_l
     assert (notes["Coarsened to reporting family"], notes["Coarsened to all groups"]) == ("0", "7")
     assert (notes["Left out"], notes["Comments withheld"]) == ("4", "13")
     assert not any(r[COMMENT] for r in rows)  # no cell reaches the comment threshold of 5
+    # under "(combined)" no answer says "Healthwatch" or "wellbeing board"; GP practices' do
+    combined = [r for r in rows if r["group_level"] == "combined"]
+    assert not any(
+        r["eng_responds_healthwatch"] or r["plan_support_hwb_strategy"] for r in combined
+    )
+    assert [r["clin_practice_influence"] for r in rows if r["group_level"] == "group"] == ["5"] * 6
+    assert notes["Routed answers withheld"] == "3"  # one Healthwatch, two wellbeing boards
     # every organisation in the file is there whole: its total minus the file reveals nothing
     shown = Counter(r["organisation"] for r in rows)
     assert shown == {code: sum(groups.values()) for code, groups in cells.items() if code in shown}
