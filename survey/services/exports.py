@@ -17,11 +17,6 @@ from survey.services.results.local import local_results
 from survey.services.rounds import previous_round, questionnaire_for
 
 
-def responses_csv(survey_round: SurveyRound, item_ids: list[str]) -> bytes:
-    """Anonymous microdata as CSV, under disclosure control (``survey.services.microdata``)."""
-    return microdata(survey_round, item_ids).data
-
-
 def results_export(actor: audit.Actor, survey_round: SurveyRound, file_format: str) -> bytes:
     """The round's aggregated results (every organisation) as "csv" or "xlsx", audited."""
     builders = {"csv": results_csv, "xlsx": results_xlsx}
@@ -40,20 +35,11 @@ def results_export(actor: audit.Actor, survey_round: SurveyRound, file_format: s
 
 def responses_export(actor: audit.Actor, survey_round: SurveyRound) -> bytes:
     """The round's anonymous microdata as CSV (one row per published response), audited with
-    what disclosure control did: records coarsened to family or combined, left out, comments
+    what disclosure control did: records coarsened to family or combined, left out, answers
     withheld (counts only)."""
     item_ids = [item.id for item in questionnaire_for(survey_round).items]
     made = microdata(survey_round, item_ids)
     audit.record(
-        actor,
-        "export.responses",
-        target=f"round:{survey_round.id}",
-        responses=made.responses,
-        rows=made.rows,
-        to_family=made.to_family,
-        to_combined=made.to_combined,
-        left_out=made.left_out,
-        comments_withheld=made.comments_withheld,
-        answers_withheld=made.answers_withheld,
+        actor, "export.responses", target=f"round:{survey_round.id}", **made.audit_detail()
     )
     return made.data

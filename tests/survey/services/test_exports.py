@@ -4,7 +4,6 @@ answers give, small groups suppressed, local questions beside them), each audite
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -15,9 +14,10 @@ from sqlalchemy import select
 from survey.models import AuditEvent, LocalQuestion, OrganisationKind
 from survey.services.audit import COMMAND_LINE, Actor
 from survey.services.errors import InputError
-from survey.services.exports import responses_csv, responses_export, results_export
+from survey.services.exports import responses_export, results_export
 from survey.services.responses import save_answers
 from survey.services.rounds import questionnaire_for
+from tests.survey.microdata_file import read_microdata
 from tests.survey.stored import submit_released
 
 HEADLINE = "overall_relationship"
@@ -38,8 +38,7 @@ def answer(db: Any, make_invitation: Any) -> Any:
 
 
 def _rows(data: bytes) -> list[dict[str, str]]:
-    text = data.decode("utf-8-sig")
-    return list(csv.DictReader(line for line in io.StringIO(text) if not line.startswith("#")))
+    return read_microdata(data).rows
 
 
 def _exports(db: Any) -> list[AuditEvent]:
@@ -58,19 +57,6 @@ def _local_question(db: Any, survey_round: Any, organisation: Any) -> None:
         )
     )
     db.session.commit()
-
-
-def _header(data: bytes) -> list[str]:
-    """The CSV header row (the first line that is not a note)."""
-    return next(
-        csv.reader(line for line in io.StringIO(data.decode("utf-8-sig")) if line[0] != "#")
-    )
-
-
-def _notes(data: bytes) -> dict[str, str]:
-    """The notes before the header row: label -> value."""
-    lines = [line for line in io.StringIO(data.decode("utf-8-sig")) if line.startswith("#")]
-    return {row[0].removeprefix("# "): row[1] for row in csv.reader(lines)}
 
 
 def test_microdata_have_one_row_per_response_with_the_answers_as_stored(
@@ -101,10 +87,10 @@ def test_microdata_have_one_row_per_response_with_the_answers_as_stored(
         )
     items = [item.id for item in questionnaire_for(survey_round).items]
 
-    data = responses_csv(survey_round, items)
+    data = responses_export(COMMAND_LINE, survey_round)
 
     assert data.startswith(b"\xef\xbb\xbf")  # Excel opens it as UTF-8
-    assert _header(data) == [
+    assert read_microdata(data).header == [
         "response",
         "year",
         "organisation",
@@ -146,7 +132,7 @@ def test_microdata_have_one_row_per_response_with_the_answers_as_stored(
         [HEADLINE],
         [HEADLINE],
     ]
-    assert _notes(data) == {
+    assert read_microdata(data).notes == {
         "Assure360 anonymous responses": f"round {survey_round.id} ({survey_round.year})",
         "Suppression threshold": "3",
         "Comment threshold": "3",
@@ -169,7 +155,9 @@ def test_microdata_carry_nobody_s_identity(db, make_round, make_organisation, an
     data = responses_export(COMMAND_LINE, survey_round)
 
     assert len(_rows(data)) == 3
-    assert not {"email", "name", "employer", "invitation", "token", "id"} & set(_header(data))
+    assert not {"email", "name", "employer", "invitation", "token", "id"} & set(
+        read_microdata(data).header
+    )
     text = data.decode("utf-8-sig")
     for one in issued:
         stakeholder = one.invitation.stakeholder

@@ -6,26 +6,22 @@ done. The checks read the file as a reader would (an attacker holding the stakeh
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from sqlalchemy import select
 
+from analysis import COMBINED_GROUPS
 from questionnaires import load
 from survey.models import AuditEvent
 from survey.services.audit import COMMAND_LINE
 from survey.services.exports import responses_export
-from survey.services.microdata import COMBINED, place
 from survey.services.responses import save_answers
+from tests.survey.microdata_file import read_microdata
 from tests.survey.stored import submit_released
 
 HEADLINE = "overall_relationship"
 COMMENT = "comment_does_well"
-FAMILIES = [(f.id, f.groups) for f in load("ccg-360").group_families]
 
 
 #: items the questionnaire asks of one group only, and an answer to each
@@ -36,7 +32,9 @@ ROUTED = {
 }
 
 
-def _submit(db: Any, make_invitation: Any, survey_round: Any, organisation: Any, group: str):
+def _submit(
+    db: Any, make_invitation: Any, survey_round: Any, organisation: Any, group: str
+) -> None:
     """One response from ``group`` with a score, a comment naming its group, and an answer to
     an item only its group is asked where there is one (``ROUTED``)."""
     issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
@@ -47,32 +45,31 @@ def _submit(db: Any, make_invitation: Any, survey_round: Any, organisation: Any,
     db.session.commit()
 
 
-def _round(db, make_round, make_organisation, make_invitation, cells) -> tuple[Any, int]:
-    """A round (threshold 3, comments at 5) with ``cells``: {org code: {group: responses}}."""
+def _export(
+    db: Any, make_round: Any, make_organisation: Any, make_invitation: Any, cells: Any
+) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Submit ``cells`` ({org code: {group: responses}}) in a round (threshold 3, comments at
+    5), download the microdata, check what the file alone gives away (:func:`_attack`) and
+    return it read: (notes, rows)."""
     survey_round = make_round(suppression_threshold=3, comment_threshold=5)
     for code, groups in cells.items():
         organisation = make_organisation(code=code)
         for group, count in groups.items():
             for _ in range(count):
                 _submit(db, make_invitation, survey_round, organisation, group)
-    return survey_round, sum(sum(groups.values()) for groups in cells.values())
-
-
-def _read(data: bytes) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """(notes: label -> value, rows) as a reader gets them from the file."""
-    lines = list(io.StringIO(data.decode("utf-8-sig")))
-    notes = {
-        row[0].removeprefix("# "): row[1]
-        for row in csv.reader(line for line in lines if line.startswith("#"))
-    }
-    return notes, list(csv.DictReader(line for line in lines if not line.startswith("#")))
+    data = responses_export(COMMAND_LINE, survey_round)
+    responses = sum(sum(groups.values()) for groups in cells.values())
+    _attack(data, responses, threshold=3, comment_threshold=5)
+    file = read_microdata(data)
+    return file.notes, file.rows
 
 
 def _attack(data: bytes, responses: int, threshold: int, comment_threshold: int) -> None:
     """What the file alone gives away: every organisation x group cell (with or without the
     level) holds at least the threshold, comments only in cells at the comment threshold,
     and the notes account for every response."""
-    notes, rows = _read(data)
+    file = read_microdata(data)
+    notes, rows = file.notes, file.rows
     for key in (("organisation", "stakeholder_group"), ("organisation", "group_level")):
         cells = Counter(tuple(row[c] for c in key) for row in rows)
         assert min(cells.values(), default=threshold) >= threshold, cells
@@ -84,7 +81,7 @@ def _attack(data: bytes, responses: int, threshold: int, comment_threshold: int)
     # no answer under a family or "(combined)" narrows it to fewer groups than it stands for
     questionnaire = load("ccg-360")
     stands_for = {f.id: set(f.groups) for f in questionnaire.group_families}
-    stands_for[COMBINED] = set(questionnaire.group_ids)
+    stands_for[COMBINED_GROUPS] = set(questionnaire.group_ids)
     for row in rows:
         if row["group_level"] != "group":
             for item in questionnaire.items:
@@ -107,12 +104,8 @@ def test_small_groups_are_shown_under_their_family_and_a_lone_response_is_left_o
         "ORA": {"gp_practice": 5, "local_authority": 1, "health_wellbeing_board": 2},
         "ORB": {"gp_practice": 1},
     }
-    survey_round, responses = _round(db, make_round, make_organisation, make_invitation, cells)
+    notes, rows = _export(db, make_round, make_organisation, make_invitation, cells)
 
-    data = responses_export(COMMAND_LINE, survey_round)
-
-    _attack(data, responses, threshold=3, comment_threshold=5)
-    notes, rows = _read(data)
     assert _cells(rows) == {
         ("ORA", "gp_practice", "group"): 5,
         ("ORA", "local_government", "family"): 3,
@@ -157,17 +150,13 @@ def test_small_groups_without_a_family_cell_are_combined_or_their_organisation_l
         # publish the organisation's total and the total minus the file would be that response
         "ORE": {"gp_practice": 3, "healthwatch": 1},
     }
-    survey_round, responses = _round(db, make_round, make_organisation, make_invitation, cells)
+    notes, rows = _export(db, make_round, make_organisation, make_invitation, cells)
 
-    data = responses_export(COMMAND_LINE, survey_round)
-
-    _attack(data, responses, threshold=3, comment_threshold=5)
-    notes, rows = _read(data)
     assert _cells(rows) == {
         ("ORC", "gp_practice", "group"): 3,
-        ("ORC", COMBINED, "combined"): 3,
+        ("ORC", COMBINED_GROUPS, "combined"): 3,
         ("ORD", "gp_practice", "group"): 3,
-        ("ORD", COMBINED, "combined"): 4,
+        ("ORD", COMBINED_GROUPS, "combined"): 4,
     }
     assert (notes["Coarsened to reporting family"], notes["Coarsened to all groups"]) == ("0", "7")
     assert (notes["Left out"], notes["Comments withheld"]) == ("4", "13")
@@ -182,44 +171,3 @@ def test_small_groups_without_a_family_cell_are_combined_or_their_organisation_l
     # every organisation in the file is there whole: its total minus the file reveals nothing
     shown = Counter(r["organisation"] for r in rows)
     assert shown == {code: sum(groups.values()) for code, groups in cells.items() if code in shown}
-
-
-_GROUPS = load("ccg-360").group_ids
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(st.tuples(st.sampled_from(["O1", "O2", "O3"]), st.sampled_from(_GROUPS)), max_size=60),
-    st.integers(min_value=3, max_value=6),
-)
-def test_every_published_cell_reaches_the_threshold_for_any_round(records, threshold) -> None:
-    placement = place(records, FAMILIES, threshold)
-    family_of = {g: family for family, groups in FAMILIES for g in groups}
-    sizes = Counter(records)
-    published: dict[tuple[str, Any], list[str]] = {}
-    for (organisation, group), cell in zip(records, placement.cells, strict=True):
-        if cell is None:
-            continue
-        published.setdefault((organisation, cell), []).append(group)
-        if cell.level == "group":
-            assert (cell.label, sizes[organisation, group] >= threshold) == (group, True)
-        else:  # only groups the results hide (under the threshold) are relabelled
-            assert sizes[organisation, group] < threshold
-        if cell.level == "family":
-            assert family_of[group] == cell.label
-    for (_, cell), groups in published.items():
-        assert len(groups) >= threshold
-        if cell.level != "group":  # a relabelled cell never stands for one group
-            assert len(set(groups)) >= 2
-    for organisation in {o for o, _ in records}:
-        mine = [c for (o, _), c in zip(records, placement.cells, strict=True) if o == organisation]
-        small = sum(n for (o, _), n in sizes.items() if o == organisation and n < threshold)
-        # shown whole or not at all; not at all only when its small groups cannot reach k
-        assert all(mine) or not any(mine)
-        assert any(mine) == (small == 0 or small >= threshold)
-    levels = Counter(c.level if c else None for c in placement.cells)
-    assert (placement.to_family, placement.to_combined, placement.left_out) == (
-        levels["family"],
-        levels["combined"],
-        levels[None],
-    )
