@@ -12,6 +12,7 @@ from .disclosure import MIN_THRESHOLD, comments_visible, suppress
 from .intervals import clopper_pearson, newcombe_difference, wilson
 from .local import LocalQuestionTable, analyse_local_questions
 from .means import mean_interval
+from .microdata import COMBINED_GROUPS, MicrodataPlacement, RecordCell, protect_microdata
 from .reliability import cronbach_alpha, feldt_interval
 from .responses import ALL_STAKEHOLDERS, RoundResponses
 from .round_table import RoundTable
@@ -19,11 +20,14 @@ from .tables import analyse_round
 
 __all__ = [
     "ALL_STAKEHOLDERS",
+    "COMBINED_GROUPS",
     "MIN_THRESHOLD",
     "ConfidenceInterval",
     "LocalQuestionTable",
     "MeanInterval",
+    "MicrodataPlacement",
     "MultipleTestResult",
+    "RecordCell",
     "RoundResponses",
     "RoundTable",
     "WelchResult",
@@ -37,6 +41,7 @@ __all__ = [
     "mean_interval",
     "newcombe_difference",
     "newcombe_pvalue",
+    "protect_microdata",
     "suppress",
     "welch_difference",
     "wilson",

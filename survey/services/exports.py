@@ -6,59 +6,14 @@ call, each audited; the spreadsheets themselves are built by ``survey.reports.sp
 
 from __future__ import annotations
 
-import csv
-import io
-
-from sqlalchemy import select
-
-from survey.extensions import db
-from survey.models import Answer, Organisation, Response, SurveyRound
-from survey.reports.spreadsheets import neutralise, results_csv, results_xlsx
+from survey.models import SurveyRound
+from survey.reports.spreadsheets import results_csv, results_xlsx
 from survey.services import audit
 from survey.services.errors import InputError
+from survey.services.microdata import microdata
 from survey.services.publication import latest_release, release_local, release_table
 from survey.services.results.evidence import RoundInfo
 from survey.services.rounds import previous_round, questionnaire_for
-
-
-def responses_csv(survey_round: SurveyRound, item_ids: list[str]) -> bytes:
-    """Anonymous microdata: one row per response, one column per item.
-
-    Scores are numbers, "don't know" is ``DK``, blank means not answered or not shown. Rows come
-    in random-key order, which says nothing about when anyone answered. Cells that a spreadsheet
-    would run as a formula are prefixed with a quote.
-    """
-    rows = db.session.execute(
-        select(Response.id, Organisation.code, Organisation.kind, Response.stakeholder_group)
-        .join(Organisation, Organisation.id == Response.organisation_id)
-        .where(Response.round_id == survey_round.id)
-        .order_by(Response.id)
-    ).all()
-    answers: dict[str, dict[str, str]] = {row[0]: {} for row in rows}
-    for response_id, item_id, score, dont_know, text in db.session.execute(
-        select(Answer.response_id, Answer.item_id, Answer.score, Answer.dont_know, Answer.text)
-        .join(Response)
-        .where(Response.round_id == survey_round.id)
-    ):
-        answers[response_id][item_id] = (
-            "DK" if dont_know else (str(score) if score is not None else text or "")
-        )
-    local_ids = sorted({item for values in answers.values() for item in values} - set(item_ids))
-    columns = item_ids + local_ids
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["response", "year", "organisation", "kind", "stakeholder_group", *columns])
-    for number, (response_id, code, kind, group) in enumerate(rows, start=1):
-        values = answers[response_id]
-        writer.writerow(
-            [
-                number,
-                survey_round.year,
-                *(neutralise(cell) for cell in (code, kind.value, group)),
-                *(neutralise(values.get(c, "")) for c in columns),
-            ]
-        )
-    return buffer.getvalue().encode("utf-8-sig")
 
 
 def results_export(actor: audit.Actor, survey_round: SurveyRound, file_format: str) -> bytes:
@@ -81,8 +36,12 @@ def results_export(actor: audit.Actor, survey_round: SurveyRound, file_format: s
 
 
 def responses_export(actor: audit.Actor, survey_round: SurveyRound) -> bytes:
-    """The round's anonymous microdata as CSV (one row per response), audited."""
+    """The round's anonymous microdata as CSV (one row per published response), audited with
+    what disclosure control did: records coarsened to family or combined, left out, answers
+    withheld (counts only)."""
     item_ids = [item.id for item in questionnaire_for(survey_round).items]
-    data = responses_csv(survey_round, item_ids)
-    audit.record(actor, "export.responses", target=f"round:{survey_round.id}")
-    return data
+    made = microdata(survey_round, item_ids)
+    audit.record(
+        actor, "export.responses", target=f"round:{survey_round.id}", **made.audit_detail()
+    )
+    return made.data

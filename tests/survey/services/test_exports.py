@@ -4,7 +4,6 @@ answers give, small groups suppressed, local questions beside them), each audite
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -15,9 +14,10 @@ from sqlalchemy import select
 from survey.models import AuditEvent, LocalQuestion, OrganisationKind
 from survey.services.audit import COMMAND_LINE, Actor
 from survey.services.errors import InputError
-from survey.services.exports import responses_csv, responses_export, results_export
+from survey.services.exports import responses_export, results_export
 from survey.services.responses import save_answers
 from survey.services.rounds import questionnaire_for
+from tests.survey.microdata_file import read_microdata
 from tests.survey.stored import publish, submit_released
 
 HEADLINE = "overall_relationship"
@@ -38,8 +38,7 @@ def answer(db: Any, make_invitation: Any) -> Any:
 
 
 def _rows(data: bytes) -> list[dict[str, str]]:
-    text = data.decode("utf-8-sig")
-    return list(csv.DictReader(line for line in io.StringIO(text) if not line.startswith("#")))
+    return read_microdata(data).rows
 
 
 def _exports(db: Any) -> list[AuditEvent]:
@@ -64,7 +63,7 @@ def _local_question(db: Any, survey_round: Any, organisation: Any) -> None:
 def test_microdata_have_one_row_per_response_with_the_answers_as_stored(
     db, make_round, make_organisation, answer
 ) -> None:
-    survey_round = make_round()
+    survey_round = make_round(suppression_threshold=3, comment_threshold=3)
     alpha = make_organisation(code="EXA")
     beta = make_organisation(code="EXB", kind=OrganisationKind.DIRECT)
     _local_question(db, survey_round, beta)
@@ -78,35 +77,38 @@ def test_microdata_have_one_row_per_response_with_the_answers_as_stored(
             "comment_does_well": {"text": "Listens well, mostly."},
         },
     )
-    answer(survey_round, alpha, "local_authority", {HEADLINE: {"score": 2}})
-    answer(
-        survey_round,
-        beta,
-        "healthwatch",
-        {"overall_know_contact": {"score": 4}, "local_1": {"score": 3}},
-    )
+    answer(survey_round, alpha, "gp_practice", {HEADLINE: {"score": 2}})
+    answer(survey_round, alpha, "gp_practice", {HEADLINE: {"score": 4}})
+    for local in (3, 4, 5):
+        answer(
+            survey_round,
+            beta,
+            "healthwatch",
+            {"overall_know_contact": {"score": 4}, "local_1": {"score": local}},
+        )
     items = [item.id for item in questionnaire_for(survey_round).items]
 
-    data = responses_csv(survey_round, items)
+    data = responses_export(COMMAND_LINE, survey_round)
 
     assert data.startswith(b"\xef\xbb\xbf")  # Excel opens it as UTF-8
-    header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert header == [
+    assert read_microdata(data).header == [
         "response",
         "year",
         "organisation",
         "kind",
         "stakeholder_group",
+        "group_level",
         *items,
         "local_1",
     ]
     rows = _rows(data)
-    assert sorted(row["response"] for row in rows) == ["1", "2", "3"]
+    assert sorted(row["response"] for row in rows) == ["1", "2", "3", "4", "5", "6"]
     assert {row["year"] for row in rows} == {str(survey_round.year)}
     columns = (
         "organisation",
         "kind",
         "stakeholder_group",
+        "group_level",
         HEADLINE,
         "overall_involved_enough",
         "overall_know_contact",
@@ -114,51 +116,76 @@ def test_microdata_have_one_row_per_response_with_the_answers_as_stored(
         "local_1",
     )
     assert sorted(tuple(row[c] for c in columns) for row in rows) == [
-        ("EXA", "ccg", "gp_practice", "5", "DK", "", "Listens well, mostly.", ""),
-        ("EXA", "ccg", "local_authority", "2", "", "", "", ""),
-        ("EXB", "direct", "healthwatch", "", "", "4", "", "3"),
+        ("EXA", "ccg", "gp_practice", "group", "2", "", "", "", ""),
+        ("EXA", "ccg", "gp_practice", "group", "4", "", "", "", ""),
+        ("EXA", "ccg", "gp_practice", "group", "5", "DK", "", "Listens well, mostly.", ""),
+        ("EXB", "direct", "healthwatch", "group", "", "", "4", "", "3"),
+        ("EXB", "direct", "healthwatch", "group", "", "", "4", "", "4"),
+        ("EXB", "direct", "healthwatch", "group", "", "", "4", "", "5"),
     ]
     # every other item (not answered, or not shown) is blank
     answered = sorted(sorted(c for c in [*items, "local_1"] if row[c]) for row in rows)
     assert answered == [
         ["comment_does_well", "overall_involved_enough", HEADLINE],
         ["local_1", "overall_know_contact"],
+        ["local_1", "overall_know_contact"],
+        ["local_1", "overall_know_contact"],
+        [HEADLINE],
         [HEADLINE],
     ]
+    assert read_microdata(data).notes == {
+        "Assure360 anonymous responses": f"round {survey_round.id} ({survey_round.year})",
+        "Suppression threshold": "3",
+        "Comment threshold": "3",
+        "Coarsened to reporting family": "0",
+        "Coarsened to all groups": "0",
+        "Left out": "0",
+        "Comments withheld": "0",
+        "Routed answers withheld": "0",
+    }
 
 
 def test_microdata_carry_nobody_s_identity(db, make_round, make_organisation, answer) -> None:
-    survey_round = make_round()
-    issued = answer(survey_round, make_organisation(), "gp_practice", {HEADLINE: {"score": 4}})
-    stakeholder = issued.invitation.stakeholder
+    survey_round = make_round(suppression_threshold=3, comment_threshold=3)
+    organisation = make_organisation()
+    issued = [
+        answer(survey_round, organisation, "gp_practice", {HEADLINE: {"score": 4}})
+        for _ in range(3)
+    ]
 
-    data = responses_export(COMMAND_LINE, survey_round).decode("utf-8-sig")
+    data = responses_export(COMMAND_LINE, survey_round)
 
-    header = next(csv.reader(io.StringIO(data)))
-    assert not {"email", "name", "employer", "invitation", "token", "id"} & set(header)
-    for secret in (
-        stakeholder.email,
-        stakeholder.name,
-        stakeholder.employer,
-        issued.link.rsplit("/", 1)[1],
-    ):
-        assert secret not in data.split("\n", 1)[1], secret
+    assert len(_rows(data)) == 3
+    assert not {"email", "name", "employer", "invitation", "token", "id"} & set(
+        read_microdata(data).header
+    )
+    text = data.decode("utf-8-sig")
+    for one in issued:
+        stakeholder = one.invitation.stakeholder
+        for secret in (
+            stakeholder.email,
+            stakeholder.name,
+            stakeholder.employer,
+            one.link.rsplit("/", 1)[1],
+        ):
+            assert secret not in text, secret
 
 
 def test_text_a_spreadsheet_would_run_as_a_formula_is_neutralised(
     db, make_round, make_organisation, answer
 ) -> None:
-    survey_round = make_round()
+    survey_round = make_round(suppression_threshold=3, comment_threshold=3)
     organisation = make_organisation()
     formula = '=HYPERLINK("http://evil.example","click")'
-    answer(survey_round, organisation, "gp_practice", {"comment_does_well": {"text": formula}})
-    answer(survey_round, organisation, "gp_practice", {"comment_does_well": {"text": "@SUM(A1)"}})
+    for text in (formula, "@SUM(A1)", "Fine."):
+        answer(survey_round, organisation, "gp_practice", {"comment_does_well": {"text": text}})
 
     rows = _rows(responses_export(COMMAND_LINE, survey_round))
 
     assert sorted(row["comment_does_well"] for row in rows) == [
         '\'=HYPERLINK("http://evil.example","click")',
         "'@SUM(A1)",
+        "Fine.",
     ]
 
 
@@ -167,12 +194,14 @@ def test_an_organisation_code_that_looks_like_a_formula_is_neutralised_too(
 ) -> None:
     """Organisation codes come from an uploaded list; the results CSV neutralises them, so must
     the microdata."""
-    survey_round = make_round()
-    answer(survey_round, make_organisation(code="=1+2"), "gp_practice", {HEADLINE: {"score": 4}})
+    survey_round = make_round(suppression_threshold=3, comment_threshold=3)
+    organisation = make_organisation(code="=1+2")
+    for _ in range(3):
+        answer(survey_round, organisation, "gp_practice", {HEADLINE: {"score": 4}})
 
-    [row] = _rows(responses_export(COMMAND_LINE, survey_round))
+    rows = _rows(responses_export(COMMAND_LINE, survey_round))
 
-    assert row["organisation"] == "'=1+2"
+    assert [row["organisation"] for row in rows] == ["'=1+2"] * 3
 
 
 def test_the_microdata_export_is_audited(db, make_round, make_user) -> None:
@@ -181,13 +210,22 @@ def test_the_microdata_export_is_audited(db, make_round, make_user) -> None:
 
     data = responses_export(Actor.web(manager), survey_round)
 
-    assert _rows(data) == []  # no responses yet: the header only
+    assert _rows(data) == []  # no responses yet: the notes and the header only
     [entry] = _exports(db)
     assert (entry.action, entry.target, entry.user_id) == (
         "export.responses",
         f"round:{survey_round.id}",
         manager.id,
     )
+    assert entry.detail == {
+        "responses": 0,
+        "rows": 0,
+        "to_family": 0,
+        "to_combined": 0,
+        "left_out": 0,
+        "comments_withheld": 0,
+        "answers_withheld": 0,
+    }
 
 
 def _results(survey_round: Any, make_organisation: Any, answer: Any) -> dict[str, Any]:
