@@ -12,7 +12,13 @@ from .disclosure import MIN_THRESHOLD, comments_visible, suppress
 from .intervals import clopper_pearson, newcombe_difference, wilson
 from .local import LocalQuestionTable, analyse_local_questions
 from .means import mean_interval
-from .reliability import cronbach_alpha, feldt_interval
+from .reliability import (
+    WHOLE_ROUND,
+    DomainReliability,
+    cronbach_alpha,
+    domain_reliability,
+    feldt_interval,
+)
 from .responses import ALL_STAKEHOLDERS, RoundResponses
 from .round_table import RoundTable
 from .tables import analyse_round
@@ -20,7 +26,9 @@ from .tables import analyse_round
 __all__ = [
     "ALL_STAKEHOLDERS",
     "MIN_THRESHOLD",
+    "WHOLE_ROUND",
     "ConfidenceInterval",
+    "DomainReliability",
     "LocalQuestionTable",
     "MeanInterval",
     "MultipleTestResult",
@@ -33,6 +41,7 @@ __all__ = [
     "clopper_pearson",
     "comments_visible",
     "cronbach_alpha",
+    "domain_reliability",
     "feldt_interval",
     "mean_interval",
     "newcombe_difference",
