@@ -26,6 +26,7 @@ from survey.extensions import db
 from survey.models import Answer, Invitation, Organisation, Response, SurveyRound
 from survey.reports import svg_charts as charts
 from survey.services.results.arrays import OVERALL, analyse
+from survey.services.results.evidence import mean_scale
 from survey.services.results.local import LocalResult, local_results
 from survey.services.rounds import previous_round, questionnaire_for
 
@@ -206,6 +207,8 @@ class Dashboard:
     survey_round: SurveyRound
     provenance: Provenance
     threshold: int
+    #: the scale of the mean scores, for the column heading ("1 to 5, 5 best")
+    mean_scale: str = ""
     group_rates: list[GroupRate] = field(default_factory=list)
     domain_rows: list[dict[str, Any]] = field(default_factory=list)
     domain_labels: dict[str, str] = field(default_factory=dict)
@@ -306,6 +309,7 @@ def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound
         survey_round=survey_round,
         provenance=provenance(survey_round),
         threshold=survey_round.suppression_threshold,
+        mean_scale=mean_scale(questionnaire),
         domain_labels=labels,
         item_text={item.id: item.text for item in questionnaire.items},
     )

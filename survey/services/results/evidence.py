@@ -221,6 +221,21 @@ def unit_labels(questionnaire: Any) -> dict[str, str]:
     return labels
 
 
+def mean_scale(questionnaire: Any) -> str:
+    """The scale the mean scores are on, for a heading: "1 to 5, 5 best" when every scale item
+    shares it (scores run from 1, most negative, up)."""
+    ranges = {
+        (scale.min_score, scale.max_score)
+        for scale in (
+            questionnaire.scale_for(item) for item in questionnaire.items if item.kind == "scale"
+        )
+    }
+    if len(ranges) == 1:
+        low, high = ranges.pop()
+        return f"{low} to {high}, {high} best"
+    return "each question's own scale, higher is better"
+
+
 def group_names(questionnaire: Any) -> dict[str, str]:
     names = {group.id: group.name for group in getattr(questionnaire, "stakeholder_groups", [])}
     names[ALL_STAKEHOLDERS] = ALL_STAKEHOLDERS

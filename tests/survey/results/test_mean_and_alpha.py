@@ -1,0 +1,131 @@
+"""Mean scores on the dashboard, PDF and workbook, and Cronbach's alpha in the methods annex:
+every figure recomputed here from the test's own microdata (numpy and scipy.stats), not by the
+engine."""
+
+from __future__ import annotations
+
+import html as html_lib
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from survey.models import Organisation, SurveyRound
+from survey.services.rounds import questionnaire_for
+from tests.survey.results.conftest import ITEMS
+
+DK = None  # a "don't know" answer in the microdata below
+
+#: the four overall items (one domain), one row per GP practice's response
+MEDIUM = [
+    [5, 4, 4, 5],
+    [4, 4, 3, 4],
+    [3, 3, 2, 3],
+    [5, 5, 4, 4],
+    [2, 3, 2, 1],
+    [4, 3, 4, 4],
+    [1, 2, 1, 2],
+    [4, DK, 5, 4],
+]
+SMALLER = [[3, 4, 3, 3], [5, 5, 5, 4], [2, 2, 3, 2], [4, 4, 4, 5], [3, 2, 3, 3], [4, 5, 4, 4]]
+TINY = [[5, 5, 5, 5], [1, 2, 1, 1], [3, 3, 3, 3]]
+#: invitations nobody answered, per organisation (so the finite population correction is not
+#: a census)
+SILENT = {"01M": 4, "02N": 2, "03S": 0}
+
+
+@dataclass
+class Round:
+    survey_round: SurveyRound
+    medium: Organisation
+    smaller: Organisation
+    tiny: Organisation
+
+
+def _as_float(rows: list[list[int | None]]) -> np.ndarray:
+    return np.array([[np.nan if v is None else v for v in row] for row in rows], dtype=float)
+
+
+@pytest.fixture
+def microdata(
+    db: Any, make_round: Any, make_organisation: Any, make_invitation: Any, answer: Any
+) -> Round:
+    survey_round = make_round(suppression_threshold=5, comment_threshold=5)
+    orgs = []
+    for code, rows in (("01M", MEDIUM), ("02N", SMALLER), ("03S", TINY)):
+        org = make_organisation(code=code, name=f"NHS {code} ICB")
+        orgs.append(org)
+        for row in rows:
+            answers = {
+                item: ({"dont_know": True} if value is None else {"score": value})
+                for item, value in zip(ITEMS, row, strict=True)
+            }
+            answer(survey_round, org, "gp_practice", answers)
+        for _ in range(SILENT[code]):
+            make_invitation(survey_round=survey_round, organisation=org, group="gp_practice")
+    return Round(survey_round, *orgs)
+
+
+def _page(client: Any, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+def _row_cells(page: str, header: str) -> list[str]:
+    start = page.index(f">{html_lib.escape(header)}</th>")
+    row = page[start : page.index("</tr>", start)]
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+    ]
+
+
+def _t_interval(values: np.ndarray, invited: int) -> tuple[float, float, float]:
+    """Mean and 95% Student t interval with the finite population correction, by scipy."""
+    x = values[~np.isnan(values)]
+    scale = stats.sem(x) * math.sqrt(1 - len(x) / invited)
+    low, high = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=scale)
+    return float(x.mean()), float(low), float(high)
+
+
+def _mean_text(mean: float, low: float, high: float) -> str:
+    return f"{mean:.1f} ({low:.1f} to {high:.1f})"
+
+
+def test_the_dashboard_shows_each_mean_score_with_its_interval(
+    client: Any, microdata: Round, make_user: Any, sign_in: Any
+) -> None:
+    questionnaire = questionnaire_for(microdata.survey_round)
+    sign_in(make_user(role="commissioner", organisation=microdata.medium))
+    page = _page(client, "/results/01M")
+    assert (
+        '<th scope="col" class="nhsuk-table__header">Mean score (1 to 5, 5 best) with 95% '
+        "confidence interval</th>"
+    ) in page
+    data, invited = _as_float(MEDIUM), len(MEDIUM) + SILENT["01M"]
+    for column, item in enumerate(ITEMS):
+        cells = _row_cells(page, questionnaire.item(item).text)
+        expected = _mean_text(*_t_interval(data[:, column], invited))
+        # beside % positive (its n and interval), before the benchmark
+        assert cells[3] == expected, item
+        positive = np.nansum(data[:, column] >= 4) / np.sum(~np.isnan(data[:, column]))
+        assert cells[0] == f"{100 * positive:.0f}%"
+    # the domain: each respondent's mean over the items they answered, then the t interval
+    domain = _row_cells(page, "Overall relationship")
+    assert domain[3] == _mean_text(*_t_interval(np.nanmean(data, axis=1), invited))
+
+
+def test_the_mean_is_hidden_wherever_percent_positive_is(
+    client: Any, microdata: Round, make_user: Any, sign_in: Any
+) -> None:
+    questionnaire = questionnaire_for(microdata.survey_round)
+    sign_in(make_user(role="commissioner", organisation=microdata.tiny))
+    page = _page(client, "/results/03S")
+    for header in ("Overall relationship", *(questionnaire.item(i).text for i in ITEMS)):
+        assert _row_cells(page, header) == ["fewer than 5 responses"], header
+    assert not re.search(r"\d\.\d \(\d\.\d to \d\.\d\)", page)
