@@ -161,9 +161,9 @@ class DomainReliability(ColumnTable):
     alpha_high: FloatArray
     suppressed: NDArray[np.bool_]
 
-    def of(self, scope: str) -> DomainReliability:
-        """The rows of one scope (an organisation label or ``WHOLE_ROUND``), domain order."""
-        keep = self.scope == scope
+    def of(self, *scopes: str) -> DomainReliability:
+        """The rows of these scopes (organisation labels or ``WHOLE_ROUND``), in table order."""
+        keep = np.isin(self.scope, list(scopes))
         return DomainReliability(**{name: getattr(self, name)[keep] for name in self.columns()})
 
 
@@ -211,7 +211,7 @@ def domain_reliability(
     responses : RoundResponses
         The round's responses (the input of :func:`analysis.analyse_round`).
     threshold : int, optional
-        Minimum publishable number of complete cases k (default 5, floor 3).
+        Smallest publishable number of complete cases (default 5, floor 3).
     confidence : float, optional
         Two-sided confidence level of the Feldt interval (default 0.95).
 

@@ -55,6 +55,58 @@ def test_cronbach_alpha_small_published_cases(data, expected):
     assert cronbach_alpha(np.asarray(data, dtype=float).T) == pytest.approx(expected, abs=1e-9)
 
 
+# pingouin 0.7.0's docstring examples of cronbach_alpha, which it says match R
+# psych::alpha (raphaelvallat/pingouin, pingouin/reliability.py, on its data sets
+# pingouin/datasets/cronbach_alpha.csv and cronbach_wide_missing.csv, transcribed here).
+#: 15 subjects x 10 Likert items (1-7): alpha 0.5917188485995826, Feldt 95% CI (0.195, 0.84)
+PINGOUIN_LIKERT = [
+    [3, 2, 4, 1, 4, 5, 1, 4, 3, 2],
+    [5, 4, 6, 3, 5, 1, 2, 5, 5, 5],
+    [7, 3, 5, 5, 6, 4, 3, 3, 6, 5],
+    [2, 4, 3, 3, 2, 2, 2, 6, 6, 3],
+    [6, 5, 6, 5, 4, 4, 4, 6, 7, 5],
+    [1, 2, 3, 4, 2, 5, 2, 3, 5, 2],
+    [4, 3, 5, 3, 5, 2, 1, 2, 4, 3],
+    [2, 4, 4, 3, 7, 2, 2, 4, 6, 5],
+    [6, 5, 5, 5, 1, 6, 5, 2, 3, 2],
+    [5, 4, 6, 4, 3, 5, 3, 1, 7, 2],
+    [4, 3, 5, 2, 5, 3, 2, 3, 4, 1],
+    [4, 2, 3, 2, 5, 3, 4, 2, 3, 4],
+    [5, 5, 6, 2, 3, 3, 2, 4, 4, 5],
+    [6, 5, 5, 4, 2, 2, 1, 4, 6, 5],
+    [4, 3, 5, 5, 3, 1, 3, 2, 3, 4],
+]
+_ = np.nan
+#: 12 subjects x 11 binary items, three with a missing answer; after listwise deletion
+#: (psych::alpha(use="complete.obs")) alpha is 0.8016949152542373 on the 9 complete rows
+PINGOUIN_MISSING = [
+    [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+    [1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0],
+    [_, 0, 1, 1, _, 1, 1, 1, 1, 0, 0],
+    [1, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0],
+    [1, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0],
+    [0, 1, _, 0, 1, 1, 1, 1, 0, 0, 0],
+    [1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0],
+    [1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0],
+    [0, 1, 0, 1, 1, 0, 0, 0, 0, 1, 0],
+    [1, 0, 0, 1, 0, 1, 0, 0, _, 0, 0],
+    [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+    [1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+]
+
+
+def test_cronbach_alpha_and_feldt_reproduce_the_pingouin_r_psych_examples():
+    assert cronbach_alpha(PINGOUIN_LIKERT) == pytest.approx(0.5917188485995826, abs=1e-12)
+    low, high = feldt_interval(0.5917188485995826, 15, 10)
+    assert (round(low, 3), round(high, 3)) == (0.195, 0.840)
+    assert cronbach_alpha(PINGOUIN_MISSING) == pytest.approx(0.8016949152542373, abs=1e-12)
+    # pingouin prints (0.581, 0.933) for this one, but it takes n = 12, the rows before the
+    # listwise deletion (its code reads the shape first); the same formula on its inputs
+    # agrees, and ours uses the 9 complete cases alpha was computed from
+    low, high = feldt_interval(0.8016949152542373, 12, 11)
+    assert (round(low, 3), round(high, 3)) == (0.581, 0.933)
+
+
 def test_cronbach_alpha_uses_complete_cases():
     data = np.asarray(TCI_DATA, dtype=float)
     with_missing = np.vstack([data, [np.nan, 1.0, 5.0], [2.0, np.nan, np.nan]])
@@ -202,3 +254,43 @@ def test_domain_reliability_not_estimable_cases():
     assert single["n_items"] == 1 and np.isnan(single["alpha"])
     with pytest.raises(ValueError, match="threshold must be an integer >= 3"):
         domain_reliability(responses, threshold=2)
+
+
+def _one_domain_round(scores: np.ndarray, organisation: list[int], labels: tuple[str, ...]):
+    k = scores.shape[1]
+    return RoundResponses(
+        scores=scores,
+        dont_know=np.isnan(scores),
+        item_labels=tuple(f"q{j}" for j in range(k)),
+        item_domain=np.zeros(k, dtype=np.int64),
+        domain_labels=("binary",),
+        organisation=np.asarray(organisation),
+        organisation_labels=labels,
+        organisation_kind=np.zeros(len(labels), dtype=np.int64),
+        group=np.zeros(len(organisation), dtype=np.int64),
+        group_labels=("gp",),
+        invited=np.array([[organisation.count(o)] for o in range(len(labels))]),
+    )
+
+
+def test_domain_reliability_drops_incomplete_responses_as_r_psych_complete_obs_does():
+    data = np.asarray(PINGOUIN_MISSING, dtype=float)
+    responses = _one_domain_round(data, [0] * 12, ("ORG",))
+    [row] = list(domain_reliability(responses).of("ORG").rows())
+    assert row["n"] == 9 and row["n_items"] == 11
+    assert row["alpha"] == pytest.approx(0.8016949152542373, abs=1e-12)
+    # Feldt on the complete cases: n - 1 = 8 and 8 x 10 degrees of freedom
+    factor = 1 - 0.8016949152542373
+    assert row["alpha_low"] == pytest.approx(1 - factor * stats.f.ppf(0.975, 8, 80), abs=1e-12)
+    assert row["alpha_high"] == pytest.approx(1 - factor * stats.f.ppf(0.025, 8, 80), abs=1e-12)
+
+
+def test_of_selects_scopes_keeping_the_table_order():
+    data = np.asarray(PINGOUIN_LIKERT, dtype=float)
+    responses = _one_domain_round(data, [0] * 5 + [1] * 5 + [2] * 5, ("A", "B", "C"))
+    result = domain_reliability(responses)
+    assert list(result.scope) == ["A", "B", "C", WHOLE_ROUND]
+    assert list(result.of(WHOLE_ROUND, "B").scope) == ["B", WHOLE_ROUND]
+    [pooled] = list(result.of(WHOLE_ROUND).rows())
+    assert pooled["alpha"] == pytest.approx(0.5917188485995826, abs=1e-12)
+    assert len(result.of("no such organisation")) == 0
