@@ -21,11 +21,17 @@ from typing import Any, TypeVar, cast
 from flask import current_app
 from sqlalchemy import func, select
 
-from analysis import ALL_STAKEHOLDERS, RoundTable, comments_visible
+from analysis import (
+    ALL_STAKEHOLDERS,
+    DomainReliability,
+    RoundTable,
+    comments_visible,
+    domain_reliability,
+)
 from survey.extensions import db
 from survey.models import Answer, Invitation, Organisation, Response, SurveyRound
 from survey.reports import svg_charts as charts
-from survey.services.results.arrays import OVERALL, analyse
+from survey.services.results.arrays import OVERALL, analyse, round_responses
 from survey.services.results.evidence import mean_scale
 from survey.services.results.local import LocalResult, local_results
 from survey.services.rounds import previous_round, questionnaire_for
@@ -101,6 +107,19 @@ def memoised(store: str, key: tuple[Any, ...], size: int, compute: Callable[[], 
 def round_table(survey_round: SurveyRound) -> RoundTable:
     """The round's analysed table, recomputed whenever its (or last year's) responses change."""
     return memoised("tables", _round_key(survey_round), _MEMO_SIZE, lambda: analyse(survey_round))
+
+
+def round_reliability(survey_round: SurveyRound) -> DomainReliability:
+    """Cronbach's alpha of each domain, per organisation and for the whole round, suppressed at
+    the round's threshold; recomputed like :func:`round_table`."""
+    return memoised(
+        "reliability",
+        _round_key(survey_round),
+        _MEMO_SIZE,
+        lambda: domain_reliability(
+            round_responses(survey_round), threshold=survey_round.suppression_threshold
+        ),
+    )
 
 
 def round_chart(survey_round: SurveyRound, key: tuple[Any, ...], draw: Callable[[], str]) -> str:

@@ -111,6 +111,8 @@ class Result:
     negative: float | None
     dont_know: float | None
     mean: float | None
+    mean_low: float | None
+    mean_high: float | None
     bench_positive: float | None
     bench_diff: float | None
     bench_diff_low: float | None
@@ -194,6 +196,8 @@ def results_by_group(table: RoundTable, code: str, questionnaire: Any) -> dict[s
                 negative=_num(row["negative"]),
                 dont_know=_num(row["dont_know"]),
                 mean=_num(row["mean"]),
+                mean_low=_num(row["mean_low"]),
+                mean_high=_num(row["mean_high"]),
                 bench_positive=_num(row["bench_positive"]),
                 bench_diff=_num(row["bench_diff"]),
                 bench_diff_low=_num(row["bench_diff_low"]),
@@ -281,6 +285,15 @@ def ci(low: float | None, high: float | None) -> str:
     if low is None or high is None:
         return ""
     return f"{100 * low:.0f}-{100 * high:.0f}%"
+
+
+def mean_ci(mean: float | None, low: float | None, high: float | None) -> str:
+    """A mean score and its interval on the item's scale: "3.8 (3.5 to 4.1)"."""
+    if mean is None:
+        return ""
+    if low is None or high is None:
+        return f"{mean:.1f} (interval not estimable)"
+    return f"{mean:.1f} ({low:.1f} to {high:.1f})"
 
 
 def points(value: float | None) -> str:

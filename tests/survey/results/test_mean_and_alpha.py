@@ -5,6 +5,7 @@ engine."""
 from __future__ import annotations
 
 import html as html_lib
+import io
 import math
 import re
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pypdf import PdfReader
 from scipy import stats
 
 from survey.models import Organisation, SurveyRound
@@ -31,7 +33,9 @@ MEDIUM = [
     [1, 2, 1, 2],
     [4, DK, 5, 4],
 ]
-SMALLER = [[3, 4, 3, 3], [5, 5, 5, 4], [2, 2, 3, 2], [4, 4, 4, 5], [3, 2, 3, 3], [4, 5, 4, 4]]
+#: every question has at least 5 answers, but only 4 responses answer all four: its % positive
+#: and mean are shown, its alpha is not
+SMALLER = [[3, DK, 3, 3], [5, 5, DK, 4], [2, 2, 3, 2], [4, 4, 4, 5], [3, 2, 3, 3], [4, 5, 4, 4]]
 TINY = [[5, 5, 5, 5], [1, 2, 1, 1], [3, 3, 3, 3]]
 #: invitations nobody answered, per organisation (so the finite population correction is not
 #: a census)
@@ -129,3 +133,77 @@ def test_the_mean_is_hidden_wherever_percent_positive_is(
     for header in ("Overall relationship", *(questionnaire.item(i).text for i in ITEMS)):
         assert _row_cells(page, header) == ["fewer than 5 responses"], header
     assert not re.search(r"\d\.\d \(\d\.\d to \d\.\d\)", page)
+
+
+# -- the PDF report and the workbook ----------------------------------------------------------
+
+
+def _pdf_text(client: Any, code: str) -> str:
+    response = client.get(f"/results/{code}/report.pdf")
+    assert response.status_code == 200
+    pages = PdfReader(io.BytesIO(response.get_data())).pages
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pages))
+
+
+def _alpha_feldt(rows: list[list[int | None]]) -> tuple[int, float, float, float]:
+    """Complete cases, Cronbach's alpha from the item variances and Feldt's 95% interval, with
+    numpy and scipy.stats.f written out here."""
+    data = _as_float(rows)
+    complete = data[~np.isnan(data).any(axis=1)]
+    n, k = complete.shape
+    items = sum(np.var(complete[:, j], ddof=1) for j in range(k))
+    alpha = k / (k - 1) * (1 - items / np.var(complete.sum(axis=1), ddof=1))
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    low = 1 - (1 - alpha) * stats.f.ppf(0.975, df1, df2)
+    high = 1 - (1 - alpha) * stats.f.ppf(0.025, df1, df2)
+    return n, float(alpha), float(low), float(high)
+
+
+def _alpha_text(n: int, alpha: float, low: float, high: float) -> str:
+    return f"{n} {alpha:.2f} ({low:.2f} to {high:.2f})"
+
+
+def test_the_report_prints_each_mean_score_with_its_interval_beside_percent_positive(
+    client: Any, microdata: Round, make_user: Any, sign_in: Any
+) -> None:
+    sign_in(make_user(role="commissioner", organisation=microdata.medium))
+    text = _pdf_text(client, "01M")
+    assert "Mean score (1 to 5, 5 best), 95% CI" in text
+    data, invited = _as_float(MEDIUM), len(MEDIUM) + SILENT["01M"]
+    for column in range(len(ITEMS)):
+        values = data[:, column]
+        answered = values[~np.isnan(values)]
+        positive = f"{100 * np.mean(answered >= 4):.0f}%"
+        mean = re.escape(_mean_text(*_t_interval(values, invited)))
+        # n, % positive, its interval, then the mean and its interval
+        assert re.search(rf"\b{len(answered)} {positive} \d+-\d+% {mean}", text), mean
+    # the domain: each respondent's mean over the items they answered
+    domain = re.escape(_mean_text(*_t_interval(np.nanmean(data, axis=1), invited)))
+    assert re.search(rf"\b{len(MEDIUM)} \d+% \d+-\d+% {domain}", text), domain
+
+
+def test_the_report_hides_the_mean_wherever_percent_positive_is_hidden(
+    client: Any, microdata: Round, make_user: Any, sign_in: Any
+) -> None:
+    sign_in(make_user(role="commissioner", organisation=microdata.tiny))
+    text = _pdf_text(client, "03S")
+    assert "fewer than 5 responses" in text
+    assert not re.search(r"\d\.\d \(\d\.\d to \d\.\d\)", text)
+
+
+def test_the_methods_annex_gives_alpha_and_feldts_interval_hidden_below_the_threshold(
+    client: Any, microdata: Round, make_user: Any, sign_in: Any
+) -> None:
+    whole_round = _alpha_text(*_alpha_feldt(MEDIUM + SMALLER + TINY))
+    assert whole_round.startswith("14 ")  # 7 + 4 + 3 complete cases
+    sign_in(make_user(role="manager"))  # who sees every organisation's report
+    text = _pdf_text(client, "01M")
+    assert "Annex: methods" in text and "Feldt" in text
+    # the overall domain's four questions: 7 complete cases here (one don't know)
+    mine = _alpha_text(*_alpha_feldt(MEDIUM))
+    assert f"Overall relationship 4 {mine} {whole_round}" in text
+    # the domains nobody was asked
+    assert "0 no responses 0 no responses" in text
+    for code in ("02N", "03S"):
+        text = _pdf_text(client, code)
+        assert f"Overall relationship 4 fewer than 5 complete responses {whole_round}" in text

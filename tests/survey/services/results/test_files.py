@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from analysis import ALL_STAKEHOLDERS
+from analysis import ALL_STAKEHOLDERS, WHOLE_ROUND
 from survey.models import AuditEvent, Invitation, LocalQuestion, Organisation, SurveyRound
 from survey.reports.bulk import Done
 from survey.services.audit import COMMAND_LINE, Actor
@@ -217,6 +217,9 @@ def test_the_report_plan_has_one_job_per_organisation_with_its_own_rows(
     ]
     for job in plan.jobs:
         assert set(job.table.organisation.tolist()) == {job.code}
+        # the methods annex's alpha: this organisation's domains and the whole round's
+        assert job.reliability is not None
+        assert set(job.reliability.scope.tolist()) == {job.code, WHOLE_ROUND}
     own, other, silent = plan.jobs
     assert [r.text for r in own.local] == [OWN_QUESTION]
     assert [r.text for r in other.local] == [OTHER_QUESTION]
