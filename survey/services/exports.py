@@ -17,6 +17,7 @@ from survey.reports.spreadsheets import neutralise, results_csv, results_xlsx
 from survey.services import audit
 from survey.services.errors import InputError
 from survey.services.results.arrays import analyse
+from survey.services.results.dashboard import round_reliability
 from survey.services.results.evidence import RoundInfo
 from survey.services.results.local import local_results
 from survey.services.rounds import previous_round, questionnaire_for
@@ -64,8 +65,7 @@ def responses_csv(survey_round: SurveyRound, item_ids: list[str]) -> bytes:
 
 def results_export(actor: audit.Actor, survey_round: SurveyRound, file_format: str) -> bytes:
     """The round's aggregated results (every organisation) as "csv" or "xlsx", audited."""
-    builders = {"csv": results_csv, "xlsx": results_xlsx}
-    if file_format not in builders:
+    if file_format not in ("csv", "xlsx"):
         raise InputError(f"results export as csv or xlsx, not {file_format!r}")
     provenance = RoundInfo.of(survey_round, previous_round(survey_round)).provenance()
     local = [
@@ -73,7 +73,11 @@ def results_export(actor: audit.Actor, survey_round: SurveyRound, file_format: s
         for code, results in local_results(survey_round).items()
         for result in results
     ]
-    data = builders[file_format](analyse(survey_round), provenance, local)
+    table = analyse(survey_round)
+    if file_format == "xlsx":  # with every organisation's and the whole round's alpha
+        data = results_xlsx(table, provenance, local, reliability=round_reliability(survey_round))
+    else:
+        data = results_csv(table, provenance, local)
     audit.record(actor, "export.results", target=f"round:{survey_round.id}", format=file_format)
     return data
 

@@ -86,7 +86,10 @@ def _csv(org: Organisation, survey_round: SurveyRound) -> bytes:
 def _xlsx(org: Organisation, survey_round: SurveyRound) -> bytes:
     table = organisation_table(round_table(survey_round), org.code)
     extra = trend_columns(table, survey_round)
-    return results_xlsx(table, _provenance(survey_round), _local(org, survey_round), extra)
+    reliability = round_reliability(survey_round).of(org.code, WHOLE_ROUND)
+    return results_xlsx(
+        table, _provenance(survey_round), _local(org, survey_round), extra, reliability
+    )
 
 
 #: file name ending -> (media type, builder of the file's bytes)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from scipy import stats
 
@@ -207,3 +208,57 @@ def test_the_methods_annex_gives_alpha_and_feldts_interval_hidden_below_the_thre
     for code in ("02N", "03S"):
         text = _pdf_text(client, code)
         assert f"Overall relationship 4 fewer than 5 complete responses {whole_round}" in text
+
+
+def _sheet(workbook: Any, name: str) -> list[dict[str, Any]]:
+    header, *rows = workbook[name].iter_rows(values_only=True)
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def _download_xlsx(client: Any, code: str) -> Any:
+    response = client.get(f"/results/{code}/results.xlsx")
+    assert response.status_code == 200
+    return load_workbook(io.BytesIO(response.get_data()), read_only=True)
+
+
+def test_the_workbook_holds_the_mean_interval_and_alpha_with_feldts_interval(
+    client: Any, microdata: Round, make_user: Any, sign_in: Any
+) -> None:
+    sign_in(make_user(role="commissioner", organisation=microdata.medium))
+    workbook = _download_xlsx(client, "01M")
+    data, invited = _as_float(MEDIUM), len(MEDIUM) + SILENT["01M"]
+    results = _sheet(workbook, "Results")
+    for column, item in enumerate(ITEMS):
+        [row] = [r for r in results if (r["group"], r["unit"]) == ("All stakeholders", item)]
+        mean, low, high = _t_interval(data[:, column], invited)
+        assert (row["mean"], row["mean_low"], row["mean_high"]) == pytest.approx(
+            (mean, low, high), abs=1e-9
+        )
+    reliability = {(r["scope"], r["domain"]): r for r in _sheet(workbook, "Reliability")}
+    workbook.close()
+    # this organisation's domains and the whole round's, nobody else's
+    assert {scope for scope, _ in reliability} == {"01M", "Whole round"}
+    for scope, rows in (("01M", MEDIUM), ("Whole round", MEDIUM + SMALLER + TINY)):
+        got = reliability[(scope, "overall")]
+        n, alpha, low, high = _alpha_feldt(rows)
+        assert (got["n_items"], got["n"], got["suppressed"]) == (4, n, "no")
+        assert (got["alpha"], got["alpha_low"], got["alpha_high"]) == pytest.approx(
+            (alpha, low, high), abs=1e-12
+        )
+
+
+def test_the_workbook_leaves_alpha_empty_below_the_threshold(
+    client: Any, microdata: Round, make_user: Any, sign_in: Any
+) -> None:
+    sign_in(make_user(role="commissioner", organisation=microdata.smaller))
+    workbook = _download_xlsx(client, "02N")
+    reliability = {(r["scope"], r["domain"]): r for r in _sheet(workbook, "Reliability")}
+    about = {
+        row[0]: row[1] for row in workbook["About"].iter_rows(values_only=True) if len(row) > 1
+    }
+    workbook.close()
+    hidden = reliability[("02N", "overall")]
+    assert hidden["suppressed"] == "yes"
+    assert [hidden[c] for c in ("n", "alpha", "alpha_low", "alpha_high")] == [None] * 4
+    assert reliability[("Whole round", "overall")]["n"] == 14
+    assert "Feldt" in about["Reliability"]

@@ -143,6 +143,7 @@ def test_every_format_is_built_named_typed_and_audited(
         "About",
         "Results",
         "Local questions",
+        "Reliability",
     ]
 
     events = _audit(db, "export.%")
@@ -193,6 +194,10 @@ def test_the_xlsx_local_questions_are_the_organisations_own(answered: Files) -> 
     [question] = [dict(zip(header, row, strict=True)) for row in local]
     assert (question["organisation"], question["question"]) == ("DL002", OTHER_QUESTION)
     assert (question["n"], question["positive"], question["suppressed"]) == (6, 1.0, "no")
+    # alpha: this organisation's domains and the whole round's, nobody else's
+    reliability = list(book["Reliability"].iter_rows(values_only=True))
+    scope = reliability[0].index("scope")
+    assert {row[scope] for row in reliability[1:]} == {"DL002", WHOLE_ROUND}
 
 
 def test_an_unknown_format_is_refused_and_nothing_is_audited(db: Any, answered: Files) -> None:
