@@ -13,7 +13,13 @@ from .intervals import clopper_pearson, newcombe_difference, wilson
 from .local import LocalQuestionTable, analyse_local_questions
 from .means import mean_interval
 from .microdata import COMBINED_GROUPS, MicrodataPlacement, RecordCell, protect_microdata
-from .reliability import cronbach_alpha, feldt_interval
+from .reliability import (
+    WHOLE_ROUND,
+    DomainReliability,
+    cronbach_alpha,
+    domain_reliability,
+    feldt_interval,
+)
 from .responses import ALL_STAKEHOLDERS, RoundResponses
 from .round_table import RoundTable
 from .tables import analyse_round
@@ -22,7 +28,9 @@ __all__ = [
     "ALL_STAKEHOLDERS",
     "COMBINED_GROUPS",
     "MIN_THRESHOLD",
+    "WHOLE_ROUND",
     "ConfidenceInterval",
+    "DomainReliability",
     "LocalQuestionTable",
     "MeanInterval",
     "MicrodataPlacement",
@@ -37,6 +45,7 @@ __all__ = [
     "clopper_pearson",
     "comments_visible",
     "cronbach_alpha",
+    "domain_reliability",
     "feldt_interval",
     "mean_interval",
     "newcombe_difference",

@@ -39,6 +39,8 @@ class ResultsRelease(Model):
     format_version: Mapped[int] = mapped_column(default=1)
     #: the engine's RoundTable, as a NumPy .npz archive (no pickles)
     table: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Cronbach's alpha per organisation and domain (analysis.DomainReliability), as .npz
+    reliability: Mapped[bytes] = mapped_column(LargeBinary)
     #: local questions' results and the comments that may be shown, per organisation code
     extras: Mapped[dict[str, Any]] = mapped_column(JSON)
 

@@ -16,7 +16,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analysis import RoundTable
+from analysis import DomainReliability, RoundTable
 from survey.reports.agenda import agenda_docx, agenda_html, build_agenda
 from survey.reports.report import report_pdf
 from survey.services.results.evidence import RoundInfo, split_by_organisation
@@ -36,6 +36,8 @@ class Job:
     #: the organisation's results over the last rounds, and its ratings and actions
     trend: Trend | None = None
     assessment: Assessment | None = None
+    #: Cronbach's alpha of the organisation's and the whole round's domains (methods annex)
+    reliability: DomainReliability | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ def render(job: Job, info: RoundInfo, questionnaire: Any, output: Path, html: bo
         organisation_name=job.name,
         local=job.local,
         trend=job.trend,
+        reliability=job.reliability,
     )
     (output / f"{stem}-report.pdf").write_bytes(pdf)
     files.append(f"{stem}-report.pdf")

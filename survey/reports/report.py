@@ -2,7 +2,8 @@
 significance and suppression added.
 
 Sections: background, method, how to read the results, using the results, summary, overall
-relationship, one section per domain (chart and table), local questions.
+relationship, one section per domain (chart and table), local questions, methods annex (mean
+scores; Cronbach's alpha per domain).
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from analysis import ALL_STAKEHOLDERS, RoundTable
+from analysis import ALL_STAKEHOLDERS, DomainReliability, RoundTable
 from survey.reports.agenda import clean
 from survey.reports.charts import positive_chart
+from survey.reports.report_annex import annex_story
+from survey.reports.report_text import BACKGROUND, CHART_KEY, HOW_TO_READ, USING
 from survey.reports.report_trend import trend_story
 from survey.services.results.evidence import (
     OVERALL,
@@ -40,6 +43,8 @@ from survey.services.results.evidence import (
     ci,
     group_names,
     hidden_text,
+    mean_ci,
+    mean_scale,
     organisation_table,
     participation,
     pct,
@@ -64,45 +69,18 @@ def _diff_cell(diff: float | None, significant: bool) -> str:
 
 def _row_cells(row: Result, threshold: int) -> list[str]:
     if not row.shown:
-        return [hidden_text(threshold), "", "", "", "", ""]
+        return [hidden_text(threshold), "", "", "", "", "", ""]
     return [
         str(row.n),
         pct(row.positive),
         ci(row.positive_low, row.positive_high),
+        mean_ci(row.mean, row.mean_low, row.mean_high),
         pct(row.bench_positive) if row.bench_positive is not None else "-",
         _diff_cell(row.bench_diff, row.bench_significant),
         (pct(row.prev_positive) + " / " + _diff_cell(row.prev_diff, row.prev_significant))
         if row.prev_positive is not None
         else "-",
     ]
-
-
-BACKGROUND = (
-    "The 360\u00b0 stakeholder survey asks the commissioner's stakeholders (GP member "
-    "practices, health and wellbeing boards, local authorities, Healthwatch, patient groups, NHS "
-    "providers, other commissioners, NHS England, regulators and the voluntary sector) how well "
-    "it works with them. It has two purposes: to give the commissioner evidence for its own "
-    "organisational development and relationships, and to feed into the assurance conversations "
-    "with NHS England across the six assurance domains. The survey informs those conversations; "
-    "it never decides a rating."
-)
-HOW_TO_READ = (
-    "<b>% positive</b> is the share of stakeholders with a view who gave one of the top two "
-    'answers (for example strongly or tend to agree). "Don\'t know" answers are left out of '
-    "the base (n).",
-    "<b>95% confidence interval (CI)</b>: with bases of around 30 a percentage is uncertain by "
-    "about plus or minus 15 points; the interval shows the range the result is likely to lie in.",
-    "<b>Benchmark</b>: all other organisations of the same kind, pooled. <b>vs benchmark</b> and "
-    "<b>change</b> are differences in percentage points; <b>*</b> marks a difference that is "
-    "statistically significant after controlling the false discovery rate across all of this "
-    "organisation's questions.",
-)
-USING = (
-    "Take the results to the governing body or its committees, and use the accompanying "
-    "assurance agenda: it lists areas for discussion (significantly below the benchmark or last "
-    "year) and notable practice (significantly above), as prompts for the conversation."
-)
-CHART_KEY = "In the charts, bars are % positive, lines the 95% CI and diamonds the benchmark."
 
 
 def _short_codes(members: Sequence[Result], prefix: str) -> list[str]:
@@ -132,9 +110,10 @@ class _Report:
         name: str,
         local: Sequence[LocalResult],
         trend: Trend | None = None,
+        reliability: DomainReliability | None = None,
     ) -> None:
         self.code, self.info, self.questionnaire, self.name = code, info, questionnaire, name
-        self.local, self.trend = local, trend
+        self.local, self.trend, self.reliability = local, trend, reliability
         self.threshold = info.suppression_threshold
         own = organisation_table(table, code)
         self.by_group = results_by_group(own, code, questionnaire)
@@ -143,10 +122,13 @@ class _Report:
         styles = getSampleStyleSheet()
         self.body, self.title_style = styles["BodyText"], styles["Title"]
         self.small = ParagraphStyle("small", parent=self.body, fontSize=7.5, leading=9)
+        self.head = ParagraphStyle("head", parent=self.small, textColor=colors.white)
         self.h1, self.h2 = styles["Heading1"], styles["Heading2"]
         self.story: list[Flowable] = []
         self.width = A4[0] - 36 * mm
-        self.columns = [self.width * f for f in (0.05, 0.33, 0.06, 0.09, 0.1, 0.1, 0.11, 0.16)]
+        self.columns = [
+            self.width * f for f in (0.05, 0.26, 0.05, 0.08, 0.09, 0.13, 0.1, 0.1, 0.14)
+        ]
 
     # -- building blocks ------------------------------------------------------------------------
 
@@ -155,6 +137,10 @@ class _Report:
 
     def cell(self, text: object) -> Paragraph:
         return Paragraph(_p(text), self.small)
+
+    def cell_head(self, text: object) -> Paragraph:
+        """A header cell that wraps (white on the header's blue)."""
+        return Paragraph(_p(text), self.head)
 
     def grid(self, data: list[list[Any]], widths: list[float]) -> Table:
         table = Table(data, colWidths=widths, repeatRows=1)
@@ -171,17 +157,19 @@ class _Report:
         )
         return table
 
-    def header(self, first: str) -> list[str]:
-        return [
+    def header(self, first: str) -> list[Paragraph]:
+        texts = (
             "",
             first,
             "n",
             "% positive",
             "95% CI",
+            f"Mean score ({mean_scale(self.questionnaire)}), 95% CI",
             "Benchmark",
             "vs benchmark",
             f"{self.info.last_year} / change",
-        ]
+        )
+        return [self.cell_head(text) for text in texts]
 
     def results_table(self, members: Sequence[Result], prefix: str) -> Table:
         data: list[list[Any]] = [self.header("Question")]
@@ -339,6 +327,11 @@ class _Report:
         widths = [self.width * 0.6, self.width * 0.1, self.width * 0.15, self.width * 0.15]
         self.story.append(self.grid(data, widths))
 
+    def annex(self) -> None:
+        self.story.append(PageBreak())
+        number = 8 + len(self.questionnaire.domains)
+        self.story.extend(annex_story(self, number, self.reliability, self.code))
+
     # -- the document ---------------------------------------------------------------------------
 
     def footer(self, canvas: Any, doc: Any) -> None:
@@ -357,6 +350,7 @@ class _Report:
             self.summary,
             self.sections,
             self.local_questions,
+            self.annex,
         ):
             write()
         buffer = io.BytesIO()
@@ -385,16 +379,20 @@ def report_pdf(
     organisation_name: str | None = None,
     local: Sequence[LocalResult] = (),
     trend: Trend | None = None,
+    reliability: DomainReliability | None = None,
 ) -> bytes:
     """One organisation's survey report as PDF bytes.
 
     ``survey_round``: a SurveyRound or :class:`RoundInfo`; ``previous``: last year's round (or
     its year), for the trend column's heading; ``local``: the organisation's local questions;
-    ``trend``: its results over the last rounds (a section of the summary).
+    ``trend``: its results over the last rounds (a section of the summary); ``reliability``:
+    Cronbach's alpha of the round (:func:`analysis.domain_reliability`; at least this
+    organisation's and the whole round's rows), for the methods annex.
     """
     # Embed images as binary streams: the pure-Python ASCII85 encoder is slow and the output
     # larger.
     rl_config.useA85 = 0
     info = RoundInfo.of(survey_round, previous)
     name = organisation_name or organisation_code
-    return _Report(table, organisation_code, info, questionnaire, name, local, trend).pdf()
+    report = _Report(table, organisation_code, info, questionnaire, name, local, trend, reliability)
+    return report.pdf()

@@ -18,7 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from analysis import ALL_STAKEHOLDERS, RoundTable
+from analysis import ALL_STAKEHOLDERS, DomainReliability, RoundTable
 from survey.services.results.local import LocalResult
 
 Provenance = Sequence[tuple[str, str]]
@@ -107,13 +107,36 @@ def _xlsx_value(value: object) -> object:
     return neutralise(str(value))
 
 
+def _header(sheet: WriteOnlyWorksheet, names: Sequence[str], bold: Font) -> None:
+    cells = []
+    for name in names:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+
+
+RELIABILITY_NOTE = (
+    "Cronbach's alpha per domain (scope: the organisation, or the whole round pooled) on "
+    "complete cases: responses with a scale answer to every scored item of the domain (don't "
+    "know, skips and routing drop the response); n = complete cases, n_items = k; "
+    "alpha_low/alpha_high = Feldt's 95% F interval on n-1 and (n-1)(k-1) df; suppressed "
+    "(empty) when 0 < n < the suppression threshold"
+)
+
+
 def results_xlsx(
-    table: RoundTable, provenance: Provenance = (), local: LocalRows = (), extra: Extra = NO_EXTRA
+    table: RoundTable,
+    provenance: Provenance = (),
+    local: LocalRows = (),
+    extra: Extra = NO_EXTRA,
+    reliability: DomainReliability | None = None,
 ) -> bytes:
     """The aggregated results as an Excel workbook: an "About" sheet with the provenance and
-    column notes, a "Results" sheet with one row per table row, and a "Local questions" sheet
-    when there are any. Suppressed cells are empty (the ``suppressed`` column says why); text is
-    neutralised against formula injection."""
+    column notes, a "Results" sheet with one row per table row, a "Local questions" sheet
+    when there are any and a "Reliability" sheet (Cronbach's alpha per domain, from
+    :func:`analysis.domain_reliability`) when given. Suppressed cells are empty (the
+    ``suppressed`` column says why); text is neutralised against formula injection."""
     workbook = Workbook(write_only=True)
     about = workbook.create_sheet("About")
     bold = Font(bold=True)
@@ -128,6 +151,15 @@ def results_xlsx(
     about.append(["Proportions", "0 to 1 (0.62 = 62%); differences are in proportion points"])
     about.append(["Suppressed rows", "every number is empty; the 'suppressed' column is 'yes'"])
     about.append(["Rows", f"{len(table)} (organisation x stakeholder group x domain or item)"])
+    about.append(
+        [
+            "Means",
+            "mean, mean_low, mean_high: the mean score and its 95% t interval, on the items' "
+            "scale (1 = most negative); don't know excluded",
+        ]
+    )
+    if reliability is not None:
+        about.append(["Reliability", RELIABILITY_NOTE])
 
     if extra:
         about.append(
@@ -140,20 +172,26 @@ def results_xlsx(
         )
     sheet = workbook.create_sheet("Results")
     columns = [*table.columns(), *extra]
-    header = []
-    for name in columns:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    _header(sheet, columns, bold)
     sheet.freeze_panes = "A2"
     for row in _all_rows(table, (), extra):
         sheet.append([_xlsx_value(row[name]) for name in columns])
     if local:
         _local_sheet(workbook.create_sheet("Local questions"), local, bold)
+    if reliability is not None:
+        _reliability_sheet(workbook.create_sheet("Reliability"), reliability, bold)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _reliability_sheet(
+    sheet: WriteOnlyWorksheet, reliability: DomainReliability, bold: Font
+) -> None:
+    columns = reliability.columns()
+    _header(sheet, columns, bold)
+    for row in reliability.rows():
+        sheet.append([_xlsx_value(row[name]) for name in columns])
 
 
 _LOCAL_COLUMNS = (
@@ -172,12 +210,7 @@ _LOCAL_COLUMNS = (
 
 
 def _local_sheet(sheet: WriteOnlyWorksheet, local: LocalRows, bold: Font) -> None:
-    header = []
-    for name in _LOCAL_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    _header(sheet, _LOCAL_COLUMNS, bold)
     for code, result in local:
         numbers = (
             result.n,

@@ -124,6 +124,12 @@ def _pct(value: float | None) -> str:
     return "" if _missing(value) else f"{100 * float(value):.0f}%"  # type: ignore[arg-type]
 
 
+@bp.app_template_filter("score")
+def _score(value: float | None) -> str:
+    """A mean score on the item's scale, one decimal: 3.84 -> "3.8"; NaN -> ""."""
+    return "" if _missing(value) else f"{float(value):.1f}"  # type: ignore[arg-type]
+
+
 @bp.app_template_filter("points")
 def _points(value: float | None) -> str:
     """A difference of proportions in percentage points, signed: 0.052 -> "+5"."""

@@ -11,15 +11,19 @@ from survey.reports.spreadsheets import results_csv, results_xlsx
 from survey.services import audit
 from survey.services.errors import InputError
 from survey.services.microdata import microdata
-from survey.services.publication import latest_release, release_local, release_table
+from survey.services.publication import (
+    latest_release,
+    release_local,
+    release_reliability,
+    release_table,
+)
 from survey.services.results.evidence import RoundInfo
 from survey.services.rounds import previous_round, questionnaire_for
 
 
 def results_export(actor: audit.Actor, survey_round: SurveyRound, file_format: str) -> bytes:
     """The round's aggregated results (every organisation) as "csv" or "xlsx", audited."""
-    builders = {"csv": results_csv, "xlsx": results_xlsx}
-    if file_format not in builders:
+    if file_format not in ("csv", "xlsx"):
         raise InputError(f"results export as csv or xlsx, not {file_format!r}")
     release = latest_release(survey_round)
     if release is None:
@@ -30,7 +34,11 @@ def results_export(actor: audit.Actor, survey_round: SurveyRound, file_format: s
     local = [
         (code, result) for code, results in release_local(release).items() for result in results
     ]
-    data = builders[file_format](release_table(release), provenance, local)
+    table = release_table(release)
+    if file_format == "xlsx":  # with every organisation's and the whole round's alpha
+        data = results_xlsx(table, provenance, local, reliability=release_reliability(release))
+    else:
+        data = results_csv(table, provenance, local)
     audit.record(actor, "export.results", target=f"round:{survey_round.id}", format=file_format)
     return data
 

@@ -16,13 +16,13 @@ import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any, get_args, get_type_hints
+from typing import Any, TypeVar, cast, get_args, get_type_hints
 
 import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 
-from analysis import RoundTable, comments_visible
+from analysis import DomainReliability, RoundTable, comments_visible, domain_reliability
 from survey.extensions import db
 from survey.models import (
     Answer,
@@ -38,7 +38,7 @@ from survey.models.types import utcnow
 from survey.services import audit
 from survey.services.clock import uk_datetime
 from survey.services.errors import RoundStateError
-from survey.services.results.arrays import analyse
+from survey.services.results.arrays import analyse, round_responses
 from survey.services.results.local import LocalResult, local_results
 from survey.services.rounds import questionnaire_for
 
@@ -48,29 +48,41 @@ FORMAT_VERSION = 1
 # -- the stored form -------------------------------------------------------------------------
 
 
-def _pack_table(table: RoundTable) -> bytes:
+#: the engine's result tables a release stores
+Table = TypeVar("Table", RoundTable, DomainReliability)
+
+
+def _pack(table: RoundTable | DomainReliability) -> bytes:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **{name: getattr(table, name) for name in table.columns()})
     return buffer.getvalue()
 
 
-def _unpack_table(data: bytes) -> RoundTable:
+def _unpack(kind: type[Table], data: bytes) -> Table:
     with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-        return RoundTable(**{name: archive[name] for name in archive.files})
+        return kind(**{name: archive[name] for name in archive.files})
+
+
+def _empty(kind: type[Table]) -> Table:
+    hints = get_type_hints(kind)
+    return kind(**{name: np.array([], dtype=_dtype(hints[name])) for name in kind.columns()})
 
 
 def empty_table() -> RoundTable:
     """A table with no rows: what a round without a release shows."""
-    hints = get_type_hints(RoundTable)
-    return RoundTable(
-        **{name: np.array([], dtype=_dtype(hints[name])) for name in RoundTable.columns()}
-    )
+    return _empty(RoundTable)
 
 
 def _dtype(hint: Any) -> Any:
     """The scalar type of an ``NDArray[...]`` annotation, e.g. ``numpy.float64``."""
     _shape, dtype = get_args(hint)
     return get_args(dtype)[0]
+
+
+def _reliability(survey_round: SurveyRound) -> DomainReliability:
+    return domain_reliability(
+        round_responses(survey_round), threshold=survey_round.suppression_threshold
+    )
 
 
 def _comments(survey_round: SurveyRound) -> dict[str, dict[str, Any]]:
@@ -233,7 +245,8 @@ def _store_release(
         responses=int(responses),
         provisional_until=survey_round.closes_on if kind == "interim" else None,
         format_version=FORMAT_VERSION,
-        table=_pack_table(analyse(survey_round) if responses else empty_table()),
+        table=_pack(analyse(survey_round) if responses else empty_table()),
+        reliability=_pack(_reliability(survey_round) if responses else _empty(DomainReliability)),
         extras={"local": local, "comments": _comments(survey_round)},
     )
     db.session.add(release)
@@ -270,25 +283,40 @@ def closed_rounds_unpublished() -> list[SurveyRound]:
 # -- reading a release -----------------------------------------------------------------------
 
 _MEMO_KEY = "assure360.release_memo"
-_MEMO_SIZE = 8
+_MEMO_SIZE = 16
 _memo_lock = threading.Lock()
 
 
-def release_table(release: ResultsRelease | None) -> RoundTable:
-    """The release's table (unpacked once per process: a release never changes)."""
-    if release is None:
-        return empty_table()
-    memo: OrderedDict[int, RoundTable] = current_app.extensions.setdefault(_MEMO_KEY, OrderedDict())
+def _unpacked(release: ResultsRelease, kind: type[Table], data: bytes) -> Table:
+    """A stored table of the release, unpacked once per process (a release never changes)."""
+    memo: OrderedDict[tuple[int, str], Any] = current_app.extensions.setdefault(
+        _MEMO_KEY, OrderedDict()
+    )
+    key = (release.id, kind.__name__)
     with _memo_lock:
-        if release.id in memo:
-            memo.move_to_end(release.id)
-            return memo[release.id]
-    table = _unpack_table(release.table)
+        if key in memo:
+            memo.move_to_end(key)
+            return cast(Table, memo[key])
+    table = _unpack(kind, data)
     with _memo_lock:
-        memo[release.id] = table
+        memo[key] = table
         while len(memo) > _MEMO_SIZE:
             memo.popitem(last=False)
     return table
+
+
+def release_table(release: ResultsRelease | None) -> RoundTable:
+    """The release's results table (empty before the round's first release)."""
+    if release is None:
+        return empty_table()
+    return _unpacked(release, RoundTable, release.table)
+
+
+def release_reliability(release: ResultsRelease | None) -> DomainReliability:
+    """The release's Cronbach's alpha per organisation (and whole round) and domain."""
+    if release is None:
+        return _empty(DomainReliability)
+    return _unpacked(release, DomainReliability, release.reliability)
 
 
 def release_local(release: ResultsRelease | None) -> dict[str, list[LocalResult]]:

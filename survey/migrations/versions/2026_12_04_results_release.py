@@ -31,6 +31,7 @@ def upgrade():
         sa.Column("provisional_until", sa.Date(), nullable=True),
         sa.Column("format_version", sa.Integer(), nullable=False),
         sa.Column("table", sa.LargeBinary(), nullable=False),
+        sa.Column("reliability", sa.LargeBinary(), nullable=False),
         sa.Column("extras", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["round_id"],

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 from flask import current_app
 from sqlalchemy import select
 
-from analysis import ALL_STAKEHOLDERS, RoundTable
+from analysis import ALL_STAKEHOLDERS, DomainReliability, RoundTable
 from survey.extensions import db
 from survey.models import Invitation, Organisation, Response, SurveyRound
 from survey.reports import svg_charts as charts
@@ -27,9 +27,11 @@ from survey.services.publication import (
     latest_release,
     release_comments,
     release_local,
+    release_reliability,
     release_table,
 )
 from survey.services.results.arrays import OVERALL
+from survey.services.results.evidence import mean_scale
 from survey.services.results.local import LocalResult
 from survey.services.rounds import questionnaire_for
 
@@ -63,6 +65,12 @@ def memoised(store: str, key: tuple[Any, ...], size: int, compute: Callable[[], 
         while len(memo) > size:
             memo.popitem(last=False)
     return value
+
+
+def round_reliability(survey_round: SurveyRound) -> DomainReliability:
+    """Cronbach's alpha of each domain, per organisation and for the whole round, as the
+    round's latest release published it (suppressed at the round's threshold)."""
+    return release_reliability(latest_release(survey_round))
 
 
 def round_chart(survey_round: SurveyRound, key: tuple[Any, ...], draw: Callable[[], str]) -> str:
@@ -178,6 +186,8 @@ class Dashboard:
     survey_round: SurveyRound
     provenance: Provenance
     threshold: int
+    #: the scale of the mean scores, for the column heading ("1 to 5, 5 best")
+    mean_scale: str = ""
     group_rates: list[GroupRate] = field(default_factory=list)
     domain_rows: list[dict[str, Any]] = field(default_factory=list)
     domain_labels: dict[str, str] = field(default_factory=dict)
@@ -238,6 +248,7 @@ def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound
         survey_round=survey_round,
         provenance=provenance(survey_round),
         threshold=survey_round.suppression_threshold,
+        mean_scale=mean_scale(questionnaire),
         domain_labels=labels,
         item_text={item.id: item.text for item in questionnaire.items},
     )

@@ -140,6 +140,8 @@ class Result:
     negative: float | None
     dont_know: float | None
     mean: float | None
+    mean_low: float | None
+    mean_high: float | None
     bench_positive: float | None
     bench_diff: float | None
     bench_diff_low: float | None
@@ -226,6 +228,8 @@ def results_by_group(table: RoundTable, code: str, questionnaire: Any) -> dict[s
                 negative=_num(row["negative"]),
                 dont_know=_num(row["dont_know"]),
                 mean=_num(row["mean"]),
+                mean_low=_num(row["mean_low"]),
+                mean_high=_num(row["mean_high"]),
                 bench_positive=_num(row["bench_positive"]),
                 bench_diff=_num(row["bench_diff"]),
                 bench_diff_low=_num(row["bench_diff_low"]),
@@ -251,6 +255,21 @@ def unit_labels(questionnaire: Any) -> dict[str, str]:
     for item in questionnaire.items:
         labels[item.id] = item.text
     return labels
+
+
+def mean_scale(questionnaire: Any) -> str:
+    """The scale the mean scores are on, for a heading: "1 to 5, 5 best" when every scale item
+    shares it (scores run from 1, most negative, up)."""
+    ranges = {
+        (scale.min_score, scale.max_score)
+        for scale in (
+            questionnaire.scale_for(item) for item in questionnaire.items if item.kind == "scale"
+        )
+    }
+    if len(ranges) == 1:
+        low, high = ranges.pop()
+        return f"{low} to {high}, {high} best"
+    return "each question's own scale, higher is better"
 
 
 def group_names(questionnaire: Any) -> dict[str, str]:
@@ -298,6 +317,15 @@ def ci(low: float | None, high: float | None) -> str:
     if low is None or high is None:
         return ""
     return f"{100 * low:.0f}-{100 * high:.0f}%"
+
+
+def mean_ci(mean: float | None, low: float | None, high: float | None) -> str:
+    """A mean score and its interval on the item's scale: "3.8 (3.5 to 4.1)"."""
+    if mean is None:
+        return ""
+    if low is None or high is None:
+        return f"{mean:.1f} (interval not estimable)"
+    return f"{mean:.1f} ({low:.1f} to {high:.1f})"
 
 
 def points(value: float | None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from analysis import WHOLE_ROUND
 from questionnaires import Questionnaire
 from survey.models import Organisation, SurveyRound
 from survey.reports.agenda import Agenda, agenda_docx, agenda_html, build_agenda
@@ -20,7 +21,7 @@ from survey.services.assurance import report_assessment
 from survey.services.errors import InputError
 from survey.services.organisations import all_organisations
 from survey.services.publication import latest_release, release_local
-from survey.services.results.dashboard import round_table
+from survey.services.results.dashboard import round_reliability, round_table
 from survey.services.results.evidence import RoundInfo, organisation_table
 from survey.services.results.local import LocalResult
 from survey.services.results.trend import organisation_trend, trend_columns
@@ -64,6 +65,7 @@ def _report(org: Organisation, survey_round: SurveyRound) -> bytes:
         organisation_name=org.name,
         local=release_local(latest_release(survey_round)).get(org.code, ()),
         trend=organisation_trend(org.code, survey_round),
+        reliability=round_reliability(survey_round),
     )
 
 
@@ -90,7 +92,10 @@ def _csv(org: Organisation, survey_round: SurveyRound) -> bytes:
 def _xlsx(org: Organisation, survey_round: SurveyRound) -> bytes:
     table = organisation_table(round_table(survey_round), org.code)
     extra = trend_columns(table, survey_round)
-    return results_xlsx(table, _provenance(survey_round), _local(org, survey_round), extra)
+    reliability = round_reliability(survey_round).of(org.code, WHOLE_ROUND)
+    return results_xlsx(
+        table, _provenance(survey_round), _local(org, survey_round), extra, reliability
+    )
 
 
 #: file name ending -> (media type, builder of the file's bytes)
@@ -143,9 +148,11 @@ def plan_round_reports(survey_round: SurveyRound, codes: Sequence[str] = ()) -> 
     organisations = {org.code: org for org in all_organisations()}
     names = {code: org.name for code, org in organisations.items()}
     local = release_local(latest_release(survey_round))
+    reliability = round_reliability(survey_round)
     planned = [
         replace(
             job,
+            reliability=reliability.of(job.code, WHOLE_ROUND),
             trend=organisation_trend(job.code, survey_round),
             assessment=report_assessment(organisations[job.code], survey_round)
             if job.code in organisations

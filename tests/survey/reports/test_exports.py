@@ -37,7 +37,7 @@ def test_the_xlsx_export_holds_the_engines_table_with_provenance(
     )
     assert result.exit_code == 0, result.output
     book = load_workbook(path, read_only=True)
-    assert book.sheetnames == ["About", "Results"]
+    assert book.sheetnames == ["About", "Results", "Reliability"]
     about = {
         row[0]: row[1] for row in book["About"].iter_rows(values_only=True) if row and len(row) > 1
     }

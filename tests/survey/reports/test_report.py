@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from analysis import ALL_STAKEHOLDERS
 from survey.reports.report import report_pdf
 from survey.services.results.arrays import analyse
-from survey.services.results.evidence import ci, pct, points
+from survey.services.results.evidence import ci, mean_ci, pct, points
 from survey.services.results.local import LocalResult
 from survey.services.rounds import questionnaire_for
 from tests.survey.reports.conftest import PAYLOAD
@@ -53,6 +53,7 @@ def test_the_report_prints_the_engines_numbers_for_every_shown_domain(seeded: An
         expected = (
             f"{int(row['n'])} {pct(row['positive'])} "
             f"{ci(row['positive_low'], row['positive_high'])} "
+            f"{mean_ci(row['mean'], row['mean_low'], row['mean_high'])} "
             f"{pct(row['bench_positive'])} {points(row['bench_diff'])}"
         )
         assert expected in text, expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from docx import Document
@@ -93,6 +94,9 @@ def test_one_organisation_with_its_local_question_and_no_html(
     )
     assert "Our urgent care plan is working." in " ".join(text.split())
     assert "12 50% " in " ".join(text.split())
+    # the methods annex carries the round's alpha, computed once for every worker's report
+    assert "Annex: methods" in text and "not computed" not in text
+    assert re.search(r"Overall relationship 4 \d+ \d\.\d\d \(\d\.\d\d to", " ".join(text.split()))
 
 
 def test_an_unknown_organisation_fails_cleanly(seeded: Any, runner: Any, tmp_path: Any) -> None:

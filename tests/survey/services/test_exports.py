@@ -1,10 +1,12 @@
 """Exports as a service: the anonymous microdata (one row per response, the answers as stored,
 no identity, formulas neutralised) and the aggregated results (CSV and XLSX: the numbers the
-answers give, small groups suppressed, local questions beside them), each audited."""
+answers give, small groups suppressed, local questions beside them; the XLSX with each
+domain's alpha), each audited."""
 
 from __future__ import annotations
 
 import io
+import statistics
 from typing import Any
 
 import pytest
@@ -291,7 +293,7 @@ def test_the_workbook_holds_the_same_numbers_and_suppression(
     survey_round = make_round(suppression_threshold=5, comment_threshold=5)
     _local_question(db, survey_round, _results(survey_round, make_organisation, answer)["alpha"])
     workbook = load_workbook(io.BytesIO(results_export(COMMAND_LINE, survey_round, "xlsx")))
-    assert workbook.sheetnames == ["About", "Results", "Local questions"]
+    assert workbook.sheetnames == ["About", "Results", "Local questions", "Reliability"]
     values = list(workbook["Results"].iter_rows(values_only=True))
     header, rows = values[0], [dict(zip(values[0], row, strict=True)) for row in values[1:]]
     assert "email" not in header
@@ -311,6 +313,49 @@ def test_the_workbook_holds_the_same_numbers_and_suppression(
     assert local[1][:4] == ("RXA", "local_1", "Is the new hub working?", 6)
     [entry] = _exports(db)
     assert (entry.action, entry.detail) == ("export.results", {"format": "xlsx"})
+
+
+OVERALL_ITEMS = [
+    HEADLINE,
+    "overall_involved_enough",
+    "overall_know_contact",
+    "overall_concerns_heard",
+]
+#: six GP practices of one organisation answering the four overall questions; two of another
+ALPHA_ROWS = [(5, 4, 5, 4), (4, 4, 3, 4), (2, 1, 2, 3), (3, 3, 4, 3), (5, 5, 4, 5), (1, 2, 2, 1)]
+BETA_ROWS = [(4, 4, 4, 5), (2, 3, 2, 2)]
+
+
+def _cronbach_by_hand(rows: list[tuple[int, ...]]) -> float:
+    """k/(k-1) x (1 - sum of the item variances / variance of the totals), with statistics."""
+    k = len(rows[0])
+    items = sum(statistics.variance(column) for column in zip(*rows, strict=True))
+    return k / (k - 1) * (1 - items / statistics.variance([sum(row) for row in rows]))
+
+
+def test_the_workbook_gives_every_organisations_alpha_and_the_whole_rounds(
+    db, make_round, make_organisation, answer
+) -> None:
+    survey_round = make_round(suppression_threshold=5, comment_threshold=5)
+    for code, rows in (("RXA", ALPHA_ROWS), ("RXB", BETA_ROWS)):
+        organisation = make_organisation(code=code)
+        for scores in rows:
+            answers = {item: {"score": s} for item, s in zip(OVERALL_ITEMS, scores, strict=True)}
+            answer(survey_round, organisation, "gp_practice", answers)
+    workbook = load_workbook(io.BytesIO(results_export(COMMAND_LINE, survey_round, "xlsx")))
+    header, *values = workbook["Reliability"].iter_rows(values_only=True)
+    table = [dict(zip(header, row, strict=True)) for row in values]
+    rows = {(row["scope"], row["domain"]): row for row in table}
+    assert {scope for scope, _ in rows} == {"RXA", "RXB", "Whole round"}
+    alpha, everyone = rows[("RXA", "overall")], rows[("Whole round", "overall")]
+    assert (alpha["n"], alpha["n_items"], alpha["suppressed"]) == (6, 4, "no")
+    assert alpha["alpha"] == pytest.approx(_cronbach_by_hand(ALPHA_ROWS), abs=1e-12)
+    assert alpha["alpha_low"] < alpha["alpha"] < alpha["alpha_high"]
+    assert everyone["n"] == 8
+    assert everyone["alpha"] == pytest.approx(_cronbach_by_hand(ALPHA_ROWS + BETA_ROWS))
+    beta = rows[("RXB", "overall")]  # two complete cases: nothing shown
+    assert beta["suppressed"] == "yes"
+    assert [beta[c] for c in ("n", "alpha", "alpha_low", "alpha_high")] == [None] * 4
 
 
 def test_an_unknown_results_format_is_refused_and_not_audited(db, make_round) -> None:

@@ -3,19 +3,20 @@
 Covers :mod:`survey.services.results.dashboard`: the domain rows, response rates and heatmap
 against a hand count, small groups hidden (and the group that would give them away), local
 questions, comments only at the comment threshold, an organisation with nothing to show, the
-round's table as its latest release published it (responses and invitations show at the next
-release, a raised threshold at once) and which
-rounds an organisation's dashboard offers.
+round's table and alpha as its latest release published them (responses and invitations show
+at the next release, a raised threshold at once) and which rounds an organisation's dashboard
+offers.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Any
 
 import pytest
 
-from analysis import ALL_STAKEHOLDERS
+from analysis import ALL_STAKEHOLDERS, WHOLE_ROUND
 from survey.models import Invitation, LocalQuestion
 from survey.services.audit import COMMAND_LINE
 from survey.services.invitations import revoke
@@ -25,6 +26,7 @@ from survey.services.results.dashboard import (
     default_round,
     domain_labels,
     organisation_dashboard,
+    round_reliability,
     round_table,
     rounds_of_organisation,
     rounds_with_data,
@@ -220,6 +222,47 @@ def test_the_table_is_the_latest_release_until_the_next_and_a_raised_threshold_s
     db.session.commit()
     raised = _item(round_table(survey_round), "01A")
     assert raised["suppressed"] and math.isnan(raised["n"])  # 4 is now under the threshold
+
+
+def test_alpha_is_published_with_each_release_and_hidden_by_a_raised_threshold(
+    db: Any, make_round: Any, make_organisation: Any, make_invitation: Any
+) -> None:
+    survey_round = make_round(suppression_threshold=3, comment_threshold=3)
+    alpha = make_organisation(code="01A")
+    overall_items = [
+        ITEM,
+        "overall_involved_enough",
+        "overall_know_contact",
+        "overall_concerns_heard",
+    ]
+    rows = [(5, 4, 5, 4), (4, 4, 3, 4), (2, 1, 2, 3)]
+
+    def respond(scores: tuple[int, ...]) -> None:
+        answers = {
+            item: {"score": score} for item, score in zip(overall_items, scores, strict=True)
+        }
+        _respond(db, make_invitation, survey_round, alpha, answers)
+
+    def overall(scope: str) -> dict[str, Any]:
+        [row] = [
+            r for r in round_reliability(survey_round).of(scope).rows() if r["domain"] == "overall"
+        ]
+        return row
+
+    for scores in rows:
+        respond(scores)
+    assert round_reliability(survey_round) is round_reliability(survey_round)  # unpacked once
+    # by hand: k/(k-1) x (1 - sum of the item variances / variance of the totals)
+    items = sum(statistics.variance(column) for column in zip(*rows, strict=True))
+    by_hand = 4 / 3 * (1 - items / statistics.variance([sum(r) for r in rows]))
+    assert overall("01A")["n"] == 3 and overall("01A")["alpha"] == pytest.approx(by_hand)
+    respond((3, 3, 3, 3))
+    assert overall(WHOLE_ROUND)["n"] == 4
+
+    change_thresholds(COMMAND_LINE, survey_round, suppression=5, comment=5)
+    db.session.commit()
+    raised = overall("01A")
+    assert raised["suppressed"] and math.isnan(raised["alpha"])  # 4 is now under the threshold
 
 
 @pytest.mark.parametrize("change", ["invite", "revoke"])

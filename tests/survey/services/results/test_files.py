@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from analysis import ALL_STAKEHOLDERS
+from analysis import ALL_STAKEHOLDERS, WHOLE_ROUND
 from survey.models import AuditEvent, Invitation, LocalQuestion, Organisation, SurveyRound
 from survey.reports.bulk import Done
 from survey.services.audit import COMMAND_LINE, Actor
@@ -145,6 +145,7 @@ def test_every_format_is_built_named_typed_and_audited(
         "About",
         "Results",
         "Local questions",
+        "Reliability",
     ]
 
     events = _audit(db, "export.%")
@@ -195,6 +196,10 @@ def test_the_xlsx_local_questions_are_the_organisations_own(answered: Files) -> 
     [question] = [dict(zip(header, row, strict=True)) for row in local]
     assert (question["organisation"], question["question"]) == ("DL002", OTHER_QUESTION)
     assert (question["n"], question["positive"], question["suppressed"]) == (6, 1.0, "no")
+    # alpha: this organisation's domains and the whole round's, nobody else's
+    reliability = list(book["Reliability"].iter_rows(values_only=True))
+    scope = reliability[0].index("scope")
+    assert {row[scope] for row in reliability[1:]} == {"DL002", WHOLE_ROUND}
 
 
 def test_an_unknown_format_is_refused_and_nothing_is_audited(db: Any, answered: Files) -> None:
@@ -219,6 +224,9 @@ def test_the_report_plan_has_one_job_per_organisation_with_its_own_rows(
     ]
     for job in plan.jobs:
         assert set(job.table.organisation.tolist()) == {job.code}
+        # the methods annex's alpha: this organisation's domains and the whole round's
+        assert job.reliability is not None
+        assert set(job.reliability.scope.tolist()) == {job.code, WHOLE_ROUND}
     own, other, silent = plan.jobs
     assert [r.text for r in own.local] == [OWN_QUESTION]
     assert [r.text for r in other.local] == [OTHER_QUESTION]
