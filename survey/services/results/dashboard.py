@@ -10,7 +10,6 @@ responses (and last year's), so a new response always gives fresh results.
 from __future__ import annotations
 
 import math
-import random
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -21,11 +20,12 @@ from typing import Any, TypeVar, cast
 from flask import current_app
 from sqlalchemy import func, select
 
-from analysis import ALL_STAKEHOLDERS, RoundTable, comments_visible
+from analysis import ALL_STAKEHOLDERS, RoundTable
 from survey.extensions import db
-from survey.models import Answer, Invitation, Organisation, Response, SurveyRound
+from survey.models import Invitation, Organisation, Response, SurveyRound
 from survey.reports import svg_charts as charts
 from survey.services.results.arrays import OVERALL, analyse
+from survey.services.results.comments import CommentBlock, organisation_comments
 from survey.services.results.local import LocalResult, local_results
 from survey.services.rounds import previous_round, questionnaire_for
 
@@ -192,12 +192,6 @@ class GroupRate:
     suppressed: bool
 
 
-@dataclass(frozen=True)
-class CommentBlock:
-    question: str
-    comments: list[str]
-
-
 @dataclass
 class Dashboard:
     """Everything the organisation page shows; rows are ``RoundTable.rows()`` dicts."""
@@ -254,46 +248,6 @@ def _group_rates(table: RoundTable, code: str, group_names: dict[str, str]) -> l
     return rates
 
 
-def _comments(
-    organisation: Organisation, survey_round: SurveyRound
-) -> tuple[list[CommentBlock], bool]:
-    """Open comments, shuffled, with nothing about who wrote them; none below the comment
-    threshold."""
-    questionnaire = questionnaire_for(survey_round)
-    text_items = [item for item in questionnaire.items if item.kind == "text"]
-    respondents = int(
-        db.session.scalar(
-            select(func.count())
-            .select_from(Response)
-            .where(
-                Response.round_id == survey_round.id, Response.organisation_id == organisation.id
-            )
-        )
-        or 0
-    )
-    if not comments_visible(respondents, survey_round.comment_threshold):
-        return [], respondents > 0
-    blocks = []
-    shuffle = random.SystemRandom().shuffle
-    for item in text_items:
-        texts = list(
-            db.session.scalars(
-                select(Answer.text)
-                .join(Response, Response.id == Answer.response_id)
-                .where(
-                    Response.round_id == survey_round.id,
-                    Response.organisation_id == organisation.id,
-                    Answer.item_id == item.id,
-                    Answer.text.is_not(None),
-                )
-            )
-        )
-        kept = [t.strip() for t in texts if t and t.strip()]
-        shuffle(kept)
-        blocks.append(CommentBlock(item.text, kept))
-    return blocks, False
-
-
 def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound) -> Dashboard:
     """Build the dashboard of ``organisation`` in ``survey_round`` (access already checked)."""
     questionnaire = questionnaire_for(survey_round)
@@ -329,7 +283,8 @@ def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound
             board.heatmap_groups.append(name)
             board.heatmap_rows.append(rows)
     board.local = local_results(survey_round).get(organisation.code, [])
-    board.comments, board.comments_hidden = _comments(organisation, survey_round)
+    comments = organisation_comments(organisation, survey_round)
+    board.comments, board.comments_hidden = list(comments.blocks), comments.withheld
     if board.has_data:
         name = f"{organisation.name}, {survey_round.title}"
         board.domain_svg = round_chart(
