@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis import RoundTable
-from survey.reports.agenda import agenda_docx, agenda_html, build_agenda
+from survey.reports.agenda import build_agenda
+from survey.reports.agenda_document import agenda_docx, agenda_html
 from survey.reports.report import report_pdf
 from survey.services.results.evidence import RoundInfo, split_by_organisation
 from survey.services.results.local import LocalResult
 
 if TYPE_CHECKING:
     from survey.services.assurance import Assessment
+    from survey.services.results.comments import Comments
     from survey.services.results.trend import Trend
 
 
@@ -36,6 +38,8 @@ class Job:
     #: the organisation's results over the last rounds, and its ratings and actions
     trend: Trend | None = None
     assessment: Assessment | None = None
+    #: the organisation's open comments (their count, and the comments at the threshold)
+    comments: Comments | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ def render(job: Job, info: RoundInfo, questionnaire: Any, output: Path, html: bo
         organisation_name=job.name,
         assessment=job.assessment,
         trend=job.trend,
+        local=job.local,
+        comments=job.comments,
     )
     (output / f"{stem}-agenda.docx").write_bytes(agenda_docx(agenda))
     files.append(f"{stem}-agenda.docx")

@@ -30,7 +30,7 @@ from reportlab.platypus import (
 )
 
 from analysis import ALL_STAKEHOLDERS, RoundTable
-from survey.reports.agenda import clean
+from survey.reports.agenda_document import clean
 from survey.reports.charts import positive_chart
 from survey.reports.report_trend import trend_story
 from survey.services.results.evidence import (

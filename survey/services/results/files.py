@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 
 from questionnaires import Questionnaire
 from survey.models import Organisation, SurveyRound
-from survey.reports.agenda import Agenda, agenda_docx, agenda_html, build_agenda
+from survey.reports.agenda import Agenda, build_agenda
+from survey.reports.agenda_document import agenda_docx, agenda_html
 from survey.reports.bulk import Done, Job, jobs
 from survey.reports.report import report_pdf
 from survey.reports.spreadsheets import results_csv, results_xlsx
@@ -20,6 +21,7 @@ from survey.services.assurance import report_assessment
 from survey.services.errors import InputError
 from survey.services.organisations import all_organisations
 from survey.services.results.arrays import analyse
+from survey.services.results.comments import organisation_comments, round_comments
 from survey.services.results.dashboard import round_table
 from survey.services.results.evidence import RoundInfo, organisation_table
 from survey.services.results.local import LocalResult, local_results
@@ -51,6 +53,8 @@ def _agenda(org: Organisation, survey_round: SurveyRound) -> Agenda:
         previous=previous_round(survey_round),
         assessment=report_assessment(org, survey_round),
         trend=organisation_trend(org.code, survey_round),
+        local=local_results(survey_round).get(org.code, ()),
+        comments=organisation_comments(org, survey_round),
     )
 
 
@@ -137,10 +141,12 @@ def plan_round_reports(survey_round: SurveyRound, codes: Sequence[str] = ()) -> 
     organisations = {org.code: org for org in all_organisations()}
     names = {code: org.name for code, org in organisations.items()}
     local = local_results(survey_round)
+    comments = round_comments(survey_round, table.organisation.tolist())
     planned = [
         replace(
             job,
             trend=organisation_trend(job.code, survey_round),
+            comments=comments.get(job.code),
             assessment=report_assessment(organisations[job.code], survey_round)
             if job.code in organisations
             else None,
