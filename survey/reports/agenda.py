@@ -109,7 +109,8 @@ def _notes(info: RoundInfo) -> list[str]:
         "the evidence is worded from the adjusted p-value: below 0.001 very strong, below 0.01 "
         "strong, up to 0.05 moderate.",
         f"A gap of {LARGE_GAP_POINTS} points or more that is not significant is listed as "
-        f"\u201c{WORTH_ASKING}\u201d.",
+        f"\u201c{WORTH_ASKING}\u201d (a group's or family's such gap is named only beside a "
+        "point that stands without it).",
         f"Bases under {LOW_BASE} are marked: with so few responses a percentage moves a lot "
         "with one answer.",
         f"Results based on {hidden_text(info.suppression_threshold)} are not shown.",

@@ -236,12 +236,20 @@ def clean(text: object) -> str:
     return _CONTROL.sub("", str(text))
 
 
+#: column widths (cm) of the tables that need them on A4 with 2 cm margins (17 cm)
+_WIDTHS = {"summary": (3.6, 6.7, 6.7), "facts": (4.0, 13.0)}
+
+
 def agenda_docx(agenda: Agenda) -> bytes:
     """The agenda as a Word document for the assessor to complete."""
     from docx import Document
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     doc = Document()
+    # A4 with 2 cm margins, as the summary page is laid out for (the template is US Letter).
+    page = doc.sections[0]
+    page.page_width, page.page_height = Cm(21), Cm(29.7)
+    page.left_margin = page.right_margin = page.top_margin = page.bottom_margin = Cm(2)
     # Style objects looked up once: a lookup by name scans every style in the template.
     bullet = doc.styles["List Bullet"]
     grid = doc.styles["Table Grid"]
@@ -263,13 +271,18 @@ def agenda_docx(agenda: Agenda) -> bytes:
         elif block.kind == "table":
             table = doc.add_table(rows=0, cols=len(block.rows[0]))
             table.style = grid
+            widths = _WIDTHS.get(block.css)
             for number, row in enumerate(block.rows):
                 cells = table.add_row().cells
-                for cell, text in zip(cells, row, strict=True):
+                for column, (cell, text) in enumerate(zip(cells, row, strict=True)):
                     cell.text = clean(text)
-                    if block.header and number == 0:
-                        for run in cell.paragraphs[0].runs:
+                    if widths:
+                        cell.width = Cm(widths[column])
+                    for run in cell.paragraphs[0].runs:
+                        if block.header and number == 0:
                             run.bold = True
+                        if block.css == "summary":
+                            run.font.size = Pt(9)
         else:
             doc.add_page_break()
     buffer = io.BytesIO()

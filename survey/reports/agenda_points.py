@@ -144,7 +144,7 @@ def listing(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def _short(text: str, limit: int = 60) -> str:
+def _short(text: str, limit: int = 45) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + "\u2026"
@@ -187,13 +187,18 @@ class Point:
 
     @property
     def short(self) -> str:
-        """One line for the summary page."""
-        subject = "The domain as a whole" if self.level == "domain" else _short(self.label)
-        lead = self.raised_by[0].who == ALL_STAKEHOLDERS
-        who = "stakeholders" if lead else listing([d.who for d in self.groups])
-        than = "the benchmark" if self.comparison == "benchmark" else "last year"
-        more = "less" if self.kind == "discussion" else "more"
-        return f"{subject}: {who} {more} positive than {than} ({self.strength})"
+        """One line for the summary page: what, the leading difference's figures and words
+        ("Domain as a whole: 40% vs benchmark 62% (strong evidence)")."""
+        subject = (
+            "Domain as a whole" if self.level == "domain" else f"\u201c{_short(self.label)}\u201d"
+        )
+        lead = self.raised_by[0]
+        who = "" if lead.who == ALL_STAKEHOLDERS else f"{lead.who} "
+        others = len(self.raised_by) - 1 if who else 0
+        more = f"; {others} more group{'s' if others > 1 else ''}" if others else ""
+        than = "benchmark" if self.comparison == "benchmark" else "last year"
+        figures = f"{pct(lead.positive)} vs {than} {pct(lead.reference)}"
+        return f"{subject}: {who}{figures} ({lead.strength}{more})"
 
 
 def _direction(d: Difference) -> Kind:
@@ -231,7 +236,12 @@ def unit_points(
         ]
         for kind in ("discussion", "notable"):
             leads = overall is not None and overall.listed and _direction(overall) == kind
-            named = tuple(d for d in others if _direction(d) == kind)
+            named = tuple(
+                sorted(
+                    (d for d in others if _direction(d) == kind),
+                    key=lambda d: (STRENGTH_ORDER.index(d.strength), -abs(d.diff)),
+                )
+            )
             # A small group's large gap alone is often one or two people: it is named in a
             # point that stands anyway, but raises one only when it is significant.
             if not leads and not any(d.significant for d in named):

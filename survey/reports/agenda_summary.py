@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 #: points named per domain and kind on the summary page (the rest are counted), so that the
 #: summary stays on one page
-SUMMARY_POINTS = 2
+SUMMARY_POINTS = 1
 NONE_SUGGESTED = "None suggested by the survey."
 
 
