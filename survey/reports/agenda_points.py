@@ -6,10 +6,9 @@ the engine flags it significant after false discovery rate control, or when its 
 in whole percentage points, is at least :data:`LARGE_GAP_POINTS` although it is not significant:
 that one is "worth asking about, not statistically significant". The strength of the evidence
 is worded from the Benjamini-Hochberg adjusted p-value (:data:`EVIDENCE_WORDS`). Stakeholder
-groups and reporting families are compared with the benchmark wherever their own row publishes
-(a significant difference of theirs raises a point, a large gap is named in a point raised
-anyway);
-a base under :data:`LOW_BASE` is marked wherever it is printed.
+groups and reporting families are compared with the benchmark wherever their own row publishes:
+a significant difference of theirs raises a point, a large gap is named in a point raised
+anyway. A base under :data:`LOW_BASE` is marked wherever it is printed.
 """
 
 from __future__ import annotations
