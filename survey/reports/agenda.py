@@ -20,6 +20,7 @@ from survey.reports.agenda_points import (
     LOW_BASE,
     WORTH_ASKING,
     Point,
+    base_text,
     ordered,
     unit_points,
 )
@@ -168,7 +169,7 @@ def build_agenda(
             question=question,
             assessment=this if this is not None and (this.rating or this.actions) else None,
             last_assessment=last.domain(domain_id) if last is not None else None,
-            trend=trend.summary(domain_id) if trend is not None else "",
+            trend=trend.summary(domain_id, base_text) if trend is not None else "",
         )
 
     sections = []
