@@ -184,6 +184,32 @@ def test_a_large_gap_that_is_not_significant_is_listed_as_worth_asking_about(see
     assert point.overall.evidence.endswith(f"; {WORTH_ASKING} (adjusted p = 0.08)")
 
 
+def test_a_change_on_last_year_is_listed_for_all_stakeholders_only(seeded: Any) -> None:
+    survey_round = seeded.survey_round
+    table = analyse(survey_round)
+    # Last year's figures as a previous round would give them: 15 points up on partnership,
+    # not significant; every row of the unit, groups too.
+    columns = {c: getattr(table, c) for c in table.columns()}
+    unit = (table.unit == "partnership") & ~table.suppressed
+    columns["prev_positive"] = np.where(unit, table.positive - 0.15, np.nan)
+    columns["prev_diff"] = np.where(unit, 0.15, np.nan)
+    columns["prev_diff_low"] = np.where(unit, -0.05, np.nan)
+    columns["prev_diff_high"] = np.where(unit, 0.35, np.nan)
+    columns["prev_p_adjusted"] = np.where(unit, 0.2, np.nan)
+    agenda = build_agenda(
+        RoundTable(**columns), "02T", survey_round, questionnaire_for(survey_round), previous=2040
+    )
+    partnership = next(s for s in agenda.sections if s.id == "partnership")
+    [point] = [p for p in partnership.notable if p.comparison == "last year"]
+    assert point.prompt.startswith("Stakeholders were more positive than in 2040 about")
+    assert point.prompt.endswith("what made the difference?")
+    assert point.groups == () and point.strength == WORTH_ASKING
+    assert point.overall is not None
+    assert (
+        "; last year " in point.overall.evidence and "difference +15 pts" in point.overall.evidence
+    )
+
+
 def test_the_summary_page_comes_first(seeded: Any) -> None:
     _table, agenda = _agenda(seeded)
     assert agenda.round.provisional  # the seeded round is open, closing in three weeks
