@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis import DomainReliability, RoundTable
-from survey.reports.agenda import agenda_docx, agenda_html, build_agenda
+from survey.reports.agenda import build_agenda
+from survey.reports.agenda_document import agenda_docx, agenda_html
 from survey.reports.report import report_pdf
 from survey.services.results.evidence import RoundInfo, split_by_organisation
 from survey.services.results.local import LocalResult
 
 if TYPE_CHECKING:
     from survey.services.assurance import Assessment
+    from survey.services.results.comments import Comments
     from survey.services.results.trend import Trend
 
 
@@ -38,6 +40,8 @@ class Job:
     assessment: Assessment | None = None
     #: Cronbach's alpha of the organisation's and the whole round's domains (methods annex)
     reliability: DomainReliability | None = None
+    #: the organisation's open comments (their count, and the comments at the threshold)
+    comments: Comments | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ def render(job: Job, info: RoundInfo, questionnaire: Any, output: Path, html: bo
         organisation_name=job.name,
         assessment=job.assessment,
         trend=job.trend,
+        local=job.local,
+        comments=job.comments,
     )
     (output / f"{stem}-agenda.docx").write_bytes(agenda_docx(agenda))
     files.append(f"{stem}-agenda.docx")

@@ -31,7 +31,7 @@ from reportlab.platypus import (
 )
 
 from analysis import ALL_STAKEHOLDERS, DomainReliability, RoundTable
-from survey.reports.agenda import clean
+from survey.reports.agenda_document import clean
 from survey.reports.charts import positive_chart
 from survey.reports.report_annex import annex_story
 from survey.reports.report_text import BACKGROUND, CHART_KEY, HOW_TO_READ, USING

@@ -11,9 +11,8 @@ nothing changes and every process serves the same numbers.
 from __future__ import annotations
 
 import io
-import random
 import threading
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast, get_args, get_type_hints
@@ -22,11 +21,9 @@ import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 
-from analysis import DomainReliability, RoundTable, comments_visible, domain_reliability
+from analysis import DomainReliability, RoundTable, domain_reliability
 from survey.extensions import db
 from survey.models import (
-    Answer,
-    Organisation,
     PendingResponse,
     Response,
     ResultsRelease,
@@ -39,8 +36,13 @@ from survey.services import audit
 from survey.services.clock import uk_datetime
 from survey.services.errors import RoundStateError
 from survey.services.results.arrays import analyse, round_responses
+from survey.services.results.comments import (
+    CommentBlock,
+    Comments,
+    no_comments,
+    round_comments,
+)
 from survey.services.results.local import LocalResult, local_results
-from survey.services.rounds import questionnaire_for
 
 FORMAT_VERSION = 1
 
@@ -83,47 +85,6 @@ def _reliability(survey_round: SurveyRound) -> DomainReliability:
     return domain_reliability(
         round_responses(survey_round), threshold=survey_round.suppression_threshold
     )
-
-
-def _comments(survey_round: SurveyRound) -> dict[str, dict[str, Any]]:
-    """Per organisation code: its open comments per question (shuffled), or hidden when the
-    organisation has fewer respondents than the comment threshold."""
-    respondents = dict(
-        db.session.execute(
-            select(Organisation.code, func.count())
-            .select_from(Response)
-            .join(Organisation, Organisation.id == Response.organisation_id)
-            .where(Response.round_id == survey_round.id)
-            .group_by(Organisation.code)
-        ).all()
-    )
-    text_items = [item for item in questionnaire_for(survey_round).items if item.kind == "text"]
-    texts: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for code, item_id, text in db.session.execute(
-        select(Organisation.code, Answer.item_id, Answer.text)
-        .join(Response, Response.id == Answer.response_id)
-        .join(Organisation, Organisation.id == Response.organisation_id)
-        .where(
-            Response.round_id == survey_round.id,
-            Answer.item_id.in_([item.id for item in text_items]),
-            Answer.text.is_not(None),
-        )
-    ):
-        if text and text.strip():
-            texts[(code, item_id)].append(text.strip())
-    shuffle = random.SystemRandom().shuffle
-    out: dict[str, dict[str, Any]] = {}
-    for code, count in respondents.items():
-        if not comments_visible(int(count), survey_round.comment_threshold):
-            out[code] = {"hidden": True, "blocks": []}
-            continue
-        blocks = []
-        for item in text_items:
-            kept = texts.get((code, item.id), [])
-            shuffle(kept)
-            blocks.append([item.text, kept])
-        out[code] = {"hidden": False, "blocks": blocks}
-    return out
 
 
 # -- publishing ------------------------------------------------------------------------------
@@ -247,7 +208,10 @@ def _store_release(
         format_version=FORMAT_VERSION,
         table=_pack(analyse(survey_round) if responses else empty_table()),
         reliability=_pack(_reliability(survey_round) if responses else _empty(DomainReliability)),
-        extras={"local": local, "comments": _comments(survey_round)},
+        extras={
+            "local": local,
+            "comments": {code: asdict(c) for code, c in round_comments(survey_round).items()},
+        },
     )
     db.session.add(release)
     db.session.flush()
@@ -329,15 +293,14 @@ def release_local(release: ResultsRelease | None) -> dict[str, list[LocalResult]
 
 
 def release_comments(
-    release: ResultsRelease | None, code: str
-) -> tuple[list[tuple[str, list[str]]], bool]:
-    """(question, comments) blocks of one organisation, and whether comments are hidden."""
-    if release is None:
-        return [], False
-    stored = release.extras.get("comments", {}).get(code)
+    release: ResultsRelease | None, survey_round: SurveyRound, code: str
+) -> Comments:
+    """One organisation's comments as the release published them (none before a release)."""
+    stored = release.extras.get("comments", {}).get(code) if release is not None else None
     if stored is None:
-        return [], False
-    return [(question, list(texts)) for question, texts in stored["blocks"]], stored["hidden"]
+        return no_comments(survey_round)
+    blocks = tuple(CommentBlock(**block) for block in stored["blocks"])
+    return Comments(**{**stored, "blocks": blocks})
 
 
 def as_of(release: ResultsRelease | None) -> str:

@@ -31,6 +31,7 @@ from survey.services.publication import (
     release_table,
 )
 from survey.services.results.arrays import OVERALL
+from survey.services.results.comments import CommentBlock
 from survey.services.results.evidence import mean_scale
 from survey.services.results.local import LocalResult
 from survey.services.rounds import questionnaire_for
@@ -172,12 +173,6 @@ class GroupRate:
     suppressed: bool
 
 
-@dataclass(frozen=True)
-class CommentBlock:
-    question: str
-    comments: list[str]
-
-
 @dataclass
 class Dashboard:
     """Everything the organisation page shows; rows are ``RoundTable.rows()`` dicts."""
@@ -273,8 +268,8 @@ def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound
             board.heatmap_rows.append(rows)
     release = latest_release(survey_round)
     board.local = release_local(release).get(organisation.code, [])
-    blocks, board.comments_hidden = release_comments(release, organisation.code)
-    board.comments = [CommentBlock(question, texts) for question, texts in blocks]
+    comments = release_comments(release, survey_round, organisation.code)
+    board.comments, board.comments_hidden = list(comments.blocks), comments.withheld
     if board.has_data:
         name = f"{organisation.name}, {survey_round.title}"
         board.domain_svg = round_chart(

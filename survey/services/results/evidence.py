@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from analysis import ALL_STAKEHOLDERS, RoundTable
-from survey.services.clock import uk_datetime
+from survey.services.clock import uk_datetime, uk_today
 
 #: the domain label the adapter gives items outside the six assurance domains
 OVERALL = "overall"
@@ -28,6 +28,17 @@ METHODS_NOTE = (
     "organisation and group; small-number suppression including complementary cells "
     "(docs/methods.md)"
 )
+
+
+def fieldwork_open(survey_round: Any, today: date) -> bool:
+    """Whether the round's results are provisional because fieldwork is still open: the round is
+    open, or not yet closed with its close date still ahead. Results from a release are
+    provisional when the release was made during fieldwork (:meth:`RoundInfo.of`)."""
+    status = str(getattr(survey_round, "status", "closed"))
+    if status == "closed":
+        return False
+    closes_on = getattr(survey_round, "closes_on", None)
+    return status == "open" or (closes_on is not None and closes_on >= today)
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,8 @@ class RoundInfo:
     suppression_threshold: int = 5
     comment_threshold: int = 10
     previous_year: int | None = None
+    #: fieldwork still open: the results will change (:func:`fieldwork_open`)
+    provisional: bool = False
     data_as_of: str = field(default_factory=lambda: uk_datetime(datetime.now(UTC)))
     #: responses in the results release the figures come from (None: not from a release)
     responses: int | None = None
@@ -76,6 +89,11 @@ class RoundInfo:
             comment_threshold=int(getattr(survey_round, "comment_threshold", 10)),
             previous_year=int(previous_year) if previous_year is not None else None,
             **released,
+            provisional=(
+                release.provisional_until is not None
+                if release is not None
+                else fieldwork_open(survey_round, uk_today())
+            ),
         )
 
     @property
@@ -154,6 +172,9 @@ class Result:
     prev_significant: bool
     n_invited: float | None
     response_rate: float | None
+    #: Benjamini-Hochberg adjusted p-values of the two comparisons (None: no comparison)
+    bench_p_adjusted: float | None = None
+    prev_p_adjusted: float | None = None
 
     @property
     def shown(self) -> bool:
@@ -242,6 +263,8 @@ def results_by_group(table: RoundTable, code: str, questionnaire: Any) -> dict[s
                 prev_significant=bool(row["prev_significant"]) and not hidden,
                 n_invited=_num(row["n_invited"]),
                 response_rate=_num(row["response_rate"]),
+                bench_p_adjusted=_num(row["bench_p_adjusted"]),
+                prev_p_adjusted=_num(row["prev_p_adjusted"]),
             )
         )
     return out
@@ -273,7 +296,11 @@ def mean_scale(questionnaire: Any) -> str:
 
 
 def group_names(questionnaire: Any) -> dict[str, str]:
+    """Display name of every row label of the table: the groups, the reporting families of
+    groups (their rows are keyed by family id) and "All stakeholders"."""
     names = {group.id: group.name for group in getattr(questionnaire, "stakeholder_groups", [])}
+    families = getattr(questionnaire, "group_families", [])
+    names.update({family.id: family.name for family in families})
     names[ALL_STAKEHOLDERS] = ALL_STAKEHOLDERS
     return names
 

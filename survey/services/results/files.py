@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from analysis import WHOLE_ROUND
 from questionnaires import Questionnaire
 from survey.models import Organisation, SurveyRound
-from survey.reports.agenda import Agenda, agenda_docx, agenda_html, build_agenda
+from survey.reports.agenda import Agenda, build_agenda
+from survey.reports.agenda_document import agenda_docx, agenda_html
 from survey.reports.bulk import Done, Job, jobs
 from survey.reports.report import report_pdf
 from survey.reports.spreadsheets import results_csv, results_xlsx
@@ -20,7 +21,7 @@ from survey.services import audit
 from survey.services.assurance import report_assessment
 from survey.services.errors import InputError
 from survey.services.organisations import all_organisations
-from survey.services.publication import latest_release, release_local
+from survey.services.publication import latest_release, release_comments, release_local
 from survey.services.results.dashboard import round_reliability, round_table
 from survey.services.results.evidence import RoundInfo, organisation_table
 from survey.services.results.local import LocalResult
@@ -52,6 +53,8 @@ def _agenda(org: Organisation, survey_round: SurveyRound) -> Agenda:
         previous=previous_round(survey_round),
         assessment=report_assessment(org, survey_round),
         trend=organisation_trend(org.code, survey_round),
+        local=release_local(latest_release(survey_round)).get(org.code, ()),
+        comments=release_comments(latest_release(survey_round), survey_round, org.code),
     )
 
 
@@ -147,13 +150,19 @@ def plan_round_reports(survey_round: SurveyRound, codes: Sequence[str] = ()) -> 
         raise InputError(f"no results in round {survey_round.id} for {', '.join(unknown)}")
     organisations = {org.code: org for org in all_organisations()}
     names = {code: org.name for code, org in organisations.items()}
-    local = release_local(latest_release(survey_round))
+    release = latest_release(survey_round)
+    local = release_local(release)
     reliability = round_reliability(survey_round)
+    comments = {
+        code: release_comments(release, survey_round, code)
+        for code in dict.fromkeys(table.organisation.tolist())
+    }
     planned = [
         replace(
             job,
             reliability=reliability.of(job.code, WHOLE_ROUND),
             trend=organisation_trend(job.code, survey_round),
+            comments=comments.get(job.code),
             assessment=report_assessment(organisations[job.code], survey_round)
             if job.code in organisations
             else None,

@@ -10,6 +10,7 @@ its significance test come from this round's table (``prev_*``), as everywhere e
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -62,14 +63,15 @@ class TrendPoint:
     def shown(self) -> bool:
         return not self.suppressed and self.positive is not None and bool(self.n)
 
-    def text(self, threshold: int) -> str:
+    def text(self, threshold: int, base: Callable[[int], str] = "n = {}".format) -> str:
+        """The year's result in words; ``base`` words its n (the agenda marks low bases)."""
         if self.suppressed:
             return f"{self.year}: {hidden_text(threshold)}"
         if not self.shown:
             return f"{self.year}: no responses"
         return (
             f"{self.year}: {pct(self.positive)} (95% CI {ci(self.low, self.high)}; "
-            f"n = {round(self.n or 0)})"
+            f"{base(round(self.n or 0))})"
         )
 
 
@@ -101,13 +103,13 @@ class Trend:
     def row(self, unit: str) -> TrendRow | None:
         return next((r for r in self.rows if r.unit == unit), None)
 
-    def summary(self, unit: str) -> str:
-        """One line: each year's result, for the agenda."""
+    def summary(self, unit: str, base: Callable[[int], str] = "n = {}".format) -> str:
+        """One line: each year's result, for the agenda (``base`` words each n)."""
         row = self.row(unit)
         if row is None or len(self.years) < 2:
             return ""
         parts = [
-            p.text(self.threshold) if p is not None else f"{year}: not asked"
+            p.text(self.threshold, base) if p is not None else f"{year}: not asked"
             for year, p in zip(self.years, row.points, strict=True)
         ]
         return "; ".join(parts)

@@ -68,6 +68,10 @@ def test_one_organisation_with_its_local_question_and_no_html(
             for i, r in enumerate(responses[:12])
         ],
     )
+    db.session.add_all(
+        Answer(response_id=r.id, item_id="comment_does_well", text=f"Quick replies {i}")
+        for i, r in enumerate(responses[:6])
+    )
     publish(survey_round)  # the local answers were added after the seeded release
     db.session.commit()
     out = tmp_path / "one"
@@ -97,6 +101,17 @@ def test_one_organisation_with_its_local_question_and_no_html(
     # the methods annex carries the round's alpha, computed once for every worker's report
     assert "Annex: methods" in text and "not computed" not in text
     assert re.search(r"Overall relationship 4 \d+ \d\.\d\d \(\d\.\d\d to", " ".join(text.split()))
+    # The agenda, written apart from the database, counts the local question and the comments
+    # and quotes them (40 respondents: over the comment threshold).
+    agenda = Document(out / f"02T-{survey_round.year}-agenda.docx")
+    lines = [p.text for p in agenda.paragraphs]
+    assert "Local questions: 1 local question (results near the end of this agenda)" in lines
+    assert any(
+        line.startswith("\u201cOur urgent care plan is working.\u201d: 50% positive")
+        for line in lines
+    )
+    assert "Comments: 6 comments to 3 open questions (quoted at the end of this agenda)" in lines
+    assert sum(line.startswith("Quick replies") for line in lines) == 6
 
 
 def test_an_unknown_organisation_fails_cleanly(seeded: Any, runner: Any, tmp_path: Any) -> None:

@@ -28,6 +28,7 @@ from survey.services.results.evidence import (
     RoundInfo,
     ci,
     diff_ci,
+    fieldwork_open,
     group_names,
     groups_in,
     hidden_text,
@@ -253,6 +254,8 @@ def test_labels_and_the_wording_of_numbers(answered: Round) -> None:
     names = group_names(questionnaire)
     assert names["gp_practice"] == "GP member practices"
     assert names[ALL_STAKEHOLDERS] == ALL_STAKEHOLDERS
+    # a family's rows are keyed by its id, like a group's
+    assert names["nhs_partners"] == "NHS partners and regulators"
 
     assert (pct(0.456), pct(1.0), pct(None)) == ("46%", "100%", "")
     assert (ci(0.312, 0.789), ci(None, 0.5)) == ("31-79%", "")
@@ -264,3 +267,25 @@ def test_labels_and_the_wording_of_numbers(answered: Round) -> None:
     )
     assert (diff_ci(-0.125, 0.05), diff_ci(0.1, None)) == ("-12 to +5", "")
     assert hidden_text(answered.survey_round.suppression_threshold) == "fewer than 5 responses"
+
+
+@pytest.mark.parametrize(
+    ("status", "closes_on", "provisional"),
+    [
+        ("open", date(2040, 3, 31), True),
+        ("open", date(2040, 3, 1), True),  # past its date, not yet closed: answers still come
+        ("draft", date(2040, 3, 31), True),
+        ("draft", date(2040, 3, 1), False),
+        ("closed", date(2040, 3, 31), False),  # closed early: the results are final
+        ("closed", date(2040, 3, 1), False),
+    ],
+)
+def test_results_are_provisional_while_fieldwork_is_open(
+    status: str, closes_on: date, provisional: bool
+) -> None:
+    @dataclass
+    class Round:
+        status: str
+        closes_on: date
+
+    assert fieldwork_open(Round(status, closes_on), today=date(2040, 3, 15)) is provisional

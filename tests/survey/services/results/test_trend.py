@@ -159,6 +159,8 @@ def test_the_files_carry_the_trend(rounds: Any) -> None:
     # Domain lines: the domain's share positive of each year (its interval is the engine's).
     line = next(p for p in agenda.split("<p") if "Trend" in p and "43%" in p)
     assert all(f"{y}: {100 * _expected(y)[1]:.0f}% (95% CI" in line for y in (2040, 2041, 2042))
+    # Every year's base is under 20, and the agenda's trend line marks each one.
+    assert line.count("(base under 20))") == 3
 
 
 def test_the_dashboard_shows_the_trend_chart_and_its_table(
