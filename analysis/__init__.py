@@ -9,6 +9,14 @@ Methods, references and rules: ``docs/methods.md``.
 from ._results import ConfidenceInterval, MeanInterval, MultipleTestResult, WelchResult
 from .compare import benjamini_hochberg, newcombe_pvalue, welch_difference
 from .disclosure import MIN_THRESHOLD, comments_visible, suppress
+from .funnel import (
+    FunnelComparison,
+    Overdispersion,
+    funnel_compare,
+    funnel_limits,
+    funnel_z_scores,
+    overdispersion,
+)
 from .intervals import clopper_pearson, newcombe_difference, wilson
 from .local import LocalQuestionTable, analyse_local_questions
 from .means import mean_interval
@@ -21,9 +29,11 @@ __all__ = [
     "ALL_STAKEHOLDERS",
     "MIN_THRESHOLD",
     "ConfidenceInterval",
+    "FunnelComparison",
     "LocalQuestionTable",
     "MeanInterval",
     "MultipleTestResult",
+    "Overdispersion",
     "RoundResponses",
     "RoundTable",
     "WelchResult",
@@ -34,9 +44,13 @@ __all__ = [
     "comments_visible",
     "cronbach_alpha",
     "feldt_interval",
+    "funnel_compare",
+    "funnel_limits",
+    "funnel_z_scores",
     "mean_interval",
     "newcombe_difference",
     "newcombe_pvalue",
+    "overdispersion",
     "suppress",
     "welch_difference",
     "wilson",
