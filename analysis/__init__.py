@@ -10,6 +10,7 @@ from ._results import ConfidenceInterval, MeanInterval, MultipleTestResult, Welc
 from .compare import benjamini_hochberg, newcombe_pvalue, welch_difference
 from .disclosure import MIN_THRESHOLD, comments_visible, suppress
 from .funnel import (
+    FUNNEL_CONFIDENCES,
     FunnelComparison,
     Overdispersion,
     funnel_compare,
@@ -27,6 +28,7 @@ from .tables import analyse_round
 
 __all__ = [
     "ALL_STAKEHOLDERS",
+    "FUNNEL_CONFIDENCES",
     "MIN_THRESHOLD",
     "ConfidenceInterval",
     "FunnelComparison",
