@@ -266,3 +266,14 @@ def test_the_funnel_names_its_points_and_highlights_the_selected_organisation(
     assert " to " in cells[6] and ("limit" in cells[7] or cells[7] == "Within limits")
     unhighlighted = _page(client, "/results/national")
     assert "app-highlight-row" not in unhighlighted and "(selected)" not in unhighlighted
+
+
+def test_an_organisations_page_links_assessors_to_it_highlighted_on_the_funnel(
+    client: Any, seeded: Seeded, make_user: Any, sign_in: Any
+) -> None:
+    sign_in(make_user(role="assessor", region="Midlands"))
+    page = _page(client, "/results/01A")
+    link = re.search(r'<a href="(/results/national\?[^"]+)">Compare NHS Alpha ICB with', page)
+    assert link is not None
+    national = _page(client, html_lib.unescape(link.group(1)))
+    assert national.count("app-highlight-row") == 1 and "NHS Alpha ICB (selected)" in national
