@@ -104,11 +104,13 @@ def funnel_figure(
             )
             (line,) = axes.plot([x], [y], linestyle="none", label=label, **style)
             line.set_gid(f"point-{i}")
+            right_half = x > top / 2  # long names there go leftwards, inside the chart
             text = axes.annotate(
                 str(point["label"]),
                 (x, y),
-                xytext=(7, 7),
+                xytext=(-7, 7) if right_half else (7, 7),
                 textcoords="offset points",
+                horizontalalignment="right" if right_half else "left",
                 fontsize=9 if marked else 8,
                 fontweight="bold" if marked else "normal",
                 color=NHS_BLACK,
