@@ -5,6 +5,7 @@ and the overdispersion check."""
 from __future__ import annotations
 
 import math
+import xml.etree.ElementTree as ET
 
 from survey.reports.funnel_chart import funnel_plot
 from tests.survey.reports.test_svg_charts import SVG, _check
@@ -31,8 +32,8 @@ def _svg() -> str:
     )
 
 
-def _groups(root: object) -> list[object]:
-    return [g for g in root.iter(f"{SVG}g") if g.get("class") == "app-point"]  # type: ignore[attr-defined]
+def _groups(root: ET.Element) -> list[ET.Element]:
+    return [g for g in root.iter(f"{SVG}g") if g.get("class") == "app-point"]
 
 
 def test_every_drawn_point_is_named_on_hover_and_focus() -> None:
