@@ -9,6 +9,15 @@ Methods, references and rules: ``docs/methods.md``.
 from ._results import ConfidenceInterval, MeanInterval, MultipleTestResult, WelchResult
 from .compare import benjamini_hochberg, newcombe_pvalue, welch_difference
 from .disclosure import MIN_THRESHOLD, comments_visible, suppress
+from .funnel import (
+    FUNNEL_CONFIDENCES,
+    FunnelComparison,
+    Overdispersion,
+    funnel_compare,
+    funnel_limits,
+    funnel_z_scores,
+    overdispersion,
+)
 from .intervals import clopper_pearson, newcombe_difference, wilson
 from .local import LocalQuestionTable, analyse_local_questions
 from .means import mean_interval
@@ -27,15 +36,18 @@ from .tables import analyse_round
 __all__ = [
     "ALL_STAKEHOLDERS",
     "COMBINED_GROUPS",
+    "FUNNEL_CONFIDENCES",
     "MIN_THRESHOLD",
     "WHOLE_ROUND",
     "ConfidenceInterval",
     "DomainReliability",
+    "FunnelComparison",
     "LocalQuestionTable",
     "MeanInterval",
     "MicrodataPlacement",
     "MultipleTestResult",
     "RecordCell",
+    "Overdispersion",
     "RoundResponses",
     "RoundTable",
     "WelchResult",
@@ -47,10 +59,14 @@ __all__ = [
     "cronbach_alpha",
     "domain_reliability",
     "feldt_interval",
+    "funnel_compare",
+    "funnel_limits",
+    "funnel_z_scores",
     "mean_interval",
     "newcombe_difference",
     "newcombe_pvalue",
     "protect_microdata",
+    "overdispersion",
     "suppress",
     "welch_difference",
     "wilson",

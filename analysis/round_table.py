@@ -43,6 +43,11 @@ class RoundTable(ColumnTable):
         responses / invited for the organisation x group.
     positive, positive_low, positive_high : ndarray of float
         % positive (top two) with its Wilson(-FPC) interval.
+    positive_n_eff : ndarray of float
+        The effective base m of that interval, whose variance is p (1 - p) / m: the base with
+        the finite population correction folded in (items), or the Korn & Graubard effective
+        size of the design-based variance of respondents' shares, with the same correction
+        (domains); ``inf`` for a census.  The funnel plot's precision (``analysis.funnel``).
     negative, dont_know : ndarray of float
         % negative (bottom two); % don't know among those asked.
     mean, mean_low, mean_high : ndarray of float
@@ -79,6 +84,7 @@ class RoundTable(ColumnTable):
     positive: FloatArray
     positive_low: FloatArray
     positive_high: FloatArray
+    positive_n_eff: FloatArray
     negative: FloatArray
     dont_know: FloatArray
     mean: FloatArray

@@ -254,6 +254,7 @@ def _estimate_columns(cur: _Cells, est: _Estimates, threshold: int) -> Columns:
         "positive": show(est.prop),
         "positive_low": show(est.low),
         "positive_high": show(est.high),
+        "positive_n_eff": show(est.n_eff),
         "negative": show(est.negative),
         "dont_know": np.where(dk_shown, dont_know, np.nan).ravel(),
         "mean": show(est.mean),

@@ -101,6 +101,8 @@ def _xlsx_value(value: object) -> object:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
+        if math.isinf(value):  # a census's effective base; a cell cannot hold inf
+            return "inf" if value > 0 else "-inf"
         return None if math.isnan(value) else value
     if isinstance(value, int):
         return value

@@ -6,8 +6,8 @@ ready to put inline in a page:
 
 * :func:`domain_chart` - % positive and 95% CI per domain against the benchmark and last year;
 * :func:`heatmap` - % positive per stakeholder group x domain, suppressed cells marked;
-* ``survey.reports.funnel_chart.funnel_plot`` - organisations against their base n, drawn with
-  this module's :func:`to_svg`.
+* ``survey.reports.funnel_chart.funnel_plot`` - organisations against their effective base,
+  drawn with this module's :func:`to_svg`.
 
 Proportions are in [0, 1] (as in :class:`analysis.RoundTable`); NaN means suppressed or no data.
 
@@ -36,8 +36,6 @@ from matplotlib.typing import RcKeyType
 from numpy.typing import ArrayLike
 
 __all__ = [
-    "Z_95",
-    "Z_998",
     "domain_chart",
     "domain_figure",
     "heatmap",
@@ -45,10 +43,6 @@ __all__ = [
     "new_figure",
     "to_svg",
 ]
-
-#: two-sided normal quantiles of the funnel plot's control limits (95% and 99.8%)
-Z_95 = 1.959963984540054
-Z_998 = 3.090232306167813
 
 # NHS identity colours (https://service-manual.nhs.uk/design-system/styles/colour)
 NHS_BLUE = "#005eb8"
@@ -389,6 +383,3 @@ def heatmap(
         + ". The same numbers are in the table below."
     )
     return to_svg(figure, title=title, description=description)
-
-
-# -- funnel plot ---------------------------------------------------------------------------

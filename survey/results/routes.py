@@ -72,6 +72,8 @@ def national() -> str:
         kind=kind,
         region=region,
         domain=request.args.get("domain", OVERALL),
+        item=request.args.get("item") or None,
+        highlight=request.args.get("organisation") or None,
         sort=sort,
         descending=descending,
     )

@@ -24,6 +24,8 @@ def _expected(value: Any) -> Any:
         return "yes" if value else "no"
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, float) and math.isinf(value):
+        return "inf"  # a census's effective base (everyone invited answered)
     return value
 
 

@@ -57,6 +57,34 @@ def test_charts_render_under_the_pages_content_security_policy(
     assert session.errors == []
 
 
+def test_a_funnel_point_shows_its_name_on_focus_and_on_hover(
+    open_session: Callable[..., Session], live_server: LiveServer, seeded: Seeded, make_user: Any
+) -> None:
+    session = open_session()  # the stylesheet does it, under the real CSP
+    _sign_in(session, live_server, make_user(role="manager"))
+    page = session.page
+    page.goto(f"{live_server.url}/results/national")
+    label_visibility = (
+        "p => getComputedStyle(p.nextElementSibling.querySelector('g') ||"
+        " p.nextElementSibling).visibility"
+    )
+    point = page.locator("svg.app-chart g.app-point").first
+    assert point.evaluate("p => p.nextElementSibling.getAttribute('class')") == "app-point-label"
+    assert point.evaluate(label_visibility) == "hidden"
+    point.focus()
+    assert page.evaluate("() => document.activeElement.getAttribute('class')") == "app-point"
+    assert point.evaluate(label_visibility) == "visible"
+    name = point.get_attribute("aria-label") or ""
+    assert name.split(":")[0] in {"NHS Alpha ICB", "NHS Beta ICB", "NHS Gamma ICB"}
+    page.locator("h1").click()  # focus leaves the point
+    assert point.evaluate(label_visibility) == "hidden"
+    top = page.locator("svg.app-chart g.app-point").last  # drawn last: nothing covers it
+    top.hover(force=True)
+    assert top.evaluate(label_visibility) == "visible"
+    assert top.evaluate("p => p.matches(':hover')")
+    assert session.errors == []
+
+
 def test_the_sortable_table_works_by_following_links(
     open_session: Callable[..., Session], live_server: LiveServer, seeded: Seeded, make_user: Any
 ) -> None:

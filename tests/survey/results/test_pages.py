@@ -232,3 +232,53 @@ def test_a_new_response_refreshes_the_remembered_results(
     answer(seeded.survey_round, seeded.gamma, "gp_practice", {"overall_relationship": {"score": 1}})
     after = _row_cells(_page(client, "/results/03C"), RELATIONSHIP)
     assert after[1] == "6" and after[0] != before[0]
+
+
+def test_the_funnel_names_its_points_and_highlights_the_selected_organisation(
+    client: Any, seeded: Seeded, make_user: Any, sign_in: Any
+) -> None:
+    sign_in(make_user(role="manager"))
+    page = _page(client, "/results/national?organisation=01a")
+    svg = re.search(r"<svg class=\"app-chart\".*?</svg>", page, flags=re.S).group(0)
+    points = re.findall(
+        r'<g id="[^"]+" class="app-point" tabindex="0" role="img" aria-label="([^"]+)">'
+        r"<title>([^<]+)</title>",
+        svg,
+    )
+    names = {label.split(":")[0] for label, _ in points}
+    assert names == {"NHS Alpha ICB (selected)", "NHS Beta ICB", "NHS Gamma ICB"}
+    assert all(label == title for label, title in points)  # named on focus and on hover
+    # the table marks the same organisation in words, not by colour alone
+    row = page[page.index('<tr class="nhsuk-table__row app-highlight-row">') :]
+    row = row[: row.index("</tr>")]
+    assert "NHS Alpha ICB" in row and "Selected" in row
+    assert page.count("app-highlight-row") == 1
+    assert "the highlighted row of the table, is NHS Alpha ICB." in page
+    # the overdispersion check is stated, with its result
+    statement = re.search(r"<strong>Overdispersion check.</strong> ([^<]+)</p>", page).group(1)
+    assert statement.startswith(("Too few organisations", "No overdispersion (phi = ")) or (
+        "widened by the square root of phi" in statement
+    )
+    assert statement in html_lib.unescape(svg)  # and in the chart's text alternative
+    # each drawn organisation's row shows its effective base and funnel limits
+    gamma = page[page.index(">NHS Gamma ICB</a>") :]
+    cells = [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", gamma[: gamma.index("</tr>")], flags=re.S)
+    ]
+    # region, % positive, base, interval, difference, effective base, funnel limits, position
+    assert cells[5] == "Everyone invited answered" or cells[5].isdigit()
+    assert " to " in cells[6] and ("limit" in cells[7] or cells[7] == "Within limits")
+    unhighlighted = _page(client, "/results/national")
+    assert "app-highlight-row" not in unhighlighted and "(selected)" not in unhighlighted
+
+
+def test_an_organisations_page_links_assessors_to_it_highlighted_on_the_funnel(
+    client: Any, seeded: Seeded, make_user: Any, sign_in: Any
+) -> None:
+    sign_in(make_user(role="assessor", region="Midlands"))
+    page = _page(client, "/results/01A")
+    link = re.search(r'<a href="(/results/national\?[^"]+)">Compare NHS Alpha ICB with', page)
+    assert link is not None
+    national = _page(client, html_lib.unescape(link.group(1)))
+    assert national.count("app-highlight-row") == 1 and "NHS Alpha ICB (selected)" in national

@@ -2,9 +2,11 @@
 
 Covers :mod:`survey.services.results.comparison`: the national figure pools every published
 organisation (whatever the viewer may see, never a suppressed one), the rows are only the
-organisations the viewer may see, each row is a hand count with its funnel position against
-textbook control limits, the table's sort orders (rows without a number last), an unknown or
-unanswered domain, no round at all, and which rounds are offered per kind of organisation.
+organisations the viewer may see, each row is a hand count with its funnel limits and position
+recomputed here (finite population correction, Spiegelhalter's overdispersion check), the
+viewer's own or a selected organisation highlighted, an item compared instead of its domain,
+the table's sort orders (rows without a number last), an unknown or unanswered domain, no round
+at all, and which rounds are offered per kind of organisation.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pytest
-from scipy.stats import norm
+from scipy.stats import chi2, norm
 
 from survey.models import Invitation, Organisation, SurveyRound
 from survey.services.responses import save_answers
@@ -25,6 +28,8 @@ ITEM = "overall_relationship"
 #: positives of ten answers (scores 5 and 1) about each published organisation
 POSITIVES = {"01A": 10, "02B": 2, "03C": 6}
 NATIONAL = sum(POSITIVES.values()) / 30
+#: each published organisation invited 15 (ten answered): the finite population correction
+INVITED = 15
 
 
 def _respond(
@@ -65,6 +70,8 @@ def national(db: Any, make_round: Any, make_organisation: Any, make_invitation: 
     for code, positives in POSITIVES.items():
         for index in range(10):
             _respond(db, make_invitation, survey_round, orgs[code], 5 if index < positives else 1)
+        for _ in range(INVITED - 10):
+            make_invitation(survey_round=survey_round, organisation=orgs[code])
     for _ in range(2):
         _respond(db, make_invitation, survey_round, orgs["04D"], 5)
     make_invitation(survey_round=survey_round, organisation=orgs["05E"])
@@ -130,35 +137,67 @@ def test_the_rows_are_the_organisations_the_viewer_may_see(
     assert _compare(make_user(role="manager"), national, kind="direct").rows == []
 
 
-def test_each_row_is_a_hand_count_with_its_funnel_position(
+def _funnel_by_hand() -> dict[str, tuple[float, float, float, str]]:
+    """Each published organisation's effective base, 95% limits and position, without the engine.
+
+    The overall domain's score is the mean of respondents' shares of positive answers (here 1 or
+    0).  Its design-based variance s^2 / n gives Korn & Graubard's n* = min(n, p q / var) (9 for
+    shares of 0 and 1 with ddof = 1; 10 when all agree), and the finite population correction
+    m = n* (N - 1) / (N - n).  z = (p - p0) / sqrt(p0 q0 / m); phi = mean of the z-scores
+    Winsorised at their 10% and 90% quantiles (Spiegelhalter 2005); the limits are inflated by
+    sqrt(phi) when 3 phi exceeds chi-squared(3)'s upper 5% point.
+    """
+    bases, values = {}, {}
+    for code, positives in POSITIVES.items():
+        shares = np.array([1.0] * positives + [0.0] * (10 - positives))
+        p = shares.mean()
+        var = shares.var(ddof=1) / 10
+        n_star = 10.0 if var == 0 else min(10.0, p * (1 - p) / var)
+        bases[code] = n_star * (INVITED - 1) / (INVITED - 10)
+        values[code] = p
+    p0q0 = NATIONAL * (1 - NATIONAL)
+    z = np.array([(values[c] - NATIONAL) / math.sqrt(p0q0 / bases[c]) for c in POSITIVES])
+    low, high = np.quantile(z, [0.1, 0.9])
+    phi = float(np.mean(np.clip(z, low, high) ** 2))
+    factor = math.sqrt(phi) if 3 * phi > chi2.ppf(0.95, 3) else 1.0
+    result = {}
+    for code, value in values.items():
+        se = factor * math.sqrt(p0q0 / bases[code])
+        position = "within"
+        for confidence, name in ((0.95, "95%"), (0.998, "99.8%")):
+            half = norm.ppf(0.5 + confidence / 2) * se
+            if value > NATIONAL + half:
+                position = f"above {name}"
+            if value < NATIONAL - half:
+                position = f"below {name}"
+        half_95 = norm.ppf(0.975) * se
+        limits = (max(NATIONAL - half_95, 0.0), min(NATIONAL + half_95, 1.0))
+        result[code] = (bases[code], *limits, position)
+    return result
+
+
+def test_each_row_is_a_hand_count_with_its_funnel_limits_and_position(
     national: National, make_user: Any
 ) -> None:
     comparison = _compare(make_user(role="manager"), national)
     rows = {row.organisation.code: row for row in comparison.rows}
-
-    def position(p: float, n: int) -> str:
-        # Spiegelhalter (2005): p0 +- z sqrt(p0 (1 - p0) / n), 95% inside 99.8%
-        for confidence, name in ((0.998, "99.8%"), (0.95, "95%")):
-            half = norm.ppf(0.5 + confidence / 2) * math.sqrt(NATIONAL * (1 - NATIONAL) / n)
-            if p > min(NATIONAL + half, 1.0):
-                return f"above {name}"
-            if p < max(NATIONAL - half, 0.0):
-                return f"below {name}"
-        return "within"
-
+    expected = _funnel_by_hand()
     for code, positives in POSITIVES.items():
         row = rows[code]
         assert row.n == 10 and not row.suppressed
         assert math.isclose(row.positive, positives / 10)
         assert math.isclose(row.difference, positives / 10 - NATIONAL)
         assert row.low <= row.positive <= row.high
-        assert row.position == position(positives / 10, 10)
-    # all ten of Alpha positive is above the 95% limit; Beta's two are below it
-    assert (rows["01A"].position, rows["02B"].position, rows["03C"].position) == (
-        "above 95%",
-        "below 95%",
-        "within",
-    )
+        base, low, high, position = expected[code]
+        assert math.isclose(row.n_eff, base), code
+        assert math.isclose(row.limit_low, low) and math.isclose(row.limit_high, high), code
+        assert row.position == position, code
+    # three organisations as far apart as Alpha's 100% and Beta's 20% are overdispersed: the
+    # limits are widened and the page says so
+    check = comparison.overdispersion
+    assert check is not None and check.count == 3 and check.inflated
+    assert "widened by the square root of phi" in comparison.dispersion
+    assert f"phi = {check.phi:.2f}" in comparison.dispersion
     hidden, silent = rows["04D"], rows["05E"]
     assert hidden.suppressed and math.isnan(hidden.n) and math.isnan(hidden.positive)
     assert hidden.position == "" and not hidden.bench_significant
@@ -241,3 +280,33 @@ def test_the_rounds_offered_for_each_kind_of_organisation(
 
     assert rounds_for_kind("ccg") == [latest, older]
     assert rounds_for_kind("direct") == [direct]
+
+
+def test_the_viewers_own_or_a_selected_organisation_is_highlighted(
+    national: National, make_user: Any
+) -> None:
+    own = _compare(
+        make_user(role="commissioner", organisation=national.organisations["02B"]), national
+    )
+    assert [(r.organisation.code, r.highlight) for r in own.rows] == [("02B", "your organisation")]
+    assert own.highlighted == "NHS Beta ICB" and "NHS Beta ICB (your organisation)" in own.svg
+    selected = _compare(make_user(role="manager"), national, highlight="01a")
+    marks = {r.organisation.code: r.highlight for r in selected.rows}
+    assert marks == {"01A": "selected", "02B": "", "03C": "", "04D": "", "05E": ""}
+    assert selected.selected == "01A" and "NHS Alpha ICB (selected)" in selected.svg
+    assert _compare(make_user(role="manager"), national).highlighted == ""
+
+
+def test_an_item_is_compared_with_the_binomial_base_corrected_for_the_population(
+    national: National, make_user: Any
+) -> None:
+    comparison = _compare(make_user(role="manager"), national, item=ITEM)
+    assert comparison.item == ITEM and comparison.items[ITEM].startswith("Overall")
+    assert comparison.unit_label == comparison.items[ITEM]
+    # an item's effective base is n (N - 1) / (N - n) = 10 * 14 / 5, whatever the answers
+    published = [r for r in comparison.rows if r.position]
+    assert sorted(r.organisation.code for r in published) == ["01A", "02B", "03C"]
+    assert all(math.isclose(r.n_eff, 28.0) for r in published)
+    assert f"Funnel plot, {comparison.items[ITEM]}" in comparison.svg
+    # an item of another domain is not offered here: the domain score is compared instead
+    assert _compare(make_user(role="manager"), national, item="no_such_item").item is None
