@@ -9,6 +9,7 @@ Methods, references and rules: ``docs/methods.md``.
 from ._results import ConfidenceInterval, MeanInterval, MultipleTestResult, WelchResult
 from .compare import benjamini_hochberg, newcombe_pvalue, welch_difference
 from .disclosure import MIN_THRESHOLD, comments_visible, suppress
+from .hierarchy import suppress_hierarchy
 from .intervals import clopper_pearson, newcombe_difference, wilson
 from .local import LocalQuestionTable, analyse_local_questions
 from .means import mean_interval
@@ -38,6 +39,7 @@ __all__ = [
     "newcombe_difference",
     "newcombe_pvalue",
     "suppress",
+    "suppress_hierarchy",
     "welch_difference",
     "wilson",
 ]
