@@ -191,18 +191,20 @@ def _hidden_cells(
     primary and complementary suppression along the tree all > families >
     groups (:func:`analysis.hierarchy.suppress_hierarchy`; Hundepool et al.
     2012, ch. 4), so no hidden cell is the all row or a family minus published
-    cells.  A hidden group or family that the questionnaire routes to the unit
-    is protected even when its base is 0 there, so the published cells cannot
-    reveal that it gave no answers.
+    cells.  A hidden group that the questionnaire routes to the unit is protected
+    even when its base is 0 there, so the published cells cannot reveal that it
+    gave no answers.  A small family needs no protection of its own: its
+    responses are its groups', each small (protected where asked) or with no
+    responses at all (which is published); protecting it would also hide its
+    siblings on a unit none of its small groups is asked.
     """
     n_org, rows, units = n.shape
+    n_grp = len(resp.group_labels)
     resp_rows = np.rint(_with_all_and_families(resp_g[:, :, None].astype(np.float64), resp))
     small = ((resp_rows > 0) & (resp_rows < threshold))[:, :, 0]  # (O, rows)
     small[:, 0] = False  # the all row: its own base decides
-    routed_g = resp.routed  # (G, U)
-    routed_f = (resp.family_member.T.astype(np.int64) @ routed_g.astype(np.int64)) > 0
-    routed = np.concatenate((np.ones((1, units), dtype=bool), routed_g, routed_f), axis=0)
-    forced = small[:, :, None] & routed[None, :, :]
+    forced = np.zeros((n_org, rows, units), dtype=bool)
+    forced[:, 1 : 1 + n_grp] = small[:, 1 : 1 + n_grp, None] & resp.routed[None, :, :]
     counts = np.rint(n).astype(np.int64).transpose(0, 2, 1).reshape(-1, rows)
     hid = suppress_hierarchy(
         counts, resp.cell_parent, threshold, forced.transpose(0, 2, 1).reshape(-1, rows)
