@@ -1,7 +1,7 @@
 """Families of stakeholder groups in an organisation's results, recomputed from the answers.
 
-Covers :mod:`survey.services.results.families` and the dashboard's families (rates and
-heatmap rows).  The expected
+Covers :mod:`survey.services.results.families` and every output that shows families: the
+dashboard (rates and heatmap rows), the CSV and XLSX results and the PDF report.  The expected
 figures are worked out here from the stored answers and the questionnaire (its routing and
 positive answers) with the Wilson score interval with finite population correction written
 out (docs/methods.md section 2), never by calling the engine.
@@ -13,15 +13,22 @@ regulators" (6 respondents) publishes.  5 providers and 4 regulators were invite
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from questionnaires import load
+from survey.services.audit import COMMAND_LINE
 from survey.services.results.arrays import analyse
 from survey.services.results.dashboard import organisation_dashboard
+from survey.services.results.evidence import pct
 from survey.services.results.families import FAMILY_PREFIX, families_of, family_results
+from survey.services.results.files import organisation_file
 from survey.services.rounds import questionnaire_for
 from tests.survey.reports.conftest import seed_responses
 
@@ -151,3 +158,63 @@ def test_family_results_read_only_the_family_rows(alpha: Any) -> None:
     found = family_results(rows, questionnaire_for(survey_round))
     assert [f.id for f in found.families][:2] == ["gp_members", FAMILY]
     assert all(r["is_family"] for _, domain_rows in found.heatmap for r in domain_rows)
+
+
+def test_the_csv_and_xlsx_carry_the_family_rows_as_recomputed(alpha: Any) -> None:
+    survey_round, org = alpha
+    expected = _expected_items(survey_round)
+    data = organisation_file(COMMAND_LINE, org, survey_round, "results.csv").data
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    family = {r["unit"]: r for r in rows if r["group"] == FAMILY}
+    assert family and all(r["is_family"] == "yes" for r in family.values())
+    assert all(r["is_family"] == "no" for r in rows if r["group"] in FAMILY_GROUPS)
+    checked = 0
+    for item, want in expected.items():
+        row = family[item]
+        if want["n"] == 0:
+            assert row["n"] == "0" and row["positive"] == ""
+        elif want["n"] < 5:
+            assert row["suppressed"] == "yes" and row["n"] == row["positive"] == "", item
+        else:
+            low, high = _wilson_fpc(want["x"], want["n"], want["N"])
+            assert row["suppressed"] == "no", item
+            assert int(row["n"]) == want["n"] and int(row["n_invited"]) == want["N"], item
+            assert math.isclose(float(row["positive"]), want["positive"], rel_tol=1e-5), item
+            assert math.isclose(float(row["positive_low"]), low, rel_tol=1e-5), item
+            assert math.isclose(float(row["positive_high"]), high, rel_tol=1e-5), item
+            checked += 1
+        # the groups themselves publish nothing
+        for group in FAMILY_GROUPS:
+            hidden = next(r for r in rows if r["group"] == group and r["unit"] == item)
+            assert hidden["n"] == "" or hidden["n"] == "0", (group, item)
+    assert checked >= 20
+    assert any(want["n"] == 3 for want in expected.values())  # a provider-only item: hidden
+
+    book = load_workbook(
+        io.BytesIO(organisation_file(COMMAND_LINE, org, survey_round, "results.xlsx").data)
+    )
+    sheet = book["Results"]
+    header = [cell.value for cell in sheet[1]]
+    xlsx = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
+    overall = next(r for r in xlsx if r["group"] == FAMILY and r["unit"] == "overall_relationship")
+    want = expected["overall_relationship"]
+    assert overall["is_family"] == "yes" and overall["n"] == want["n"]
+    assert math.isclose(overall["positive"], want["positive"])
+    about = [row[1].value for row in book["About"].iter_rows() if len(row) > 1]
+    assert any("family of stakeholder groups" in str(text) for text in about)
+
+
+def test_the_pdf_report_lists_families_after_the_groups(alpha: Any) -> None:
+    survey_round, org = alpha
+    data = organisation_file(COMMAND_LINE, org, survey_round, "report.pdf").data
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    text = " ".join(text.split())
+    assert "Groups are also reported in families" in text
+    assert "By family of stakeholder groups (domain score" in text
+    n, positive = _expected_domains(survey_round)["overall"]
+    # the overall relationship's family table: the family's n and % positive
+    family_table = text[text.index("By family of stakeholder groups") :]
+    assert f"{FAMILY_PREFIX}NHS partners and" in family_table
+    assert f"{n} {pct(positive)}" in family_table
+    # the response rates: 6 of 9 for the family; its groups show no rate
+    assert f"{FAMILY_PREFIX}NHS partners and regulators 9 67%" in text
