@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis import RoundTable
+from survey.services.results.arrays import OVERALL
 
 #: how a family is told apart from a stakeholder group wherever the two are listed together
 FAMILY_PREFIX = "Family: "
@@ -25,6 +26,9 @@ class Family:
     id: str
     name: str
     groups: tuple[str, ...]
+    #: the units (domain ids, "overall", item ids) asked of every group of the family: there
+    #: its row counts all of it (elsewhere, only its groups asked)
+    whole_units: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:
@@ -37,11 +41,28 @@ class Family:
         return ", ".join(self.groups)
 
 
+def _whole_units(questionnaire: Any, groups: list[str]) -> frozenset[str]:
+    """Items asked of every group, and domains of which every group is asked some item (as
+    the engine routes a domain)."""
+    items = [item for item in questionnaire.items if item.kind == "scale"]
+    asked = {item.id: {g for g in groups if item.shown_to(g)} for item in items}
+    by_domain: dict[str, set[str]] = {}
+    for item in items:
+        by_domain.setdefault(item.domain or OVERALL, set()).update(asked[item.id])
+    whole = {unit for unit, who in (*asked.items(), *by_domain.items()) if who == set(groups)}
+    return frozenset(whole)
+
+
 def families_of(questionnaire: Any) -> list[Family]:
     """The questionnaire's families in declared order, with their groups' names."""
     names = {group.id: group.name for group in getattr(questionnaire, "stakeholder_groups", [])}
     return [
-        Family(family.id, family.name, tuple(names.get(g, g) for g in family.groups))
+        Family(
+            family.id,
+            family.name,
+            tuple(names.get(g, g) for g in family.groups),
+            _whole_units(questionnaire, list(family.groups)),
+        )
         for family in getattr(questionnaire, "group_families", [])
     ]
 
@@ -72,8 +93,10 @@ def _nan(value: Any) -> bool:
 
 
 def _rate(family: Family, rows: list[dict[str, Any]]) -> FamilyRate | None:
-    """From the first row that shows a rate (rates are per family, the same on every unit
-    asked of all its groups); hidden if any row is; None when nobody was invited."""
+    """From the first row, of a unit asked of all its groups, that shows a rate (the rate is
+    then the family's, the same on each); hidden if such a row is; None when nobody was
+    invited."""
+    rows = [r for r in rows if r["unit"] in family.whole_units]
     shown = next((r for r in rows if not r["suppressed"] and not _nan(r["response_rate"])), None)
     if shown is None:
         if any(r["suppressed"] for r in rows):

@@ -125,6 +125,10 @@ def test_families_are_named_with_their_groups() -> None:
     assert partners.label == f"{FAMILY_PREFIX}NHS partners and regulators"
     assert partners.members == "NHS providers, Other commissioners, NHS England, Regulators"
     assert list(families) == ["gp_members", "nhs_partners", "local_government", "patients_public"]
+    # its rate is read where every one of its groups is asked: not on a providers-only item
+    assert {"overall", "overall_relationship", "partnership"} <= partners.whole_units
+    assert "part_cross_boundary" not in partners.whole_units
+    assert "eng_responds_healthwatch" not in families["patients_public"].whole_units
 
 
 def test_the_dashboard_shows_the_family_that_publishes_beside_its_hidden_groups(
