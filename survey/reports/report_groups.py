@@ -52,8 +52,10 @@ def participation_story(report: Any) -> list[Flowable]:
         if group != ALL_STAKEHOLDERS and members:
             data.append(_rate_row(report, report.names.get(group, group), members))
     for family in report.families:
-        if report.by_group.get(family.id):
-            data.append(_rate_row(report, family.label, report.by_group[family.id]))
+        # read where all its groups are asked: elsewhere its row counts only those asked
+        whole = [r for r in report.by_group.get(family.id, []) if r.unit in family.whole_units]
+        if whole:
+            data.append(_rate_row(report, family.label, whole))
     width = report.width
     story.append(report.grid(data, [width * 0.5, width * 0.15, width * 0.35]))
     return story
