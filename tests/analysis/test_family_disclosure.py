@@ -99,7 +99,9 @@ class _Reader:
     Variables: n[g, u] for every group and unit (flattened), then r[g].
     """
 
-    def __init__(self, resp: RoundResponses, table: Any, org: str) -> None:
+    def __init__(
+        self, resp: RoundResponses, table: Any, org: str, responses_known: bool = False
+    ) -> None:
         self.members = _members(resp)
         self.routed = _unit_routing(resp)
         self.n_grp, self.n_units = self.routed.shape
@@ -120,6 +122,11 @@ class _Reader:
                 if not np.isnan(rate) and not np.isnan(invited):
                     rows.append(self.responses(i, u))
                     values.append(round(rate * invited))
+        if responses_known:  # as the commissioner's fieldwork page shows them
+            o = resp.organisation_labels.index(org)
+            for g in range(self.n_grp):
+                rows.append(self.responses(1 + g, 0))
+                values.append(float(np.sum((resp.organisation == o) & (resp.group == g))))
         for g in range(self.n_grp):  # the questionnaire says who is not asked a unit
             for u in np.flatnonzero(~self.routed[g]):
                 rows.append(self._n(g, u))
@@ -201,6 +208,25 @@ def test_no_hidden_base_or_response_count_can_be_worked_out(resp):
     # what is published is 0 or at least k people
     n = table.n[~table.suppressed]
     assert np.all((n == 0) | (n >= K))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rounds())
+def test_known_response_counts_never_show_that_a_hidden_group_gave_no_answers(resp):
+    """Even knowing every group's responses (fieldwork shows them to commissioners), a hidden
+    group with responses may have answered a unit it was asked.  (Its base can be pinned at
+    its responses when everyone in a hidden sum answered: docs/methods.md section 7.8.)"""
+    table = analyse_round(resp, threshold=K)
+    for org in resp.organisation_labels:
+        reader = _Reader(resp, table, org, responses_known=True)
+        o = resp.organisation_labels.index(org)
+        for g, label in enumerate(resp.group_labels):
+            if not np.any((resp.organisation == o) & (resp.group == g)):
+                continue
+            for u, unit in enumerate(reader.units):
+                if reader.cells[(label, unit)]["suppressed"] and reader.routed[g, u]:
+                    high = reader.range_of(reader.base(1 + g, u))[1]
+                    assert high > 0.5, (org, label, unit)
 
 
 def test_the_all_and_family_rows_do_not_show_that_the_one_hidden_group_asked_said_nothing():
