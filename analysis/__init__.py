@@ -18,6 +18,7 @@ from .funnel import (
     funnel_z_scores,
     overdispersion,
 )
+from .hierarchy import suppress_hierarchy
 from .intervals import clopper_pearson, newcombe_difference, wilson
 from .local import LocalQuestionTable, analyse_local_questions
 from .means import mean_interval
@@ -68,6 +69,7 @@ __all__ = [
     "protect_microdata",
     "overdispersion",
     "suppress",
+    "suppress_hierarchy",
     "welch_difference",
     "wilson",
 ]

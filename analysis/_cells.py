@@ -3,7 +3,9 @@
 The first step of :func:`analysis.analyse_round`: responses are reduced, once,
 to additive sums per cell (so benchmarks can pool them and the previous round
 can be aligned with them), and every cell's suppression is decided here.
-Units are the domains, then the items; group 0 is "All stakeholders".
+Units are the domains, then the items.  Rows along the group axis: 0 is "All
+stakeholders", then the G stakeholder groups, then the F reporting families
+(each the union of its groups' responses); see ``RoundResponses.cell_parent``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._validation import FloatArray
-from .disclosure import _suppress_matrix
+from .hierarchy import suppress_hierarchy
 from .responses import RoundResponses
 
 BoolArray = NDArray[np.bool_]
@@ -26,7 +28,7 @@ _CHUNK_ROWS = 1024
 
 
 class _Cells(NamedTuple):
-    """Additive sufficient statistics, each shape (O, G + 1, U); group 0 is 'all'."""
+    """Additive sufficient statistics, each shape (O, 1 + G + F, U): all, groups, families."""
 
     n: FloatArray  # base (scale answers / respondents with a domain score)
     pos: FloatArray  # positive answers, or sum of respondents' positive shares
@@ -107,10 +109,17 @@ def _grouped_sums(resp: RoundResponses) -> FloatArray:
     return out
 
 
-def _unit_sums(resp: RoundResponses) -> list[FloatArray]:
-    """The grouped sums rearranged per unit, with the "all" row in front.
+def _with_all_and_families(x: FloatArray, resp: RoundResponses) -> FloatArray:
+    """Per-group sums (O, G, U) -> (O, 1 + G + F, U): the all row, the groups, the families."""
+    member = resp.family_member.astype(np.float64)
+    families = np.einsum("ogu,gf->ofu", x, member)
+    return np.concatenate((x.sum(axis=1, keepdims=True), x, families), axis=1)
 
-    Returns [n, pos, pos_sq, neg, total, total_sq, dk, asked], each (O, G + 1, U)
+
+def _unit_sums(resp: RoundResponses) -> list[FloatArray]:
+    """The grouped sums rearranged per unit, with the "all" row in front and the families after.
+
+    Returns [n, pos, pos_sq, neg, total, total_sq, dk, asked], each (O, 1 + G + F, U)
     in the meaning of the :class:`_Cells` fields.
     """
     n_org, n_grp = len(resp.organisation_labels), len(resp.group_labels)
@@ -138,26 +147,31 @@ def _unit_sums(resp: RoundResponses) -> list[FloatArray]:
     )
     out = []
     for doms, items in pairs:
-        x = np.concatenate((doms, items), axis=2)
-        out.append(np.concatenate((x.sum(axis=1, keepdims=True), x), axis=1))
+        out.append(_with_all_and_families(np.concatenate((doms, items), axis=2), resp))
     return out
 
 
-def _invited_per_row(resp: RoundResponses) -> FloatArray:
-    """Invited N per organisation x (all + groups) x unit.
+def _routed_totals(per_group: FloatArray, resp: RoundResponses) -> FloatArray:
+    """Per organisation x group values (O, G) -> (O, 1 + G + F, U).
 
-    A group row has the group's invited count; the "all" row the sum over the
-    groups the questionnaire routes to the unit (``RoundResponses.routing``):
-    a group never asked an item is not part of that item's population, and a
-    group asked it is, whether or not anyone in it answered.
+    A group row has the group's value on every unit; the "all" and family rows
+    the sum over their groups the questionnaire routes to the unit
+    (``RoundResponses.routing``): a group never asked an item is not part of
+    that item's population, and a group asked it is, whether or not anyone in
+    it answered.
     """
-    n_org, n_grp = resp.invited.shape
-    routed = resp.routed  # (G, U)
-    inv_g = np.broadcast_to(
-        resp.invited[:, :, None].astype(np.float64), (n_org, n_grp, routed.shape[1])
-    )
-    inv_all = np.where(routed[None, :, :], inv_g, 0.0).sum(axis=1, keepdims=True)
-    return np.concatenate((inv_all, inv_g), axis=1)
+    routed = resp.routed.astype(np.float64)  # (G, U)
+    member = resp.family_member.astype(np.float64)  # (G, F)
+    x = per_group.astype(np.float64)
+    groups = np.broadcast_to(x[:, :, None], (*x.shape, routed.shape[1]))
+    everyone = (x @ routed)[:, None, :]
+    families = np.einsum("og,gf,gu->ofu", x, member, routed)
+    return np.concatenate((everyone, groups, families), axis=1)
+
+
+def _invited_per_row(resp: RoundResponses) -> FloatArray:
+    """Invited N per organisation x (all, groups, families) x unit (routed groups only)."""
+    return _routed_totals(resp.invited.astype(np.float64), resp)
 
 
 def _responses_per_group(resp: RoundResponses) -> NDArray[np.int64]:
@@ -168,32 +182,34 @@ def _responses_per_group(resp: RoundResponses) -> NDArray[np.int64]:
 
 
 def _hidden_cells(
-    n: FloatArray, resp_g: NDArray[np.int64], routed: BoolArray, threshold: int
+    n: FloatArray, resp_g: NDArray[np.int64], resp: RoundResponses, threshold: int
 ) -> BoolArray:
-    """Disclosure control (statistics.md section 7) for every (O, G + 1, U) cell.
+    """Disclosure control (statistics.md section 7) for every (O, 1 + G + F, U) cell.
 
-    A group with 0 < responses < k for the organisation is hidden on every
-    unit (group level before item level); then, per organisation x unit
-    partition of groups, primary and complementary suppression against the
-    published "all" row (Hundepool et al. 2012, ch. 4).  A hidden group that
-    the questionnaire routes to the unit is protected even when its base is 0
-    there, so the "all" row cannot reveal that it gave no answers.
+    A group or family with 0 < responses < k for the organisation is hidden on
+    every unit (group level before item level); then, per organisation x unit,
+    primary and complementary suppression along the tree all > families >
+    groups (:func:`analysis.hierarchy.suppress_hierarchy`; Hundepool et al.
+    2012, ch. 4), so no hidden cell is the all row or a family minus published
+    cells.  A hidden group that the questionnaire routes to the unit is protected
+    even when its base is 0 there, so the published cells cannot reveal that it
+    gave no answers.  A small family needs no protection of its own: its
+    responses are its groups', each small (protected where asked) or with no
+    responses at all (which is published); protecting it would also hide its
+    siblings on a unit none of its small groups is asked.
     """
-    n_org, n_grp = resp_g.shape
-    units = n.shape[2]
-    group_small = (resp_g > 0) & (resp_g < threshold)
-    counts = np.rint(n[:, 1:, :]).astype(np.int64).transpose(0, 2, 1).reshape(-1, n_grp)
-    small = np.broadcast_to(group_small[:, None, :], (n_org, units, n_grp))
-    forced = (small & routed.T[None, :, :]).reshape(-1, n_grp)
-    hid, total_hidden = _suppress_matrix(counts, threshold, True, forced)
-    hid = hid | small.reshape(-1, n_grp)
-    return np.concatenate(
-        (
-            total_hidden.reshape(n_org, units)[:, None, :],
-            hid.reshape(n_org, units, n_grp).transpose(0, 2, 1),
-        ),
-        axis=1,
+    n_org, rows, units = n.shape
+    n_grp = len(resp.group_labels)
+    resp_rows = np.rint(_with_all_and_families(resp_g[:, :, None].astype(np.float64), resp))
+    small = ((resp_rows > 0) & (resp_rows < threshold))[:, :, 0]  # (O, rows)
+    small[:, 0] = False  # the all row: its own base decides
+    forced = np.zeros((n_org, rows, units), dtype=bool)
+    forced[:, 1 : 1 + n_grp] = small[:, 1 : 1 + n_grp, None] & resp.routed[None, :, :]
+    counts = np.rint(n).astype(np.int64).transpose(0, 2, 1).reshape(-1, rows)
+    hid = suppress_hierarchy(
+        counts, resp.cell_parent, threshold, forced.transpose(0, 2, 1).reshape(-1, rows)
     )
+    return hid.reshape(n_org, units, rows).transpose(0, 2, 1) | small[:, :, None]
 
 
 def _cell_statistics(resp: RoundResponses, threshold: int, finite_population: bool) -> _Cells:
@@ -202,15 +218,10 @@ def _cell_statistics(resp: RoundResponses, threshold: int, finite_population: bo
     invited = _invited_per_row(resp)
     population = invited if finite_population else np.full(invited.shape, np.nan)
     resp_g = _responses_per_group(resp)
-    routed = resp.routed
-    # The "all" row's responses count the routed groups only, as its invited
-    # count does, so a unit's response rate never exceeds 100%.
-    resp_all = (resp_g.astype(np.float64) @ routed.astype(np.float64))[:, None, :]
-    responses = np.concatenate(
-        (resp_all, np.broadcast_to(resp_g[:, :, None].astype(np.float64), n[:, 1:].shape)),
-        axis=1,
-    )
-    hidden = _hidden_cells(n, resp_g, routed, threshold)
+    # The all and family rows' responses count the routed groups only, as their
+    # invited counts do, so a unit's response rate never exceeds 100%.
+    responses = _routed_totals(resp_g.astype(np.float64), resp)
+    hidden = _hidden_cells(n, resp_g, resp, threshold)
     published = ~hidden & (n > 0)
     return _Cells(
         n,

@@ -163,6 +163,34 @@ def _check_routing(
     return routed
 
 
+def _check_families(
+    group_family: ArrayLike | None, families: tuple[str, ...], groups: tuple[str, ...]
+) -> IntArray:
+    """Family code per group (-1: in no family); every family holds at least one group."""
+    clash = sorted(set(families) & {ALL_STAKEHOLDERS, *groups})
+    if clash:
+        raise ValueError(f"family_labels must differ from the group labels, got {clash!r}")
+    if group_family is None:
+        if families:
+            raise ValueError("group_family must be given with family_labels")
+        return np.full(len(groups), -1, dtype=np.int64)
+    arr = np.asarray(group_family)
+    if arr.shape != (len(groups),):
+        raise ValueError(f"group_family must have shape ({len(groups)},), got {arr.shape!r}")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"group_family must hold integer codes, got dtype {arr.dtype!s}")
+    codes = arr.astype(np.int64)
+    bad = (codes < -1) | (codes >= len(families))
+    if np.any(bad):
+        raise ValueError(
+            f"group_family codes must index family_labels or be -1, got {first_bad(codes, bad)!r}"
+        )
+    empty = [f for i, f in enumerate(families) if not np.any(codes == i)]
+    if empty:
+        raise ValueError(f"every family must hold a group, got empty families {empty!r}")
+    return codes
+
+
 @dataclass(frozen=True)
 class RoundResponses:
     """One survey round's responses, as arrays (the input contract of :func:`analyse_round`).
@@ -210,6 +238,12 @@ class RoundResponses:
         cell is the invited count summed over the groups routed to the unit
         (a domain: to any of its items).  Default: every group is asked
         every item.  No response may answer an item its group is not routed to.
+    family_labels : sequence of str, length F, optional
+        Reporting families of stakeholder groups (e.g. "NHS partners"), reported
+        beside the groups; labels must differ from the group labels.
+    group_family : ndarray of int, shape (G,), optional
+        Family code of each group, indexing ``family_labels``; -1 for a group
+        in no family.  A group belongs to at most one family.
 
     Raises
     ------
@@ -232,6 +266,8 @@ class RoundResponses:
     positive_threshold: NDArray[np.float64] | float = 4.0
     negative_threshold: NDArray[np.float64] | float = 2.0
     routing: NDArray[np.bool_] | None = None
+    family_labels: tuple[str, ...] = ()
+    group_family: IntArray | None = None
 
     def __post_init__(self) -> None:
         # Frozen: each validated, normalised value is stored once, here.
@@ -275,6 +311,29 @@ class RoundResponses:
         put("negative_threshold", negative)
         put("invited", _check_invited(self.invited, self.organisation, self.group, orgs, groups))
         put("routing", _check_routing(self.routing, scores, dk, self.group, groups, items))
+        families = _labels(self.family_labels, "family_labels")
+        put("family_labels", families)
+        put("group_family", _check_families(self.group_family, families, groups))
+
+    @property
+    def family_member(self) -> BoolArray:
+        """Membership of each group in each family, shape (G, F)."""
+        assert self.group_family is not None  # set in __post_init__
+        member: BoolArray = self.group_family[:, None] == np.arange(len(self.family_labels))
+        return member
+
+    @property
+    def cell_parent(self) -> IntArray:
+        """The reporting tree over the rows "All stakeholders", groups, families.
+
+        Parent index of each row (-1 for the all row): a group's family row, or the
+        all row for a group in no family; a family's parent is the all row.
+        """
+        assert self.group_family is not None  # set in __post_init__
+        n_grp = len(self.group_labels)
+        groups = np.where(self.group_family >= 0, 1 + n_grp + self.group_family, 0)
+        families = np.zeros(len(self.family_labels), dtype=np.int64)
+        return np.concatenate(([-1], groups, families)).astype(np.int64)
 
     @property
     def routed(self) -> BoolArray:

@@ -25,7 +25,7 @@ class RoundTable(ColumnTable):
     """Results of one round: equal-length, read-only column arrays, one row per cell.
 
     Rows are ordered organisation, then group ("All stakeholders" first, then
-    ``group_labels``), then unit (each domain, then each item).  Proportions
+    ``group_labels``, then ``family_labels``), then unit (each domain, then each item).  Proportions
     are in [0, 1] (multiply by 100 to display); means are on the item scale.
     Every number of a suppressed row is NaN; a row with no responses has
     ``n == 0`` and NaN estimates.
@@ -35,6 +35,9 @@ class RoundTable(ColumnTable):
     organisation, organisation_kind, group, level, unit, domain : ndarray of str
         Row keys.  ``level`` is ``"domain"`` or ``"item"``; ``unit`` is the
         domain label or the item label; ``domain`` is the unit's domain.
+    is_family : ndarray of bool
+        True on the rows of a reporting family of groups (``group`` is then
+        the family's label).
     n : ndarray of float
         Base: respondents with a scale answer (items), or respondents with a
         domain score (domains, "half rule").  Don't know is excluded.
@@ -75,6 +78,7 @@ class RoundTable(ColumnTable):
     organisation: NDArray[np.str_]
     organisation_kind: NDArray[np.str_]
     group: NDArray[np.str_]
+    is_family: BoolArray
     level: NDArray[np.str_]
     unit: NDArray[np.str_]
     domain: NDArray[np.str_]

@@ -24,7 +24,8 @@ from ._cells import _cell_statistics, _Cells
 from ._estimation import _compare, _Comparison, _Estimates, _estimates
 from ._validation import FloatArray, check_confidence
 from .compare import _bh_grouped, _check_q
-from .disclosure import _suppress_matrix, check_threshold
+from .disclosure import check_threshold
+from .hierarchy import suppress_hierarchy
 from .responses import ALL_STAKEHOLDERS, RoundResponses
 from .round_table import RoundTable
 
@@ -112,17 +113,22 @@ def _benchmark(
     )
 
 
+def _row_labels(resp: RoundResponses) -> tuple[str, ...]:
+    """Labels along the group axis: all, the groups, the families."""
+    return (ALL_STAKEHOLDERS, *resp.group_labels, *resp.family_labels)
+
+
 def _previous_index(cur: RoundResponses, prev: RoundResponses) -> IntArray:
-    """Flat index into the previous round's (O, G + 1, U) arrays for each current row, or -1."""
+    """Flat index into the previous round's (O, 1 + G + F, U) arrays for each current row, or -1."""
 
     def lookup(labels: Sequence[str], prev_labels: Sequence[str]) -> IntArray:
         where = {label: i for i, label in enumerate(prev_labels)}
         return np.array([where.get(label, -1) for label in labels], dtype=np.int64)
 
     o = lookup(cur.organisation_labels, prev.organisation_labels)
-    g = lookup((ALL_STAKEHOLDERS, *cur.group_labels), (ALL_STAKEHOLDERS, *prev.group_labels))
+    g = lookup(_row_labels(cur), _row_labels(prev))
     u = lookup((*cur.domain_labels, *cur.item_labels), (*prev.domain_labels, *prev.item_labels))
-    n_gp, n_up = len(prev.group_labels) + 1, len(prev.domain_labels) + prev.n_items
+    n_gp, n_up = len(_row_labels(prev)), len(prev.domain_labels) + prev.n_items
     flat = (o[:, None, None] * n_gp + g[None, :, None]) * n_up + u[None, None, :]
     missing = (o[:, None, None] < 0) | (g[None, :, None] < 0) | (u[None, None, :] < 0)
     return np.where(missing, -1, flat)
@@ -185,32 +191,47 @@ def _no_reference(shape: tuple[int, ...]) -> _Reference:
     )
 
 
-def _response_rates(cur: _Cells, routed: BoolArray, threshold: int) -> FloatArray:
-    """Responses / invited per organisation x group, suppressed like the bases.
+def _response_rates(cur: _Cells, resp: RoundResponses, threshold: int) -> FloatArray:
+    """Responses / invited per organisation x group or family, suppressed like the bases.
 
     Response rates reveal response counts, so they get the same protection at
-    the organisation x group level as the bases do at unit level.  The "all"
-    row of a unit counts the groups routed to it (``routed``, (G, U)); when
-    those are not every group, it is a sub-total that is hidden if it holds a
-    hidden group (its count would be that sub-total minus the shown groups).
+    the organisation level (the tree all > families > groups,
+    :func:`analysis.hierarchy.suppress_hierarchy`) as the bases do at unit
+    level.  The all and family rows of a unit count the groups routed to it;
+    when those are not all of their groups, the row is a sub-total that is
+    hidden if it holds a hidden group (its count would be that sub-total minus
+    the shown groups).
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(cur.invited > 0, cur.responses / cur.invited, np.nan)
-    resp_counts = np.rint(cur.responses[:, 1:, 0]).astype(np.int64)
-    rr_hidden, rr_total_hidden = _suppress_matrix(resp_counts, threshold, True)
-    partial = ~np.all(routed, axis=0, keepdims=True)
-    sub_total_hidden = ((rr_hidden.astype(np.int64) @ routed.astype(np.int64)) > 0) & partial
-    all_hidden = rr_total_hidden[:, None] | sub_total_hidden
-    groups_hidden = np.broadcast_to(rr_hidden[:, :, None], cur.responses[:, 1:].shape)
-    rr_hidden_all = np.concatenate((all_hidden[:, None, :], groups_hidden), axis=1)
-    return np.where(rr_hidden_all | cur.hidden, np.nan, rate)
+    n_grp = len(resp.group_labels)
+    resp_g = cur.responses[:, 1 : 1 + n_grp, 0]
+    member = resp.family_member
+    per_org = np.concatenate(
+        (resp_g.sum(axis=1, keepdims=True), resp_g, resp_g @ member.astype(np.float64)), axis=1
+    )
+    rr_hidden = suppress_hierarchy(np.rint(per_org).astype(np.int64), resp.cell_parent, threshold)
+    routed = resp.routed.astype(np.int64)  # (G, U)
+    # members (G, 1 + F): every group for the all row, each family's groups
+    members = np.concatenate((np.ones((n_grp, 1), dtype=bool), member), axis=1).astype(np.int64)
+    partial = (members.T @ (1 - routed)) > 0  # (1 + F, U): some member not asked the unit
+    hidden_routed = (rr_hidden[:, 1 : 1 + n_grp, None] & (routed > 0)[None]).astype(np.int64)
+    holds_hidden = np.einsum("ogu,gr->oru", hidden_routed, members) > 0  # (O, 1 + F, U)
+    totals_hidden = rr_hidden[:, [0, *range(1 + n_grp, per_org.shape[1])], None] | (
+        holds_hidden & partial[None]
+    )
+    rr_all = np.broadcast_to(rr_hidden[:, :, None], cur.responses.shape).copy()
+    rr_all[:, 0] = totals_hidden[:, 0]
+    rr_all[:, 1 + n_grp :] = totals_hidden[:, 1:]
+    return np.where(rr_all | cur.hidden, np.nan, rate)
 
 
 def _key_columns(resp: RoundResponses, shape: tuple[int, ...], is_domain: BoolArray) -> Columns:
     """The row keys: organisation (and its kind), group, level, unit and domain."""
     n_dom = len(resp.domain_labels)
     kinds = np.asarray(resp.kind_labels, dtype=np.str_)[resp.organisation_kind]
-    groups = np.asarray((ALL_STAKEHOLDERS, *resp.group_labels), dtype=np.str_)
+    groups = np.asarray(_row_labels(resp), dtype=np.str_)
+    is_family = np.arange(len(groups)) > len(resp.group_labels)
     units = np.asarray((*resp.domain_labels, *resp.item_labels), dtype=np.str_)
     unit_domain = np.concatenate((np.arange(n_dom), resp.item_domain))
     domains = np.asarray(resp.domain_labels, dtype=np.str_)[unit_domain]
@@ -225,6 +246,7 @@ def _key_columns(resp: RoundResponses, shape: tuple[int, ...], is_domain: BoolAr
         "organisation": key(np.asarray(resp.organisation_labels, dtype=np.str_), 0),
         "organisation_kind": key(kinds, 0),
         "group": key(groups, 1),
+        "is_family": np.broadcast_to(is_family[None, :, None], shape).ravel(),
         "level": key(levels, 2),
         "unit": key(units, 2),
         "domain": key(domains, 2),
@@ -324,8 +346,9 @@ def analyse_round(
     Returns
     -------
     RoundTable
-        One row per organisation x (All stakeholders + each group) x (each
-        domain, then each item); see :class:`RoundTable` for the columns.
+        One row per organisation x (All stakeholders, each group, each
+        reporting family) x (each domain, then each item); see
+        :class:`RoundTable` for the columns.
 
     Notes
     -----
@@ -334,6 +357,11 @@ def analyse_round(
     * Domain scores: each respondent's mean over the domain items they
       answered, if they answered at least half of the items they were asked;
       domain % positive is the mean of respondents' shares of positive answers.
+    * Families (``RoundResponses.family_labels``): the union of their groups'
+      responses, with the same estimators and threshold, and the finite
+      population N summed over their groups routed to the unit.  Suppression
+      runs along the tree all > families > groups, so nothing hidden is a
+      family or the total minus published cells.
     * Benchmark: pooled responses of all *published* cells of the other
       organisations of the same kind (England minus this organisation), so the
       samples are independent and the benchmark never contains data of a
@@ -369,7 +397,7 @@ def analyse_round(
     return RoundTable(
         **_key_columns(responses, cur.n.shape, is_domain),
         **_estimate_columns(cur, est, k),
-        response_rate=_response_rates(cur, responses.routed, k).ravel(),
+        response_rate=_response_rates(cur, responses, k).ravel(),
         **_reference_columns("bench", bench, cur.published),
         **_reference_columns("prev", prev, cur.published),
         suppressed=cur.hidden.ravel().copy(),

@@ -127,7 +127,8 @@ def _coverage_problems(q: Questionnaire) -> Problems:
 
 
 def _family_problems(q: Questionnaire) -> Problems:
-    """Reporting families: duplicate ids, empty families, unknown groups, groups in two families."""
+    """Reporting families: duplicate ids, ids of groups, empty families, unknown groups, groups
+    in two families."""
     problems = _duplicates(
         [(f"group_families[{i}].id", f.id) for i, f in enumerate(q.group_families)],
         "group family id",
@@ -136,6 +137,10 @@ def _family_problems(q: Questionnaire) -> Problems:
     first_family: dict[str, str] = {}
     for i, family in enumerate(q.group_families):
         path = f"group_families[{i}]"
+        if family.id in group_ids:
+            # Results rows are keyed by group or family id: one id cannot name both.
+            problem = f"family id {family.id!r} is the id of a stakeholder group; use another"
+            problems.append((f"{path}.id", problem))
         if not family.groups:
             problems.append((f"{path}.groups", f"family {family.id!r} has no groups"))
         for j, group in enumerate(family.groups):

@@ -25,7 +25,6 @@ from reportlab.platypus import (
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
-    Spacer,
     Table,
     TableStyle,
 )
@@ -34,6 +33,7 @@ from analysis import ALL_STAKEHOLDERS, DomainReliability, RoundTable
 from survey.reports.agenda_document import clean
 from survey.reports.charts import positive_chart
 from survey.reports.report_annex import annex_story
+from survey.reports.report_groups import domain_by_group_story, participation_story
 from survey.reports.report_text import BACKGROUND, CHART_KEY, HOW_TO_READ, USING
 from survey.reports.report_trend import trend_story
 from survey.services.results.evidence import (
@@ -51,6 +51,7 @@ from survey.services.results.evidence import (
     points,
     results_by_group,
 )
+from survey.services.results.families import families_of
 from survey.services.results.local import LocalResult
 
 if TYPE_CHECKING:
@@ -119,6 +120,9 @@ class _Report:
         self.by_group = results_by_group(own, code, questionnaire)
         self.rows = self.by_group.get(ALL_STAKEHOLDERS, [])
         self.names = group_names(questionnaire)
+        self.families = families_of(questionnaire)
+        family_ids = {family.id for family in self.families}
+        self.groups = {g: rows for g, rows in self.by_group.items() if g not in family_ids}
         styles = getSampleStyleSheet()
         self.body, self.title_style = styles["BodyText"], styles["Title"]
         self.small = ParagraphStyle("small", parent=self.body, fontSize=7.5, leading=9)
@@ -171,6 +175,10 @@ class _Report:
         )
         return [self.cell_head(text) for text in texts]
 
+    def row_cells(self, row: Result) -> list[str]:
+        """n, % positive, CI, benchmark, difference and last year of one row (or "fewer than")."""
+        return _row_cells(row, self.threshold)
+
     def results_table(self, members: Sequence[Result], prefix: str) -> Table:
         data: list[list[Any]] = [self.header("Question")]
         for code, row in zip(_short_codes(members, prefix), members, strict=True):
@@ -221,24 +229,7 @@ class _Report:
                 "respondents are like a random sample of those invited."
             )
         )
-        self.story.append(self.response_rates())
-
-    def response_rates(self) -> Table:
-        data: list[list[Any]] = [["Stakeholder group", "Invited", "Response rate"]]
-        for group, members in self.by_group.items():
-            if group == ALL_STAKEHOLDERS or not members:
-                continue
-            invited, rate = members[0].n_invited, members[0].response_rate
-            hidden = all(member.suppressed for member in members)
-            if invited == 0:
-                shown_rate = "-"
-            elif hidden or rate is None:
-                shown_rate = hidden_text(self.threshold)
-            else:
-                shown_rate = pct(rate)
-            shown_invited = "" if invited is None else str(int(invited))
-            data.append([self.cell(self.names.get(group, group)), shown_invited, shown_rate])
-        return self.grid(data, [self.width * 0.5, self.width * 0.15, self.width * 0.35])
+        self.story.extend(participation_story(self))
 
     def reading_guide(self) -> None:
         self.para("3. How to read the results", self.h1)
@@ -277,23 +268,7 @@ class _Report:
             return
         self.story.append(KeepTogether([self.chart(members, prefix)]))
         self.story.append(self.results_table(members, prefix))
-        by_group = self.domain_by_group(domain_id)
-        if by_group is not None:
-            self.story.append(Spacer(1, 4 * mm))
-            self.para("By stakeholder group (domain score):", self.small)
-            self.story.append(by_group)
-
-    def domain_by_group(self, domain_id: str) -> Table | None:
-        data: list[list[Any]] = [self.header("Stakeholder group")]
-        for group, members in self.by_group.items():
-            if group == ALL_STAKEHOLDERS:
-                continue
-            row = next((r for r in members if r.unit == domain_id), None)
-            if row is None or (row.n in (None, 0) and not row.suppressed):
-                continue
-            name = self.cell(self.names.get(group, group))
-            data.append(["", name, *_row_cells(row, self.threshold)])
-        return self.grid(data, self.columns) if len(data) > 1 else None
+        self.story.extend(domain_by_group_story(self, domain_id))
 
     def sections(self) -> None:
         self.section(6, "Overall relationship", OVERALL, "", "Q")

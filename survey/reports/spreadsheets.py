@@ -44,6 +44,7 @@ def _local_row(code: str, result: LocalResult, columns: Sequence[str]) -> dict[s
         organisation=code,
         organisation_kind="",
         group=ALL_STAKEHOLDERS,
+        is_family=False,
         level=LOCAL_LEVEL,
         unit=result.item_id,
         domain="",
@@ -152,7 +153,21 @@ def results_xlsx(
     about.append([])
     about.append(["Proportions", "0 to 1 (0.62 = 62%); differences are in proportion points"])
     about.append(["Suppressed rows", "every number is empty; the 'suppressed' column is 'yes'"])
-    about.append(["Rows", f"{len(table)} (organisation x stakeholder group x domain or item)"])
+    about.append(
+        [
+            "Rows",
+            f"{len(table)} (organisation x stakeholder group, or family of groups, x domain or "
+            "item)",
+        ]
+    )
+    about.append(
+        [
+            "Families",
+            "rows with is_family 'yes' are a family of stakeholder groups (group = the family's "
+            "id in the questionnaire): its groups' responses pooled, with the same threshold "
+            "and suppression",
+        ]
+    )
     about.append(
         [
             "Means",

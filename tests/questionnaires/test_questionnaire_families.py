@@ -50,11 +50,17 @@ def test_bundled_questionnaires_put_every_group_in_one_family():
             "group_families[1].groups[0]",
             "group 'GROUP' is already in family 'f1'",
         ),
+        (
+            [{"id": "GROUP", "name": "F", "groups": ["GROUP"]}],
+            "group_families[0].id",
+            "family id 'GROUP' is the id of a stakeholder group",
+        ),
     ],
 )
 def test_broken_families_are_named_precisely(tmp_path, families, path, problem):
     group = minimal()["stakeholder_groups"][0]["id"]
     for family in families:
+        family["id"] = group if family["id"] == "GROUP" else family["id"]
         family["groups"] = [group if g == "GROUP" else g for g in family["groups"]]
     problem = problem.replace("GROUP", group)
     file = write(tmp_path, _with_families(families))

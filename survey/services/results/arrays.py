@@ -36,12 +36,17 @@ class _Items:
     negative: NDArray[np.float64]
     group_labels: tuple[str, ...]
     routing: NDArray[np.bool_]  # (groups, items): the questionnaire asks the group the item
+    family_labels: tuple[str, ...]  # the questionnaire's reporting families, by id
+    group_family: NDArray[np.int64]  # family of each group, -1 for none
 
 
 def _items(questionnaire: Questionnaire) -> _Items:
     items = [item for item in questionnaire.items if item.kind == "scale"]
     domain_labels = (OVERALL, *(domain.id for domain in questionnaire.domains))
     scales = [questionnaire.scale_for(item) for item in items]
+    family_of = {
+        group: f for f, family in enumerate(questionnaire.group_families) for group in family.groups
+    }
     return _Items(
         ids=np.array([item.id for item in items]),
         domain=np.array([domain_labels.index(item.domain or OVERALL) for item in items]),
@@ -58,6 +63,11 @@ def _items(questionnaire: Questionnaire) -> _Items:
             ],
             dtype=bool,
         ).reshape(len(questionnaire.stakeholder_groups), len(items)),
+        family_labels=tuple(family.id for family in questionnaire.group_families),
+        group_family=np.array(
+            [family_of.get(group.id, -1) for group in questionnaire.stakeholder_groups],
+            dtype=np.int64,
+        ),
     )
 
 
@@ -152,6 +162,8 @@ def round_responses(survey_round: SurveyRound) -> RoundResponses:
         positive_threshold=items.positive,
         negative_threshold=items.negative,
         routing=items.routing,
+        family_labels=items.family_labels,
+        group_family=items.group_family,
     )
 
 

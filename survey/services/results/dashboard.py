@@ -33,6 +33,7 @@ from survey.services.publication import (
 from survey.services.results.arrays import OVERALL
 from survey.services.results.comments import CommentBlock
 from survey.services.results.evidence import mean_scale
+from survey.services.results.families import FamilyResults, family_results
 from survey.services.results.local import LocalResult
 from survey.services.rounds import questionnaire_for
 
@@ -190,6 +191,8 @@ class Dashboard:
     item_text: dict[str, str] = field(default_factory=dict)
     heatmap_groups: list[str] = field(default_factory=list)
     heatmap_rows: list[list[dict[str, Any]]] = field(default_factory=list)
+    #: the questionnaire's families of groups: rates and heatmap rows after the groups'
+    families: FamilyResults = field(default_factory=FamilyResults)
     local: list[LocalResult] = field(default_factory=list)
     comments: list[CommentBlock] = field(default_factory=list)
     comments_hidden: bool = False
@@ -253,6 +256,7 @@ def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound
     everyone = mine.filter(group=ALL_STAKEHOLDERS)
     board.has_data = bool((everyone.n > 0).any() or everyone.suppressed.any())
     board.group_rates = _group_rates(table, code, group_names)
+    board.families = family_results(mine, questionnaire)
     board.domain_rows = _rows(everyone, level="domain")
     items = _rows(everyone, level="item")
     for domain in labels:
@@ -281,17 +285,18 @@ def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound
                 title=f"% positive per domain with 95% confidence intervals: {name}",
             ),
         )
-        if board.heatmap_rows:
+        family_rows = [(family.label, rows) for family, rows in board.families.heatmap]
+        if board.heatmap_rows or family_rows:
             values = [
                 [math.nan if r["suppressed"] else r["positive"] for r in rows]
-                for rows in board.heatmap_rows
+                for rows in [*board.heatmap_rows, *(rows for _, rows in family_rows)]
             ]
             board.heatmap_svg = round_chart(
                 survey_round,
                 ("heatmap", code),
                 lambda: charts.heatmap(
                     values,
-                    board.heatmap_groups,
+                    [*board.heatmap_groups, *(label for label, _ in family_rows)],
                     [labels.get(d, d) for d in domains],
                     title=f"% positive by stakeholder group and domain: {name}",
                     missing_meaning=(

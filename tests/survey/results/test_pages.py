@@ -282,3 +282,41 @@ def test_an_organisations_page_links_assessors_to_it_highlighted_on_the_funnel(
     assert link is not None
     national = _page(client, html_lib.unescape(link.group(1)))
     assert national.count("app-highlight-row") == 1 and "NHS Alpha ICB (selected)" in national
+
+
+def test_families_of_groups_follow_the_groups_and_publish_where_their_groups_cannot(
+    client: Any, make_round: Any, make_organisation: Any, answer: Any, make_user: Any, sign_in: Any
+) -> None:
+    from tests.survey.results.conftest import ITEMS
+
+    survey_round = make_round(suppression_threshold=5)
+    org = make_organisation(code="07F", name="NHS Foxtrot ICB")
+    for group, scores in (("nhs_provider", (5, 4, 2)), ("regulator", (4, 4, 1))):
+        for score in scores:
+            answer(survey_round, org, group, {item: {"score": score} for item in ITEMS})
+    sign_in(make_user(role="manager"))
+    page = _page(client, "/results/07F")
+    groups = page[page.index('id="groups"') :]
+
+    def cells_after(label: str, text: str) -> list[str]:
+        start = text.index(label)
+        row = text[start : text.index("</tr>", start)]
+        return [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+        ]
+
+    # each group of 3 is hidden; the family of 6 shows, counted by hand: a respondent's
+    # overall share is 1 for 5 or 4 and 0 for 2 or 1, so 4 of 6
+    assert cells_after(">NHS providers</th>", groups)[0] == "fewer than 5 responses"
+    assert cells_after(">Regulators</th>", groups)[0] == "fewer than 5 responses"
+    assert "Families of stakeholder groups" in groups
+    family = cells_after("Family: NHS partners and regulators <span", groups)
+    assert family[0] == "67% (6)"
+    # nobody answered the domains' questions, but "no responses" for the family would tell
+    # that its hidden groups, who were asked them, gave no answers
+    assert set(family[1:]) == {"fewer than 5 responses"}
+    assert "(NHS providers, Other commissioners, NHS England, Regulators)" in groups
+    rates = page[page.index('id="response-rates"') : page.index('id="domains"')]
+    assert cells_after(">NHS providers</th>", rates) == ["fewer than 5 responses"]
+    assert cells_after("Family: NHS partners and regulators <span", rates) == ["6", "6", "100%"]

@@ -154,3 +154,71 @@ def test_the_population_of_an_item_is_the_groups_the_questionnaire_routes_to_it(
     assert only_hw["n"] == 0 and only_hw["n_invited"] == 3 and only_hw["response_rate"] == 0
     rates = table.response_rate[~np.isnan(table.response_rate)]
     assert np.all(rates <= 1.0)
+
+
+def _respond(
+    db: Any, make_invitation: Any, survey_round: Any, organisation: Any, group: str, answers: dict
+) -> None:
+    issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
+    invitation = db.session.get(Invitation, issued.invitation.id)
+    save_answers(invitation, answers, resume_section=1)
+    submit_released(invitation, list(answers))
+    db.session.commit()
+
+
+def test_the_questionnaires_families_are_reported_and_never_show_a_hidden_groups_silence(
+    db: Any, make_invitation: Any, make_round: Any, make_organisation: Any
+) -> None:
+    survey_round = make_round()
+    alpha = make_organisation(code="01A")
+    for score in (5, 4, 4, 3, 2, 5):
+        _respond(
+            db,
+            make_invitation,
+            survey_round,
+            alpha,
+            "gp_practice",
+            {"overall_relationship": {"score": score}},
+        )
+    # Two Healthwatch stakeholders (below k = 5) both say "don't know" to the one item asked
+    # of Healthwatch only.
+    for score in (4, 2):
+        _respond(
+            db,
+            make_invitation,
+            survey_round,
+            alpha,
+            "healthwatch",
+            {
+                "overall_relationship": {"score": score},
+                "eng_responds_healthwatch": {"dont_know": True},
+            },
+        )
+    arrays = round_responses(survey_round)
+    assert arrays.family_labels == (
+        "gp_members",
+        "nhs_partners",
+        "local_government",
+        "patients_public",
+    )
+    family_of = dict(zip(arrays.group_labels, arrays.group_family.tolist(), strict=True))
+    assert family_of["healthwatch"] == family_of["vcse"] == 3
+    assert family_of["gp_practice"] == 0
+
+    table = analyse(survey_round).filter(organisation="01A")
+    only_hw = {r["group"]: r for r in table.filter(unit="eng_responds_healthwatch").rows()}
+    # Publishing n = 0 for everyone, or for Patients, public and voluntary sector, would say
+    # that both Healthwatch stakeholders said "don't know".
+    for label in ("All stakeholders", "patients_public", "healthwatch"):
+        assert only_hw[label]["suppressed"], label
+        assert math.isnan(only_hw[label]["n"]) and math.isnan(only_hw[label]["dont_know"])
+    overall = {r["group"]: r for r in table.filter(unit="overall_relationship").rows()}
+    assert overall["All stakeholders"]["n"] == 8 and not overall["All stakeholders"]["suppressed"]
+    # the GPs (and their family of one group) are hidden beside the two Healthwatch answers
+    for label in ("gp_practice", "gp_members", "healthwatch", "patients_public"):
+        assert overall[label]["suppressed"], label
+    assert table.filter(group="patients_public").is_family.all()
+    # groups nobody was invited from say "no responses", never "fewer than 5"
+    for label in ("vcse", "nhs_partners", "local_government", "regulator"):
+        assert not table.filter(group=label).suppressed.any(), label
+        assert (table.filter(group=label).n == 0).all(), label
