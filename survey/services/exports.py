@@ -12,14 +12,23 @@ import io
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import Answer, Organisation, Response, SurveyRound
+from survey.models import Organisation, Response, SurveyRound
 from survey.reports.spreadsheets import neutralise, results_csv, results_xlsx
 from survey.services import audit
 from survey.services.errors import InputError
+from survey.services.packing import StoredAnswer, scale_columns, unpack
 from survey.services.results.arrays import analyse
 from survey.services.results.evidence import RoundInfo
 from survey.services.results.local import local_results
 from survey.services.rounds import previous_round, questionnaire_for
+
+
+def _cell(answer: StoredAnswer) -> str:
+    if answer.get("dont_know"):
+        return "DK"
+    if "score" in answer:
+        return str(answer["score"])
+    return str(answer.get("text") or "")
 
 
 def responses_csv(survey_round: SurveyRound, item_ids: list[str]) -> bytes:
@@ -30,27 +39,30 @@ def responses_csv(survey_round: SurveyRound, item_ids: list[str]) -> bytes:
     would run as a formula are prefixed with a quote.
     """
     rows = db.session.execute(
-        select(Response.id, Organisation.code, Organisation.kind, Response.stakeholder_group)
+        select(
+            Organisation.code,
+            Organisation.kind,
+            Response.stakeholder_group,
+            Response.scale_answers,
+            Response.other_answers,
+        )
         .join(Organisation, Organisation.id == Response.organisation_id)
         .where(Response.round_id == survey_round.id)
         .order_by(Response.id)
     ).all()
-    answers: dict[str, dict[str, str]] = {row[0]: {} for row in rows}
-    for response_id, item_id, score, dont_know, text in db.session.execute(
-        select(Answer.response_id, Answer.item_id, Answer.score, Answer.dont_know, Answer.text)
-        .join(Response)
-        .where(Response.round_id == survey_round.id)
-    ):
-        answers[response_id][item_id] = (
-            "DK" if dont_know else (str(score) if score is not None else text or "")
-        )
-    local_ids = sorted({item for values in answers.values() for item in values} - set(item_ids))
+    packed_columns = scale_columns(questionnaire_for(survey_round))
+    answers = [
+        {item_id: _cell(value) for item_id, value in unpack(scale, other, packed_columns).items()}
+        for _code, _kind, _group, scale, other in rows
+    ]
+    local_ids = sorted({item for values in answers for item in values} - set(item_ids))
     columns = item_ids + local_ids
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["response", "year", "organisation", "kind", "stakeholder_group", *columns])
-    for number, (response_id, code, kind, group) in enumerate(rows, start=1):
-        values = answers[response_id]
+    for number, ((code, kind, group, _scale, _other), values) in enumerate(
+        zip(rows, answers, strict=True), start=1
+    ):
         writer.writerow(
             [
                 number,

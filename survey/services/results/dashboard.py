@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from analysis import ALL_STAKEHOLDERS, RoundTable, comments_visible
 from survey.extensions import db
-from survey.models import Answer, Invitation, Organisation, Response, SurveyRound
+from survey.models import Invitation, Organisation, Response, SurveyRound
 from survey.reports import svg_charts as charts
 from survey.services.results.arrays import OVERALL, analyse
 from survey.services.results.local import LocalResult, local_results
@@ -273,22 +273,20 @@ def _comments(
     )
     if not comments_visible(respondents, survey_round.comment_threshold):
         return [], respondents > 0
+    others = db.session.scalars(
+        select(Response.other_answers).where(
+            Response.round_id == survey_round.id,
+            Response.organisation_id == organisation.id,
+            Response.other_answers.is_not(None),
+        )
+    ).all()
     blocks = []
     shuffle = random.SystemRandom().shuffle
     for item in text_items:
-        texts = list(
-            db.session.scalars(
-                select(Answer.text)
-                .join(Response, Response.id == Answer.response_id)
-                .where(
-                    Response.round_id == survey_round.id,
-                    Response.organisation_id == organisation.id,
-                    Answer.item_id == item.id,
-                    Answer.text.is_not(None),
-                )
-            )
-        )
-        kept = [t.strip() for t in texts if t and t.strip()]
+        texts = [
+            str(answers[item.id].get("text") or "") for answers in others if item.id in answers
+        ]
+        kept = [text.strip() for text in texts if text.strip()]
         shuffle(kept)
         blocks.append(CommentBlock(item.text, kept))
     return blocks, False
