@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import LargeBinary, func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from analysis import RoundResponses, RoundTable, analyse_round
 from questionnaires import Questionnaire
@@ -93,26 +94,33 @@ def _cells(survey_round: SurveyRound, width: int) -> _Cells:
     """One aggregate query: a row per organisation x group cell (about two thousand in a
     national round, not one per response, let alone per answer), its responses' packed answers
     joined by the database: PostgreSQL's ``string_agg`` of bytea; SQLite's ``group_concat``,
-    which joins only text, of their hex."""
+    which joins only text, of their hex.
+
+    The order within a cell changes no count, but it is the order of the engine's sums, so it
+    follows the random keys, never storage, for the same numbers to the last digit whenever the
+    same responses load: PostgreSQL orders the aggregate by key; SQLite (before 3.44 it takes no
+    ORDER BY in an aggregate) reads the table, WITHOUT ROWID, in key order."""
     packed = Response.scale_answers
     postgres = db.session.get_bind().dialect.name == "postgresql"
     joined = (
-        func.string_agg(packed, literal(b"", LargeBinary), type_=LargeBinary)
+        func.string_agg(
+            packed, aggregate_order_by(literal(b"", LargeBinary), Response.id), type_=LargeBinary
+        )
         if postgres
         else func.group_concat(func.hex(packed), "")
     )
+    cell = (Response.organisation_id, Response.stakeholder_group)
     rows = db.session.execute(
         select(
-            Response.organisation_id,
-            Response.stakeholder_group,
+            *cell,
             func.count(),
             func.min(func.length(packed)),
             func.max(func.length(packed)),
             joined,
         )
         .where(Response.round_id == survey_round.id)
-        .group_by(Response.organisation_id, Response.stakeholder_group)
-        .order_by(Response.organisation_id, Response.stakeholder_group)
+        .group_by(*cell)
+        .order_by(*cell)
     ).all()
     for organisation_id, group, _count, shortest, longest, _joined in rows:
         if shortest != width or longest != width:
