@@ -16,17 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from survey.extensions import db
 from survey.models import (
     ActionStatus,
-    Answer,
     Invitation,
     InvitationStatus,
     Organisation,
     Rating,
-    Response,
     Role,
     Stakeholder,
     SurveyRound,
@@ -39,7 +37,9 @@ from survey.services.audit import COMMAND_LINE, Actor
 from survey.services.errors import InputError
 from survey.services.invitations import issue_invitations
 from survey.services.organisations import import_organisations
+from survey.services.packing import StoredAnswer
 from survey.services.passwords import hash_password
+from survey.services.responses import store_response
 from survey.services.rounds import create_round, group_names, questionnaire_for
 from survey.services.stakeholders import apply_stakeholder_import, plan_stakeholder_import
 
@@ -210,43 +210,31 @@ def _answer_all(
         "Decisions could be explained earlier.",
         "Good joint working on urgent care this year.",
     ]
-    responses: list[Response] = []
-    answers: list[tuple[Response, str, int | None, bool, str | None]] = []
     for invitation in invitations:
-        response = Response(
-            round_id=survey_round.id,
-            organisation_id=invitation.organisation_id,
-            stakeholder_group=invitation.stakeholder.group,
-        )
-        responses.append(response)
+        answers: dict[str, StoredAnswer] = {}
         for item in questionnaire.items:
             if not item.shown_to(invitation.stakeholder.group):
                 continue
             if item.kind == "text":
                 if rng.random() < 0.3:
-                    answers.append((response, item.id, None, False, rng.choice(comments)))
+                    answers[item.id] = {"text": rng.choice(comments)}
                 continue
             if rng.random() < 0.08:
-                answers.append((response, item.id, None, True, None))
+                answers[item.id] = {"dont_know": True}
                 continue
             top = questionnaire.scale_for(item).max_score
             score = round(rng.gauss(level[invitation.organisation_id], 0.9))
-            answers.append((response, item.id, max(1, min(top, score)), False, None))
-    db.session.add_all(responses)
+            answers[item.id] = {"score": max(1, min(top, score))}
+        store_response(
+            survey_round.id, invitation.organisation_id, invitation.stakeholder.group, answers
+        )
     db.session.flush()
-    db.session.execute(
-        insert(Answer),
-        [
-            {"response_id": r.id, "item_id": i, "score": s, "dont_know": d, "text": t}
-            for r, i, s, d, t in answers
-        ],
-    )
     db.session.execute(
         update(Invitation)
         .where(Invitation.id.in_([i.id for i in invitations]))
         .values(status=InvitationStatus.COMPLETED)
     )
-    return len(responses)
+    return len(invitations)
 
 
 #: how many unused links of different groups the demo prints for each questionnaire

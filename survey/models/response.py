@@ -1,4 +1,4 @@
-"""Anonymous responses and their answers, and the drafts that save-and-resume keeps.
+"""Anonymous responses with their answers, and the drafts that save-and-resume keeps.
 
 A ``Response`` carries the round, the assessed organisation and the stakeholder group, and
 nothing that leads back to an invitation or a person: no foreign key to the identity side, no
@@ -8,9 +8,10 @@ token, no email, no timestamp, and a random key so that storage order reveals no
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.extensions import Model
 
@@ -21,44 +22,25 @@ def _random_id() -> str:
 
 class Response(Model):
     __tablename__ = "response"
-    # keyed and stored by the random id: on SQLite no rowid follows the order of release
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (
+        # a new format comes with the migration that converts the stored responses to it
+        CheckConstraint("format_version = 1", name="known_format_version"),
+        # keyed and stored by the random id: on SQLite no rowid follows the order of release
+        {"sqlite_with_rowid": False},
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_random_id)
     round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     #: the stakeholder group id: the only thing known about who answered
     stakeholder_group: Mapped[str] = mapped_column(String(64))
-
-    answers: Mapped[list[Answer]] = relationship(
-        back_populates="response", cascade="all, delete-orphan", order_by="Answer.item_id"
-    )
-
-
-class Answer(Model):
-    __tablename__ = "answer"
-    __table_args__ = (
-        CheckConstraint(
-            "(score IS NOT NULL AND dont_know = false AND text IS NULL)"
-            " OR (score IS NULL AND dont_know = true AND text IS NULL)"
-            " OR (score IS NULL AND dont_know = false AND text IS NOT NULL)",
-            name="exactly_one_kind_of_answer",
-        ),
-        CheckConstraint("score IS NULL OR score BETWEEN 1 AND 10", name="score_in_range"),
-        {"sqlite_with_rowid": False},
-    )
-
-    response_id: Mapped[str] = mapped_column(
-        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
-    )
-    #: the questionnaire item id (stable across years), or a local question's id
-    item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    #: the scale score, higher is better; NULL for "don't know" and open text
-    score: Mapped[int | None]
-    dont_know: Mapped[bool] = mapped_column(default=False)
-    text: Mapped[str | None] = mapped_column(Text)
-
-    response: Mapped[Response] = relationship(back_populates="answers")
+    #: how the answers are packed (``survey.services.packing.FORMAT_VERSION``)
+    format_version: Mapped[int] = mapped_column(SmallInteger)
+    #: one byte per scale item of the round's questionnaire, in its order: 0 no answer,
+    #: 1-10 the score, 255 don't know (``survey.services.packing``)
+    scale_answers: Mapped[bytes] = mapped_column(LargeBinary)
+    #: open-text and local questions' answers, item id -> answer; NULL when there are none
+    other_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class PartialAnswers(Model):

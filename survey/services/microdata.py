@@ -30,8 +30,9 @@ from sqlalchemy import select
 from analysis import COMBINED_GROUPS, RecordCell, comments_visible, protect_microdata
 from questionnaires import Questionnaire
 from survey.extensions import db
-from survey.models import Answer, Organisation, Response, SurveyRound
+from survey.models import Organisation, Response, SurveyRound
 from survey.reports.spreadsheets import neutralise
+from survey.services.packing import StoredAnswer, scale_columns, unpack
 from survey.services.rounds import questionnaire_for
 
 HEADER = ["response", "year", "organisation", "kind", "stakeholder_group", "group_level"]
@@ -65,20 +66,26 @@ class Microdata:
 
 def _stored_answers(survey_round: SurveyRound) -> dict[str, dict[str, tuple[str, bool]]]:
     """Response id -> item id -> (value as exported, whether it is a comment)."""
+    columns = scale_columns(questionnaire_for(survey_round))
     answers: dict[str, dict[str, tuple[str, bool]]] = {}
-    for response_id, item_id, score, dont_know, text in db.session.execute(
-        select(Answer.response_id, Answer.item_id, Answer.score, Answer.dont_know, Answer.text)
-        .join(Response)
-        .where(Response.round_id == survey_round.id)
+    for response_id, scale, other in db.session.execute(
+        select(Response.id, Response.scale_answers, Response.other_answers).where(
+            Response.round_id == survey_round.id
+        )
     ):
-        if dont_know:
-            value = ("DK", False)
-        elif score is not None:
-            value = (str(score), False)
-        else:
-            value = (text or "", bool(text))
-        answers.setdefault(response_id, {})[item_id] = value
+        answers[response_id] = {
+            item_id: _exported(answer) for item_id, answer in unpack(scale, other, columns).items()
+        }
     return answers
+
+
+def _exported(answer: StoredAnswer) -> tuple[str, bool]:
+    if answer.get("dont_know"):
+        return ("DK", False)
+    if answer.get("score") is not None:
+        return (str(answer["score"]), False)
+    text = str(answer.get("text") or "")
+    return (text, bool(text))
 
 
 def _notes(survey_round: SurveyRound, done: Disclosure) -> list[list[str]]:

@@ -8,13 +8,11 @@ writes it into the response store, with others, in random order, in a transactio
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from survey.extensions import affected_rows, db
 from survey.models import (
-    Answer,
     Invitation,
     InvitationStatus,
     PartialAnswers,
@@ -23,10 +21,16 @@ from survey.models import (
     SurveyRound,
 )
 from survey.services.errors import AlreadySubmitted, InputError
+from survey.services.packing import (
+    FORMAT_VERSION,
+    STORABLE_SCORES,
+    StoredAnswer,
+    pack,
+    scale_columns,
+    unpack,
+)
+from survey.services.round_questionnaire import questionnaire_for
 from survey.services.sealing import seal, unseal
-
-#: a saved answer: {"score": 4} | {"dont_know": True} | {"text": "..."}
-StoredAnswer = Mapping[str, Any]
 
 _OPEN_STATUSES = (InvitationStatus.ISSUED, InvitationStatus.STARTED)
 
@@ -72,32 +76,6 @@ def pending_purpose(round_id: int) -> str:
     return f"pending:{round_id}"
 
 
-def _answer_row(response_id: str, item_id: str, value: StoredAnswer) -> dict[str, Any]:
-    if value.get("dont_know"):
-        return {
-            "response_id": response_id,
-            "item_id": item_id,
-            "score": None,
-            "dont_know": True,
-            "text": None,
-        }
-    if "score" in value:
-        return {
-            "response_id": response_id,
-            "item_id": item_id,
-            "score": int(value["score"]),
-            "dont_know": False,
-            "text": None,
-        }
-    return {
-        "response_id": response_id,
-        "item_id": item_id,
-        "score": None,
-        "dont_know": False,
-        "text": str(value["text"]),
-    }
-
-
 def submit_response(invitation: Invitation, expected_items: Iterable[str]) -> PendingResponse:
     """Seal the draft as one pending response and mark the invitation completed, atomically.
 
@@ -140,32 +118,39 @@ def submit_response(invitation: Invitation, expected_items: Iterable[str]) -> Pe
     return pending
 
 
-#: what the answer table's constraints allow (``survey.models.response.Answer``)
-_SCORES = range(1, 11)
-
-
 def _check_storable(item_id: str, value: StoredAnswer) -> None:
     """Refuse, at submit, an answer the response store would refuse at release: a release that
     failed on one response would hold back every other response in its batch."""
     score = value.get("score")
     if value.get("dont_know") or "text" in value:
         return
-    if isinstance(score, bool) or not isinstance(score, int) or score not in _SCORES:
+    if isinstance(score, bool) or not isinstance(score, int) or score not in STORABLE_SCORES:
         raise InputError(f"the answer to {item_id} is not a score from 1 to 10: {score!r}")
 
 
 def store_response(
     round_id: int, organisation_id: int, group: str, answers: Mapping[str, StoredAnswer]
 ) -> Response:
-    """Write one anonymous response with its answers (the response store's only writer)."""
-    response = Response(round_id=round_id, organisation_id=organisation_id, stakeholder_group=group)
-    db.session.add(response)
-    db.session.flush()
-    db.session.execute(
-        insert(Answer),
-        [_answer_row(response.id, item_id, value) for item_id, value in answers.items()],
+    """Write one anonymous response with its answers (the response store's only writer),
+    packed in the round's questionnaire's item order (``survey.services.packing``)."""
+    columns = scale_columns(questionnaire_for(db.session.get_one(SurveyRound, round_id)))
+    packed = pack(answers, columns)
+    response = Response(
+        round_id=round_id,
+        organisation_id=organisation_id,
+        stakeholder_group=group,
+        format_version=FORMAT_VERSION,
+        scale_answers=packed.scale_answers,
+        other_answers=packed.other_answers,
     )
+    db.session.add(response)
     return response
+
+
+def stored_answers(response: Response) -> dict[str, StoredAnswer]:
+    """A stored response's answers, item id -> answer, as they were submitted."""
+    columns = scale_columns(questionnaire_for(db.session.get_one(SurveyRound, response.round_id)))
+    return unpack(response.scale_answers, response.other_answers, columns)
 
 
 def _answers_to_keep(

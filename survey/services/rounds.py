@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 
 from sqlalchemy import select
 
 import questionnaires
 from analysis import MIN_THRESHOLD
-from questionnaires import Questionnaire, QuestionnaireError
+from questionnaires import QuestionnaireError
 from survey.extensions import db
 from survey.models import SurveyRound
 from survey.services import audit
 from survey.services.errors import InputError, NotFound
+from survey.services.round_questionnaire import questionnaire_for
 
 
 def check_thresholds(suppression: int, comment: int) -> None:
@@ -92,16 +92,6 @@ def create_round(
     db.session.flush()
     audit.record(actor, "round.create", target=f"round:{survey_round.id}", year=year)
     return survey_round
-
-
-@functools.lru_cache(maxsize=32)
-def _parse(definition: str, source: str) -> Questionnaire:
-    return questionnaires.parse(definition, file=source, source=source)
-
-
-def questionnaire_for(survey_round: SurveyRound) -> Questionnaire:
-    """The round's own copy of its questionnaire (parsed once per process)."""
-    return _parse(survey_round.questionnaire_definition, f"round {survey_round.id}")
 
 
 def get_round(round_id: int) -> SurveyRound:

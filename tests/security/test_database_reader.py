@@ -9,6 +9,7 @@ of answering. Nothing may tie a released response to its invitation better than 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,7 +97,7 @@ def test_drafts_and_pending_responses_read_as_nothing_without_the_key(
     stored = _every_stored_value(db)
     for number in range(RESPONDENTS):
         assert _comment(number) not in stored
-    assert db.session.scalar(sa.text("SELECT count(*) FROM answer")) == 0
+    assert db.session.scalar(sa.text("SELECT count(*) FROM response")) == 0
 
 
 def test_nothing_on_disk_holds_a_draft_or_pending_answer(db: Any, answered: Round) -> None:
@@ -136,7 +137,7 @@ def test_no_released_response_shares_a_transaction_with_an_invitation(
     """PostgreSQL's xmin; SQLite has no transaction ids, and no rowid in the response tables."""
     _release(db, answered.survey_round)
     if not _postgres(db):
-        for table in ("response", "answer", "pending_response"):
+        for table in ("response", "pending_response"):
             with pytest.raises(sa.exc.OperationalError):
                 db.session.execute(sa.text(f"SELECT rowid FROM {table}"))
             db.session.rollback()
@@ -148,7 +149,7 @@ def test_no_released_response_shares_a_transaction_with_an_invitation(
     }
     response_xmins = {
         str(xmin)
-        for table in ("response", "answer")
+        for table in ("response",)
         for (xmin,) in db.session.execute(sa.text(f"SELECT xmin FROM {table}"))
     }
     assert len(response_xmins) == 1  # the one release transaction, for all sixteen
@@ -162,13 +163,18 @@ def _storage_order(db: Any) -> list[int]:
         position = "(r.ctid::text::point)[0] * 100000 + (r.ctid::text::point)[1]"
     else:
         position = "(SELECT count(*) FROM response o WHERE o.id < r.id)"
-    rows = db.session.execute(
-        sa.text(
-            f"SELECT a.text, {position} FROM answer a JOIN response r ON r.id = a.response_id"
-            " WHERE a.item_id = 'overall_comments'"
-        )
-    ).all()
-    return [_respondent(text) for text, _ in sorted(rows, key=lambda row: float(row[1]))]
+    rows = db.session.execute(sa.text(f"SELECT r.other_answers, {position} FROM response r")).all()
+    return [
+        _respondent(_stored_comment(other))
+        for other, _ in sorted(rows, key=lambda row: float(row[1]))
+    ]
+
+
+def _stored_comment(other_answers: str | dict[str, Any]) -> str:
+    """The comment in a response's JSON answers (PostgreSQL's driver decodes JSON, SQLite's
+    does not)."""
+    answers = json.loads(other_answers) if isinstance(other_answers, str) else other_answers
+    return str(answers["overall_comments"]["text"])
 
 
 def _tau(order: list[int], reference: list[int]) -> float:

@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from survey.models import Invitation, PendingResponse, RoundStatus, SurveyRound
+from survey.models import Invitation, PendingResponse, Response, RoundStatus, SurveyRound
 from survey.services.audit import COMMAND_LINE
 from survey.services.publication import publish_results
 from survey.services.releases import release_pending
-from survey.services.responses import saved_answers, submit_response
+from survey.services.responses import saved_answers, stored_answers, submit_response
 
 
 def publish(survey_round: SurveyRound) -> None:
@@ -51,3 +51,11 @@ def draft_answers(db: Any, invitation: Invitation | int) -> dict[str, Any]:
     invitation_id = invitation if isinstance(invitation, int) else invitation.id
     db.session.expire_all()
     return saved_answers(db.session.get_one(Invitation, invitation_id))
+
+
+def answers_stored(db: Any) -> list[dict[str, Any]]:
+    """Every stored response's answers, item id -> answer (in random-key order)."""
+    return [
+        stored_answers(response)
+        for response in db.session.scalars(select(Response).order_by(Response.id))
+    ]

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from survey.models import Answer, Invitation, Response
+from survey.models import Invitation, Response
 from survey.services.responses import save_answers
 from tests.factories import IssuedInvitation
 from tests.survey.stored import submit_released
@@ -17,14 +17,20 @@ from tests.survey.stored import submit_released
 def test_response_tables_hold_nothing_that_leads_back_to_a_person(db: Any) -> None:
     inspector = sa.inspect(db.engine)
     response_columns = {column["name"] for column in inspector.get_columns("response")}
-    assert response_columns == {"id", "round_id", "organisation_id", "stakeholder_group"}
-    answer_columns = {column["name"] for column in inspector.get_columns("answer")}
-    assert answer_columns == {"response_id", "item_id", "score", "dont_know", "text"}
-    for table in ("response", "answer"):
-        referenced = {fk["referred_table"] for fk in inspector.get_foreign_keys(table)}
-        assert referenced <= {"survey_round", "organisation", "response"}, (table, referenced)
-        for column in inspector.get_columns(table):
-            assert not isinstance(column["type"], (sa.DateTime, sa.Date)), (table, column["name"])
+    assert response_columns == {
+        "id",
+        "round_id",
+        "organisation_id",
+        "stakeholder_group",
+        "format_version",
+        "scale_answers",
+        "other_answers",
+    }
+    assert "answer" not in inspector.get_table_names()  # answers are packed into the response
+    referenced = {fk["referred_table"] for fk in inspector.get_foreign_keys("response")}
+    assert referenced <= {"survey_round", "organisation"}, referenced
+    for column in inspector.get_columns("response"):
+        assert not isinstance(column["type"], (sa.DateTime, sa.Date)), column["name"]
     # beside the identity side, answers exist only sealed, with no time that orders them
     sealed_tables = {
         "pending_response": {"id", "round_id", "sealed"},
@@ -50,12 +56,7 @@ def test_a_submitted_response_carries_no_token_email_or_invitation(
     db.session.commit()
     [response] = db.session.scalars(sa.select(Response)).all()
     stored = " ".join(
-        str(value)
-        for row in (
-            db.session.execute(sa.select(Response.__table__)).all()
-            + db.session.execute(sa.select(Answer.__table__)).all()
-        )
-        for value in row
+        str(value) for row in db.session.execute(sa.select(Response.__table__)) for value in row
     )
     token = issued.link.rsplit("/", 1)[1]
     for secret in (token, token.split(".")[0], "named.person", invitation.token_hash):
@@ -65,18 +66,19 @@ def test_a_submitted_response_carries_no_token_email_or_invitation(
     assert invitation.status.value == "completed"
 
 
-def test_the_database_refuses_an_answer_that_is_both_a_score_and_dont_know(
+def test_the_database_refuses_answers_packed_in_a_format_it_does_not_know(
     db: Any, make_invitation: Any
 ) -> None:
     issued = make_invitation()
-    response = Response(
-        round_id=issued.invitation.round_id,
-        organisation_id=issued.invitation.organisation_id,
-        stakeholder_group="gp_practice",
+    db.session.add(
+        Response(
+            round_id=issued.invitation.round_id,
+            organisation_id=issued.invitation.organisation_id,
+            stakeholder_group="gp_practice",
+            format_version=2,
+            scale_answers=b"\x04",
+        )
     )
-    db.session.add(response)
-    db.session.flush()
-    db.session.add(Answer(response_id=response.id, item_id="x", score=4, dont_know=True))
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()

@@ -1,7 +1,7 @@
 """results releases: published snapshots of a round's results
 
 Revision ID: b41d7e2a9c13
-Revises: 9a2b7c4e1d05
+Revises: c4f7a9d2e813
 Create Date: 2026-12-04
 
 Rounds closed before this revision get their release from the mail worker's next loop (or
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "b41d7e2a9c13"
-down_revision = "9a2b7c4e1d05"
+down_revision = "c4f7a9d2e813"
 branch_labels = None
 depends_on = None
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from analysis import comments_visible
 from survey.extensions import db
-from survey.models import Answer, Organisation, Response, SurveyRound
+from survey.models import Organisation, Response, SurveyRound
 from survey.services.rounds import questionnaire_for
 
 
@@ -70,22 +70,23 @@ def _read(
     answered = select(Response.organisation_id, func.count()).where(
         Response.round_id == survey_round.id
     )
-    texts = (
-        select(Response.organisation_id, Answer.item_id, Answer.text)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.round_id == survey_round.id, Answer.text.is_not(None))
+    others = select(Response.organisation_id, Response.other_answers).where(
+        Response.round_id == survey_round.id, Response.other_answers.is_not(None)
     )
     if organisation_id is not None:
         answered = answered.where(Response.organisation_id == organisation_id)
-        texts = texts.where(Response.organisation_id == organisation_id)
+        others = others.where(Response.organisation_id == organisation_id)
     respondents: dict[int, int] = {
         org_id: count
         for org_id, count in db.session.execute(answered.group_by(Response.organisation_id))
     }
     written: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for org_id, item_id, text in db.session.execute(texts):
-        if text and text.strip():
-            written[org_id][item_id].append(text.strip())
+    for org_id, answers in db.session.execute(others):
+        # open answers are kept beside the packed scale answers (survey.services.packing)
+        for item_id, answer in (answers or {}).items():
+            text = str(answer.get("text") or "").strip()
+            if text:
+                written[org_id][item_id].append(text)
     return {org_id: (count, written[org_id]) for org_id, count in respondents.items()}
 
 

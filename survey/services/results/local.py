@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from analysis import analyse_local_questions
 from survey.extensions import db
-from survey.models import Answer, LocalQuestion, Organisation, Response, SurveyRound
+from survey.models import LocalQuestion, Organisation, Response, SurveyRound
+from survey.services.packing import StoredAnswer
 from survey.services.results.arrays import invited_rows
 from survey.services.rounds import questionnaire_for
 
@@ -59,29 +60,31 @@ def local_results(survey_round: SurveyRound) -> dict[str, list[LocalResult]]:
     if not questions:
         return {}
     column = {(q.organisation_id, q.item_id): index for index, q in enumerate(questions)}
-    answers = db.session.execute(
-        select(
-            Response.id, Response.organisation_id, Answer.item_id, Answer.score, Answer.dont_know
-        )
-        .join(Response, Response.id == Answer.response_id)
-        .where(
+    others = db.session.execute(
+        select(Response.organisation_id, Response.other_answers).where(
             Response.round_id == survey_round.id,
-            Answer.item_id.in_({q.item_id for q in questions}),
-            Answer.text.is_(None),
+            Response.organisation_id.in_({q.organisation_id for q in questions}),
+            Response.other_answers.is_not(None),
         )
     ).all()
-    row_of: dict[str, int] = {}
-    scores = np.full((len({a[0] for a in answers}), len(questions)), np.nan)
+    respondents: list[list[tuple[int, StoredAnswer]]] = []
+    for organisation_id, answers in others:
+        # an answer under another organisation's question id is not this question's
+        local_answers = [
+            (column[(organisation_id, item_id)], answer)
+            for item_id, answer in answers.items()
+            if (organisation_id, item_id) in column and "text" not in answer
+        ]
+        if local_answers:
+            respondents.append(local_answers)
+    scores = np.full((len(respondents), len(questions)), np.nan)
     dont_know = np.zeros(scores.shape, dtype=bool)
-    for response_id, organisation_id, item_id, score, unsure in answers:
-        where = column.get((organisation_id, item_id))
-        if where is None:
-            continue  # an answer to another organisation's question id: not this question
-        at = row_of.setdefault(response_id, len(row_of))
-        if unsure:
-            dont_know[at, where] = True
-        elif score is not None:
-            scores[at, where] = score
+    for at, local_answers in enumerate(respondents):
+        for where, answer in local_answers:
+            if answer.get("dont_know"):
+                dont_know[at, where] = True
+            elif "score" in answer:
+                scores[at, where] = answer["score"]
     invited: dict[int, int] = defaultdict(int)
     for organisation_id, _group, count in invited_rows(survey_round):
         invited[organisation_id] += int(count)

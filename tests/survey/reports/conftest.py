@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from survey.models import Answer, Organisation, Response, SurveyRound
+from survey.models import Organisation, SurveyRound
+from survey.services.responses import store_response
 from survey.services.rounds import questionnaire_for
 from tests.survey.stored import publish
 
@@ -36,28 +37,13 @@ def seed_responses(
     (an int, "dk" for don't know, or None to skip)."""
     questionnaire = questionnaire_for(survey_round)
     items = [item for item in questionnaire.items if item.kind == "scale" and item.shown_to(group)]
-    responses = [
-        Response(round_id=survey_round.id, organisation_id=organisation.id, stakeholder_group=group)
-        for _ in range(count)
-    ]
-    db.session.add_all(responses)
-    db.session.flush()
-    rows = []
-    for i, response in enumerate(responses):
-        for item in items:
-            value = score_for(item, i)
-            if value is None:
-                continue
-            rows.append(
-                {
-                    "response_id": response.id,
-                    "item_id": item.id,
-                    "score": None if value == "dk" else value,
-                    "dont_know": value == "dk",
-                    "text": None,
-                }
-            )
-    db.session.execute(Answer.__table__.insert(), rows)
+    for i in range(count):
+        answers = {
+            item.id: {"dont_know": True} if value == "dk" else {"score": value}
+            for item in items
+            if (value := score_for(item, i)) is not None
+        }
+        store_response(survey_round.id, organisation.id, group, answers)
     publish(survey_round)  # results pages and files read the round's latest release
     db.session.commit()
 

@@ -23,7 +23,7 @@ from docx.table import Table
 from sqlalchemy import select
 
 from analysis import ALL_STAKEHOLDERS, RoundTable
-from survey.models import Answer, Response
+from survey.models import Response
 from survey.reports.agenda import Agenda, build_agenda
 from survey.reports.agenda_document import agenda_docx, agenda_html
 from survey.reports.agenda_points import evidence_strength
@@ -287,9 +287,11 @@ def _comment(db: Any, organisation: Any, survey_round: Any, texts: list[str]) ->
         select(Response).where(Response.organisation_id == organisation.id)
     ).all()
     for response, text in zip(responses, texts, strict=False):
-        db.session.add(
-            Answer(response_id=response.id, item_id="comment_does_well", text=text, dont_know=False)
-        )
+        # open answers are kept beside the packed scale answers
+        response.other_answers = {
+            **(response.other_answers or {}),
+            "comment_does_well": {"text": text},
+        }
     db.session.commit()
 
 

@@ -19,8 +19,9 @@ from scipy.stats import norm
 from statsmodels.stats.multitest import multipletests
 
 from analysis import ALL_STAKEHOLDERS
-from survey.models import Answer, Invitation, InvitationStatus, Response, Stakeholder
+from survey.models import Invitation, InvitationStatus, Stakeholder
 from survey.reports.agenda import build_agenda
+from survey.services.responses import store_response
 from survey.services.results.arrays import analyse
 from survey.services.rounds import questionnaire_for
 
@@ -137,21 +138,12 @@ def _seed(
             items = [i for i in questionnaire.scale_items if i.shown_to(group)]
             made = []
             for _ in range(responding):
-                response = Response(
-                    round_id=survey_round.id, organisation_id=org.id, stakeholder_group=group
-                )
-                db.session.add(response)
-                db.session.flush()
                 scores = {}
                 for item in items:
                     lean = LEAN.get((code, item.domain or "", group), 0.0)
                     scores[item.id] = int(np.clip(np.rint(rng.normal(3.6 + lean, 1.0)), 1, 5))
-                db.session.execute(
-                    Answer.__table__.insert(),
-                    [
-                        {"response_id": response.id, "item_id": k, "score": v, "dont_know": False}
-                        for k, v in scores.items()
-                    ],
+                store_response(
+                    survey_round.id, org.id, group, {k: {"score": v} for k, v in scores.items()}
                 )
                 made.append(scores)
             answers[code, group] = made

@@ -10,7 +10,7 @@ from docx import Document
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from survey.models import Answer, AuditEvent, LocalQuestion, Response
+from survey.models import AuditEvent, LocalQuestion, Response
 from tests.survey.stored import publish
 
 
@@ -55,23 +55,12 @@ def test_one_organisation_with_its_local_question_and_no_html(
     responses = db.session.scalars(
         select(Response).where(Response.organisation_id == organisation.id)
     ).all()
-    db.session.execute(
-        Answer.__table__.insert(),
-        [
-            {
-                "response_id": r.id,
-                "item_id": "local_1",
-                "score": (5, 4, 2, 1)[i % 4],
-                "dont_know": False,
-                "text": None,
-            }
-            for i, r in enumerate(responses[:12])
-        ],
-    )
-    db.session.add_all(
-        Answer(response_id=r.id, item_id="comment_does_well", text=f"Quick replies {i}")
-        for i, r in enumerate(responses[:6])
-    )
+    for i, response in enumerate(responses[:12]):
+        # as if they had answered them: local and open answers are kept beside the packed ones
+        answers: dict[str, dict[str, object]] = {"local_1": {"score": (5, 4, 2, 1)[i % 4]}}
+        if i < 6:
+            answers["comment_does_well"] = {"text": f"Quick replies {i}"}
+        response.other_answers = answers
     publish(survey_round)  # the local answers were added after the seeded release
     db.session.commit()
     out = tmp_path / "one"

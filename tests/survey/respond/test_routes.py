@@ -11,7 +11,6 @@ from sqlalchemy import DateTime, func, inspect, select
 
 from survey.extensions import db as _db
 from survey.models import (
-    Answer,
     Invitation,
     InvitationStatus,
     PartialAnswers,
@@ -23,7 +22,7 @@ from survey.services.closing import close_round
 from survey.services.invitations import reissue_link, revoke
 from survey.services.tokens import new_link_token
 from tests.survey.helpers import answer_everything, csrf_token, post_form
-from tests.survey.stored import draft_answers, release_all
+from tests.survey.stored import answers_stored, draft_answers, release_all
 
 GP_ONLY = "clin_practice_influence"  # routed to gp_practice only
 HEALTHWATCH_ONLY = "eng_responds_healthwatch"  # routed to healthwatch only
@@ -349,10 +348,8 @@ def test_dont_know_is_stored_as_dont_know_never_a_score(client, db, make_invitat
     submitted = client.post(f"{issued.path}/check", data={"csrf_token": csrf_token(check)})
     assert submitted.status_code == 302
     release_all(db)
-    answers = db.session.scalars(select(Answer)).all()
-    assert len(answers) == len(scale_answers)  # blank comments are not stored
-    for answer in answers:
-        assert answer.dont_know is True and answer.score is None and answer.text is None
+    [answers] = answers_stored(db)
+    assert answers == scale_answers  # blank comments are not stored
 
 
 def test_open_text_over_the_limit_is_an_error_and_nothing_is_submitted(
@@ -375,7 +372,7 @@ def test_open_text_over_the_limit_is_an_error_and_nothing_is_submitted(
     draft = _draft(db, issued.invitation)
     assert draft is not None
     assert draft_answers(db, issued.invitation)["comment_does_well"] == {"text": "Fine."}
-    assert _count(db, Response) == 0 and _count(db, Answer) == 0
+    assert _count(db, Response) == 0
     assert _fresh(db, issued.invitation).status is InvitationStatus.STARTED
 
     exactly = "y" * 2000
@@ -386,10 +383,8 @@ def test_open_text_over_the_limit_is_an_error_and_nothing_is_submitted(
     check = client.get(f"{issued.path}/check")
     client.post(f"{issued.path}/check", data={"csrf_token": csrf_token(_html(check))})
     release_all(db)
-    stored = db.session.scalars(
-        select(Answer.text).where(Answer.item_id == "comment_does_well")
-    ).all()
-    assert stored == [exactly]
+    [answers] = answers_stored(db)
+    assert answers["comment_does_well"] == {"text": exactly}
 
 
 def test_a_stakeholder_group_sees_and_stores_only_its_own_items(
@@ -417,7 +412,7 @@ def test_a_stakeholder_group_sees_and_stores_only_its_own_items(
     release_all(db)
     [response] = db.session.scalars(select(Response)).all()
     assert response.stakeholder_group == "gp_practice"
-    items = {answer.item_id for answer in response.answers}
+    [items] = answers_stored(db)
     assert GP_ONLY in items and HEALTHWATCH_ONLY not in items
 
 
@@ -453,13 +448,9 @@ def test_after_submit_the_link_only_says_survey_complete(client, db, make_invita
     release_all(db)
     assert _count(db, Response) == 1
     assert _count(db, PartialAnswers) == 0
-    assert (
-        db.session.scalar(select(Answer.score).where(Answer.item_id == "overall_relationship")) == 5
-    )
-    assert (
-        db.session.scalar(select(Answer.text).where(Answer.item_id == "comment_does_well"))
-        == secret_comment
-    )
+    [answers] = answers_stored(db)
+    assert answers["overall_relationship"] == {"score": 5}
+    assert answers["comment_does_well"] == {"text": secret_comment}
 
 
 # -- drafts are deleted, responses are anonymous -------------------------------------------
@@ -500,22 +491,18 @@ def test_stored_responses_have_no_timestamp_and_no_link_to_the_invitation(
 ) -> None:
     issued = make_invitation()
     _submit(client, issued.path)
-    for model in (Response, Answer):
-        table = model.__table__
-        assert not [c.name for c in table.columns if isinstance(c.type, DateTime)], table.name
-        assert not [c.name for c in table.columns if "time" in c.name or c.name.endswith("_at")], (
-            table.name
-        )
-        assert not [
-            c.name
-            for c in table.columns
-            if "invitation" in c.name or "stakeholder_id" in c.name or "token" in c.name
-        ]
+    table = Response.__table__
+    assert not [c.name for c in table.columns if isinstance(c.type, DateTime)]
+    assert not [c.name for c in table.columns if "time" in c.name or c.name.endswith("_at")]
+    assert not [
+        c.name
+        for c in table.columns
+        if "invitation" in c.name or "stakeholder_id" in c.name or "token" in c.name
+    ]
     assert {fk.column.table.name for fk in Response.__table__.foreign_keys} == {
         "survey_round",
         "organisation",
     }
-    assert {fk.column.table.name for fk in Answer.__table__.foreign_keys} == {"response"}
     # the database as migrated agrees with the models
     inspector = inspect(_db.engine)
     assert {c["name"] for c in inspector.get_columns("response")} == {
@@ -523,6 +510,9 @@ def test_stored_responses_have_no_timestamp_and_no_link_to_the_invitation(
         "round_id",
         "organisation_id",
         "stakeholder_group",
+        "format_version",
+        "scale_answers",
+        "other_answers",
     }
     assert {fk["referred_table"] for fk in inspector.get_foreign_keys("response")} == {
         "survey_round",

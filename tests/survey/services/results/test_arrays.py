@@ -6,8 +6,10 @@ import math
 from typing import Any
 
 import numpy as np
+import pytest
+from sqlalchemy import select
 
-from survey.models import Invitation
+from survey.models import Invitation, Response
 from survey.services.responses import save_answers
 from survey.services.results.arrays import analyse, round_responses
 from tests.survey.stored import submit_released
@@ -222,3 +224,20 @@ def test_the_questionnaires_families_are_reported_and_never_show_a_hidden_groups
     for label in ("vcse", "nhs_partners", "local_government", "regulator"):
         assert not table.filter(group=label).suppressed.any(), label
         assert (table.filter(group=label).n == 0).all(), label
+
+
+def test_a_response_packed_for_another_item_list_stops_the_load_naming_its_cell(
+    db: Any, make_invitation: Any, make_round: Any, make_organisation: Any
+) -> None:
+    """Packed bytes that are not one per scale item would shift every later answer into the
+    wrong item: the load refuses them rather than report wrong numbers."""
+    survey_round, alpha = make_round(), make_organisation(code="01A")
+    for score in (4, 2):
+        _answer(db, make_invitation, survey_round, alpha, "gp_practice", {"score": score})
+    first = db.session.scalars(select(Response)).first()
+    assert first is not None
+    first.scale_answers = first.scale_answers[:-1]
+    db.session.commit()
+
+    with pytest.raises(ValueError, match=rf"from 'gp_practice' hold {len(first.scale_answers)} to"):
+        round_responses(survey_round)

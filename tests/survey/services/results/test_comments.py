@@ -6,29 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from survey.models import Answer, Response
+from survey.services.responses import store_response
 from survey.services.results.comments import organisation_comments, round_comments
 
 
 def _respond(db: Any, survey_round: Any, organisation: Any, texts: list[dict[str, str]]) -> None:
     """One response per entry, each answering the open questions named in it."""
     for answers in texts:
-        response = Response(
-            round_id=survey_round.id,
-            organisation_id=organisation.id,
-            stakeholder_group="gp_practice",
+        store_response(
+            survey_round.id,
+            organisation.id,
+            "gp_practice",
+            {"overall_relationship": {"score": 4}, **{k: {"text": t} for k, t in answers.items()}},
         )
-        db.session.add(response)
-        db.session.flush()
-        db.session.add(
-            Answer(
-                response_id=response.id, item_id="overall_relationship", score=4, dont_know=False
-            )
-        )
-        for item_id, text in answers.items():
-            db.session.add(
-                Answer(response_id=response.id, item_id=item_id, text=text, dont_know=False)
-            )
     db.session.commit()
 
 
