@@ -35,6 +35,7 @@ from survey.services.results.files import organisation_file
 from survey.services.results.local import LocalResult
 from survey.services.rounds import questionnaire_for
 from tests.survey.reports.conftest import PAYLOAD, _typical, seed_responses
+from tests.survey.stored import publish
 
 WORTH_ASKING = "worth asking about, not statistically significant"
 
@@ -118,7 +119,8 @@ def test_worse_governance_is_an_area_for_discussion_naming_who_differs(seeded: A
     # The groups that differ, named with their n where they publish: both groups' governance is
     # worse (the whole organisation answered so), the providers' base is under 20.
     named = {d.who: d for d in point.groups}
-    assert set(named) == {"GP member practices", "NHS providers"}
+    # and the families that hold them (each of one invited group here)
+    assert set(named) == {"GP member practices", "NHS providers", "NHS partners and regulators"}
     text = _docx_text(agenda_docx(agenda))
     assert point.prompt in text
     assert "Evidence (all stakeholders): " + _expected_evidence(row) in text
@@ -292,6 +294,7 @@ def _comment(db: Any, organisation: Any, survey_round: Any, texts: list[str]) ->
             **(response.other_answers or {}),
             "comment_does_well": {"text": text},
         }
+    publish(survey_round)  # files read the round's latest release
     db.session.commit()
 
 

@@ -160,15 +160,21 @@ def recomputed(db: Any, make_round: Any, make_organisation: Any) -> Any:
 def _cells(
     questionnaire: Any, answers: dict[tuple[str, str], list[dict[str, int]]]
 ) -> dict[tuple[str, str, str], Cell]:
-    """(organisation, row, unit) -> cell, for every non-empty cell; rows are the groups and all
-    stakeholders; units the domains (overall first) and the scale items."""
+    """(organisation, row, unit) -> cell, for every non-empty cell; rows are all stakeholders,
+    the groups and the families; units the domains (overall first) and the scale items."""
     items = questionnaire.scale_items
     domains = ["overall", *(d.id for d in questionnaire.domains)]
     cells: dict[tuple[str, str, str], Cell] = {}
     invited = {group: count for group, _n, count in GROUPS}
+    # families of groups pool the invited groups they hold (the questionnaire's defaults)
+    members_of = {
+        family.id: [g for g in family.groups if g in invited]
+        for family in questionnaire.group_families
+    }
+    rows = {ALL_STAKEHOLDERS: list(invited), **{g: [g] for g in invited}}
+    rows.update({family: groups for family, groups in members_of.items() if groups})
     for code in CODES:
-        for row in (ALL_STAKEHOLDERS, *invited):
-            groups = list(invited) if row == ALL_STAKEHOLDERS else [row]
+        for row, groups in rows.items():
             people = [s for g in groups for s in answers[code, g]]
             for item in items:
                 asked = [g for g in groups if item.shown_to(g)]
@@ -190,8 +196,11 @@ def _cells(
     return cells
 
 
-def _expected(cells: dict[tuple[str, str, str], Cell]) -> dict[tuple[str, str, str, str], str]:
+def _expected(
+    cells: dict[tuple[str, str, str], Cell], questionnaire: Any
+) -> dict[tuple[str, str, str, str], str]:
     """(organisation, unit, kind, who) -> the words, for every difference the agenda lists."""
+    names = {**NAMES, **{family.id: family.name for family in questionnaire.group_families}}
     raw: dict[tuple[str, str], list[tuple[str, float, float]]] = {}
     for (code, row, unit), cell in cells.items():
         others = [c for (o, r, u), c in cells.items() if r == row and u == unit and o != code]
@@ -218,7 +227,7 @@ def _expected(cells: dict[tuple[str, str, str], Cell]) -> dict[tuple[str, str, s
             else:
                 continue
             kind = "discussion" if diff < 0 else "notable"
-            listed[code, unit, kind, NAMES.get(row, row)] = (words, p_adj <= 0.05)
+            listed[code, unit, kind, names.get(row, row)] = (words, p_adj <= 0.05)
     # A point stands when all stakeholders' difference is listed or a group's is significant;
     # it then names every listed group in its direction.
     standing = {
@@ -232,7 +241,7 @@ def _expected(cells: dict[tuple[str, str, str], Cell]) -> dict[tuple[str, str, s
 def test_the_listed_points_and_their_words_match_a_recomputation(recomputed: Any) -> None:
     survey_round, answers = recomputed
     questionnaire = questionnaire_for(survey_round)
-    expected = _expected(_cells(questionnaire, answers))
+    expected = _expected(_cells(questionnaire, answers), questionnaire)
     table = analyse(survey_round)
     found = {}
     for code in CODES:
