@@ -149,6 +149,7 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("GET", "manage.change_status"): Route("/manage/rounds/{round}/close", MANAGERS),
     ("POST", "manage.change_status"): Route("/manage/rounds/{round}/close", MANAGERS),
     ("POST", "manage.automatic_fieldwork"): Route("/manage/rounds/{round}/automatic/off", MANAGERS),
+    ("POST", "manage.publish"): Route("/manage/rounds/{round}/publish", MANAGERS),
     ("GET", "manage.bounces"): Route("/manage/rounds/{round}/bounces", MANAGERS),
     ("POST", "manage.bounces"): Route("/manage/rounds/{round}/bounces", MANAGERS),
     ("GET", "manage.send_invitations"): Route("/manage/rounds/{round}/invitations", MANAGERS),

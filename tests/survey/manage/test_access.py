@@ -28,6 +28,7 @@ ROUTES = [
     ("GET", "/manage/rounds/{r}/close"),
     ("POST", "/manage/rounds/{r}/close"),
     ("POST", "/manage/rounds/{r}/automatic/off"),
+    ("POST", "/manage/rounds/{r}/publish"),
     ("GET", "/manage/rounds/{r}/stakeholders"),
     ("POST", "/manage/rounds/{r}/stakeholders"),
     ("POST", "/manage/rounds/{r}/stakeholders/confirm"),
