@@ -3,7 +3,8 @@
 Every page, export and report of a round reads its latest release, so between releases nothing
 a commissioner, an assessor or a file shows changes (a new response cannot be read off a
 change), and every worker and app server shows the same numbers: the snapshot is in the
-database, not in a process.
+database, not in a process. The stored tables are loaded only when a process first unpacks
+them (deferred): finding a round's latest release reads a few small columns.
 """
 
 from __future__ import annotations
@@ -38,11 +39,11 @@ class ResultsRelease(Model):
     #: the format of ``table`` and ``extras`` (``survey.services.publication``)
     format_version: Mapped[int] = mapped_column(default=1)
     #: the engine's RoundTable, as a NumPy .npz archive (no pickles)
-    table: Mapped[bytes] = mapped_column(LargeBinary)
+    table: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     #: Cronbach's alpha per organisation and domain (analysis.DomainReliability), as .npz
-    reliability: Mapped[bytes] = mapped_column(LargeBinary)
+    reliability: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     #: local questions' results and the comments that may be shown, per organisation code
-    extras: Mapped[dict[str, Any]] = mapped_column(JSON)
+    extras: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
 
     def __repr__(self) -> str:
         return f"<ResultsRelease round {self.round_id} #{self.number} {self.kind}>"
