@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,6 +18,9 @@ from survey.extensions import Model
 from survey.models.organisation import Organisation
 from survey.models.round import SurveyRound
 from survey.models.types import UTCDateTime, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from survey.models.response import PartialAnswers
 
 
 class Stakeholder(Model):
@@ -97,6 +101,10 @@ class Invitation(Model):
     survey_round: Mapped[SurveyRound] = relationship()
     stakeholder: Mapped[Stakeholder] = relationship(back_populates="invitations")
     organisation: Mapped[Organisation] = relationship()
+    #: the answers saved so far (loaded with the invitation by a respondent page)
+    draft: Mapped[PartialAnswers | None] = relationship(
+        lazy="select", passive_deletes=True, cascade="save-update, merge"
+    )
 
     def __repr__(self) -> str:
         return f"<Invitation {self.id} {self.status.value}>"

@@ -192,7 +192,13 @@ def find_by_link(link_token: str, today: date, *, for_update: bool = False) -> I
         raise DeadLink("not a link of ours")
     query = (
         select(Invitation)
-        .options(joinedload(Invitation.survey_round), joinedload(Invitation.stakeholder))
+        # one round trip for everything a respondent page shows about the link
+        .options(
+            joinedload(Invitation.survey_round),
+            joinedload(Invitation.stakeholder),
+            joinedload(Invitation.organisation),
+            joinedload(Invitation.draft),
+        )
         .where(Invitation.token_hash == token_hash)
     )
     if for_update:

@@ -36,7 +36,7 @@ _OPEN_STATUSES = (InvitationStatus.ISSUED, InvitationStatus.STARTED)
 
 
 def draft_for(invitation: Invitation) -> PartialAnswers | None:
-    return db.session.get(PartialAnswers, invitation.id)
+    return invitation.draft
 
 
 def _draft_purpose(invitation_id: int) -> str:
@@ -63,7 +63,7 @@ def save_answers(
     draft = draft_for(invitation)
     if draft is None:
         draft = PartialAnswers(invitation_id=invitation.id, sealed=sealed)
-        db.session.add(draft)
+        invitation.draft = draft
     draft.sealed = sealed
     draft.resume_section = resume_section
     if invitation.status is InvitationStatus.ISSUED:
@@ -168,10 +168,14 @@ def _answers_to_keep(
 
 def discard_draft(invitation: Invitation) -> None:
     db.session.execute(delete(PartialAnswers).where(PartialAnswers.invitation_id == invitation.id))
+    db.session.expire(invitation, ["draft"])  # the bulk delete bypassed the relationship
 
 
 def discard_drafts(survey_round: SurveyRound) -> int:
     """Delete every unsubmitted draft of a round (at close); returns how many."""
     ids = select(Invitation.id).where(Invitation.round_id == survey_round.id)
     result = db.session.execute(delete(PartialAnswers).where(PartialAnswers.invitation_id.in_(ids)))
+    for loaded in list(db.session.identity_map.values()):
+        if isinstance(loaded, Invitation) and loaded.round_id == survey_round.id:
+            db.session.expire(loaded, ["draft"])  # the bulk delete bypassed the relationship
     return affected_rows(result)

@@ -1,0 +1,59 @@
+"""The respondent page's cost in database round trips: a section page GET and a save each take
+at most three statements, the first save four (issue #11: the page stays fast under load)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from survey.extensions import db as _db
+from tests.survey.helpers import csrf_token
+
+
+@contextmanager
+def _statements(app: Any) -> Iterator[list[str]]:
+    """The SQL statements the app runs inside the block (transaction control included)."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = _db.engine
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(" ".join(statement.split())[:120])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _control(statement: str) -> bool:
+    return statement.split()[0] in ("BEGIN", "COMMIT", "ROLLBACK")
+
+
+def test_a_section_page_takes_at_most_three_statements_to_show_and_to_save(
+    app: Any, client: Any, make_invitation: Any
+) -> None:
+    issued = make_invitation()
+    path = f"{issued.path}/1"
+    client.get(path)  # the first visit sets the session cookie
+    with _statements(app) as shown:
+        page = client.get(path)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    answers = {name: "4" for name in set(re.findall(r'name="([a-z0-9_]+)" type="radio"', html))}
+    form = {"csrf_token": csrf_token(html), "action": "save", **answers}
+    with _statements(app) as first:
+        assert client.post(path, data=form).status_code == 302
+    with _statements(app) as again:
+        assert client.post(path, data=form).status_code == 302
+    # the link with its round, stakeholder, organisation and draft in one; the local questions
+    assert len(reads := [s for s in shown if not _control(s)]) <= 3, reads
+    # a save: those two reads and the draft's UPDATE
+    assert len(saves := [s for s in again if not _control(s)]) <= 3, saves
+    # the first save also marks the link started and creates the draft
+    assert len(opening := [s for s in first if not _control(s)]) <= 4, opening
