@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import threading
+import zipfile
 from collections import OrderedDict
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -55,8 +56,14 @@ Table = TypeVar("Table", RoundTable, DomainReliability)
 
 
 def _pack(table: RoundTable | DomainReliability) -> bytes:
+    """The table as a NumPy ``.npz`` archive (no pickles), deflated at the fastest level:
+    ``savez_compressed``'s level 6 took half of a national round's publishing time (a round's
+    table is about 100 MB of columns, 5 MB deflated either way)."""
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **{name: getattr(table, name) for name in table.columns()})
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as npz:
+        for name in table.columns():
+            with npz.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, getattr(table, name), allow_pickle=False)
     return buffer.getvalue()
 
 
