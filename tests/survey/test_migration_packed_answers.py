@@ -28,7 +28,7 @@ from survey import create_app
 from survey.demo import seed_demo
 from survey.extensions import db
 from survey.models import LocalQuestion, Response, SurveyRound
-from survey.services.exports import responses_csv
+from survey.services.microdata import microdata as anonymous_responses
 from survey.services.responses import stored_answers
 from survey.services.results.arrays import analyse
 from survey.services.results.local import local_results
@@ -102,7 +102,7 @@ def _everything() -> dict[int, tuple[dict[str, Any], Any, bytes]]:
         out[survey_round.id] = (
             analyse(survey_round).to_dict(),
             local_results(survey_round),
-            responses_csv(survey_round, item_ids),
+            anonymous_responses(survey_round, item_ids).data,
         )
     return out
 
