@@ -17,6 +17,7 @@ from survey.models import Organisation, SurveyRound
 from survey.respond.forms import form_for
 from survey.respond.pages import Page, pages_for_group
 from survey.services.errors import InputError
+from survey.services.local_questions import local_questions
 from survey.services.organisations import all_organisations, organisation_by_code
 from survey.services.rounds import questionnaire_for
 
@@ -54,7 +55,7 @@ def _walk(round_id: int, code: str, group: str) -> tuple[SurveyRound, Organisati
     return (
         survey_round,
         organisation,
-        pages_for_group(questionnaire, group, survey_round.id, organisation.id),
+        pages_for_group(questionnaire, group, local_questions(survey_round.id, organisation.id)),
     )
 
 

@@ -20,6 +20,7 @@ from survey.models.round import SurveyRound
 from survey.models.types import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
+    from survey.models.local_question import LocalQuestion
     from survey.models.response import PartialAnswers
 
 
@@ -101,6 +102,15 @@ class Invitation(Model):
     survey_round: Mapped[SurveyRound] = relationship()
     stakeholder: Mapped[Stakeholder] = relationship(back_populates="invitations")
     organisation: Mapped[Organisation] = relationship()
+    #: the assessed organisation's local questions in the round, in the order they are asked
+    local_questions: Mapped[list[LocalQuestion]] = relationship(
+        primaryjoin=(
+            "and_(Invitation.round_id == foreign(LocalQuestion.round_id), "
+            "Invitation.organisation_id == foreign(LocalQuestion.organisation_id))"
+        ),
+        order_by="(LocalQuestion.position, LocalQuestion.id)",
+        viewonly=True,
+    )
     #: the answers saved so far (loaded with the invitation by a respondent page)
     draft: Mapped[PartialAnswers | None] = relationship(
         lazy="select", passive_deletes=True, cascade="save-update, merge"

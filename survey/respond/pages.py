@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from questionnaires import Item, Questionnaire
-from survey.models import Invitation
-from survey.services.local_questions import local_questions
+from survey.models import Invitation, LocalQuestion
 
 
 @dataclass(frozen=True)
@@ -73,16 +73,14 @@ def _question(questionnaire: Questionnaire, item: Item) -> Question:
 def pages_for(questionnaire: Questionnaire, invitation: Invitation) -> list[Page]:
     """The invitation's pages: each section with items for the stakeholder's group, with the
     assessed organisation's local questions as a page of their own before open comments."""
-    return pages_for_group(
-        questionnaire, invitation.stakeholder.group, invitation.round_id, invitation.organisation_id
-    )
+    return pages_for_group(questionnaire, invitation.stakeholder.group, invitation.local_questions)
 
 
 def pages_for_group(
-    questionnaire: Questionnaire, group: str, round_id: int, organisation_id: int
+    questionnaire: Questionnaire, group: str, local: Sequence[LocalQuestion]
 ) -> list[Page]:
-    """The pages a stakeholder of ``group`` sees about one organisation in a round (also what a
-    manager's preview walks)."""
+    """The pages a stakeholder of ``group`` sees about one organisation in a round, with its
+    ``local`` questions (also what a manager's preview walks)."""
     pages = []
     for section in questionnaire.sections_for(group):
         pages.append(
@@ -92,7 +90,6 @@ def pages_for_group(
                 tuple(_question(questionnaire, item) for item in section.items_for(group)),
             )
         )
-    local = local_questions(round_id, organisation_id)
     if local:
         block = questionnaire.local_questions
         questions = tuple(

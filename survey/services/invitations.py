@@ -197,13 +197,17 @@ def find_by_link(link_token: str, today: date, *, for_update: bool = False) -> I
             joinedload(Invitation.survey_round),
             joinedload(Invitation.stakeholder),
             joinedload(Invitation.organisation),
-            joinedload(Invitation.draft),
+            joinedload(Invitation.local_questions),
         )
         .where(Invitation.token_hash == token_hash)
     )
     if for_update:
+        # the draft is read after the lock is held: a draft joined into the locking query
+        # comes from before the wait, and another tab's save would be lost (PostgreSQL)
         query = query.with_for_update(of=Invitation)
-    invitation = db.session.scalar(query)
+    else:
+        query = query.options(joinedload(Invitation.draft))
+    invitation = db.session.scalars(query).unique().one_or_none()
     if invitation is None or invitation.status is InvitationStatus.REVOKED:
         raise DeadLink("no live invitation has this link")
     if not invitation.survey_round.accepts_answers(today):

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import event
 
 from survey.extensions import db as _db
+from survey.models import LocalQuestion
 from tests.survey.helpers import csrf_token
 
 
@@ -31,14 +32,34 @@ def _statements(app: Any) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", count)
 
 
+def _local_page(client: Any, path: str) -> str:
+    """The section page that holds the local questions."""
+    number = 1
+    while "local_1" not in client.get(f"{path}/{number}").get_data(as_text=True):
+        number += 1
+        assert number < 20, "no page holds the local questions"
+    return f"{path}/{number}"
+
+
 def _control(statement: str) -> bool:
     return statement.split()[0] in ("BEGIN", "COMMIT", "ROLLBACK")
 
 
 def test_a_section_page_takes_at_most_three_statements_to_show_and_to_save(
-    app: Any, client: Any, make_invitation: Any
+    app: Any, client: Any, db: Any, make_invitation: Any
 ) -> None:
     issued = make_invitation()
+    for number in (1, 2):  # local questions come with the link in the same query
+        db.session.add(
+            LocalQuestion(
+                round_id=issued.invitation.round_id,
+                organisation_id=issued.invitation.organisation_id,
+                item_id=f"local_{number}",
+                text=f"Local question {number}?",
+                scale="agreement",
+            )
+        )
+    db.session.commit()
     path = f"{issued.path}/1"
     client.get(path)  # the first visit sets the session cookie
     with _statements(app) as shown:
@@ -51,9 +72,12 @@ def test_a_section_page_takes_at_most_three_statements_to_show_and_to_save(
         assert client.post(path, data=form).status_code == 302
     with _statements(app) as again:
         assert client.post(path, data=form).status_code == 302
-    # the link with its round, stakeholder, organisation and draft in one; the local questions
+    # the link with its round, stakeholder, organisation, draft and local questions in one
     assert len(reads := [s for s in shown if not _control(s)]) <= 3, reads
-    # a save: those two reads and the draft's UPDATE
+    # a save: that read (locking the link), the draft read under the lock, the draft's UPDATE
     assert len(saves := [s for s in again if not _control(s)]) <= 3, saves
-    # the first save also marks the link started and creates the draft
+    # the first save also marks the link started (and creates the draft rather than update it)
     assert len(opening := [s for s in first if not _control(s)]) <= 4, opening
+    assert "Local question 2?" in client.get(_local_page(client, issued.path)).get_data(
+        as_text=True
+    )
