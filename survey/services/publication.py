@@ -88,9 +88,12 @@ def _dtype(hint: Any) -> Any:
     return get_args(dtype)[0]
 
 
-def _reliability(survey_round: SurveyRound) -> DomainReliability:
-    return domain_reliability(
-        round_responses(survey_round), threshold=survey_round.suppression_threshold
+def _tables(survey_round: SurveyRound) -> tuple[RoundTable, DomainReliability]:
+    """The round's results table and alpha, from one load of its responses."""
+    responses = round_responses(survey_round)
+    return (
+        analyse(survey_round, responses),
+        domain_reliability(responses, threshold=survey_round.suppression_threshold),
     )
 
 
@@ -203,6 +206,9 @@ def _store_release(
     responses = (
         db.session.scalar(select(func.count()).where(Response.round_id == survey_round.id)) or 0
     )
+    table, reliability = (
+        _tables(survey_round) if responses else (empty_table(), _empty(DomainReliability))
+    )
     last = latest_release(survey_round)
     release = ResultsRelease(
         round_id=survey_round.id,
@@ -213,8 +219,8 @@ def _store_release(
         responses=int(responses),
         provisional_until=survey_round.closes_on if kind == "interim" else None,
         format_version=FORMAT_VERSION,
-        table=_pack(analyse(survey_round) if responses else empty_table()),
-        reliability=_pack(_reliability(survey_round) if responses else _empty(DomainReliability)),
+        table=_pack(table),
+        reliability=_pack(reliability),
         extras={
             "local": local,
             "comments": {code: asdict(c) for code, c in round_comments(survey_round).items()},

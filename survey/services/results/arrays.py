@@ -204,15 +204,15 @@ def round_responses(survey_round: SurveyRound) -> RoundResponses:
     )
 
 
-def analyse(survey_round: SurveyRound) -> RoundTable:
-    """The round's full results table, with last year's round for trends when it has
-    responses."""
+def analyse(survey_round: SurveyRound, responses: RoundResponses | None = None) -> RoundTable:
+    """The round's full results table (from ``responses`` when already loaded), with last
+    year's round for trends when it has responses."""
     previous = previous_round(survey_round)
     last_year = round_responses(previous) if previous is not None else None
     if last_year is not None and last_year.organisation.size == 0:
         last_year = None  # a round nobody answered has no figures to compare with
     return analyse_round(
-        round_responses(survey_round),
+        responses if responses is not None else round_responses(survey_round),
         last_year,
         threshold=survey_round.suppression_threshold,
         comment_threshold=survey_round.comment_threshold,
