@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, SmallInteger, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.extensions import Model
@@ -25,6 +25,8 @@ class Response(Model):
     __table_args__ = (
         # a new format comes with the migration that converts the stored responses to it
         CheckConstraint("format_version = 1", name="known_format_version"),
+        # an organisation's rounds with answers, read by every dashboard GET
+        Index("ix_response_organisation_round", "organisation_id", "round_id"),
         # keyed and stored by the random id: on SQLite no rowid follows the order of release
         {"sqlite_with_rowid": False},
     )

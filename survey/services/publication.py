@@ -264,8 +264,9 @@ _MEMO_SIZE = 16
 _memo_lock = threading.Lock()
 
 
-def _unpacked(release: ResultsRelease, kind: type[Table], data: bytes) -> Table:
-    """A stored table of the release, unpacked once per process (a release never changes)."""
+def _unpacked(release: ResultsRelease, kind: type[Table], column: str) -> Table:
+    """A stored table of the release, read and unpacked once per process (a release never
+    changes; its ``column`` is deferred, so a memoised table costs no read of it)."""
     memo: OrderedDict[tuple[int, str], Any] = current_app.extensions.setdefault(
         _MEMO_KEY, OrderedDict()
     )
@@ -274,7 +275,7 @@ def _unpacked(release: ResultsRelease, kind: type[Table], data: bytes) -> Table:
         if key in memo:
             memo.move_to_end(key)
             return cast(Table, memo[key])
-    table = _unpack(kind, data)
+    table = _unpack(kind, getattr(release, column))
     with _memo_lock:
         memo[key] = table
         while len(memo) > _MEMO_SIZE:
@@ -286,14 +287,14 @@ def release_table(release: ResultsRelease | None) -> RoundTable:
     """The release's results table (empty before the round's first release)."""
     if release is None:
         return empty_table()
-    return _unpacked(release, RoundTable, release.table)
+    return _unpacked(release, RoundTable, "table")
 
 
 def release_reliability(release: ResultsRelease | None) -> DomainReliability:
     """The release's Cronbach's alpha per organisation (and whole round) and domain."""
     if release is None:
         return _empty(DomainReliability)
-    return _unpacked(release, DomainReliability, release.reliability)
+    return _unpacked(release, DomainReliability, "reliability")
 
 
 def release_local(release: ResultsRelease | None) -> dict[str, list[LocalResult]]:

@@ -44,9 +44,12 @@ def upgrade():
     )
     with op.batch_alter_table("survey_round") as batch:
         batch.add_column(sa.Column("interim_release_every_days", sa.Integer(), nullable=True))
+    # dashboards find an organisation's rounds with answers on every request
+    op.create_index("ix_response_organisation_round", "response", ["organisation_id", "round_id"])
 
 
 def downgrade():
+    op.drop_index("ix_response_organisation_round", table_name="response")
     with op.batch_alter_table("survey_round") as batch:
         batch.drop_column("interim_release_every_days")
     op.drop_table("results_release")
