@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -75,15 +75,22 @@ def _close(survey_round: SurveyRound, _today: date) -> dict[str, int]:
     return {}
 
 
-def _release_due(survey_round: SurveyRound, today: date) -> date | None:
-    # Every so many days from the opening (not on it: nothing to show yet), while answers come
-    # in, unless a manager already released in the last day.
+def release_day(survey_round: SurveyRound, today: date) -> date | None:
+    """The next scheduled interim release from ``today``: every so many days from the opening
+    (not on it: nothing to show yet) up to the close; None when none is scheduled."""
     every = survey_round.interim_release_every_days
-    if not every or not survey_round.accepts_answers(today) or today <= survey_round.opens_on:
+    if not every or survey_round.status is RoundStatus.CLOSED:
         return None
-    if (today - survey_round.opens_on).days % every or interim_released_recently(survey_round):
+    start = max(today, survey_round.opens_on + timedelta(days=1))
+    day = start + timedelta(days=-(start - survey_round.opens_on).days % every)
+    return day if day <= survey_round.closes_on else None
+
+
+def _release_due(survey_round: SurveyRound, today: date) -> date | None:
+    # while answers come in, unless a manager already released in the last day
+    if not survey_round.accepts_answers(today) or release_day(survey_round, today) != today:
         return None
-    return today
+    return None if interim_released_recently(survey_round) else today
 
 
 def _release(survey_round: SurveyRound, _today: date) -> dict[str, int]:

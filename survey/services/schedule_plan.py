@@ -24,7 +24,7 @@ from survey.models import (
     SurveyRound,
 )
 from survey.services.clock import uk_date
-from survey.services.jobs import claimed, job_named, last_runs
+from survey.services.jobs import claimed, job_named, last_runs, release_day
 from survey.services.reminders import schedule_days
 
 
@@ -61,16 +61,6 @@ def close_day(survey_round: SurveyRound, today: date) -> date | None:
     if survey_round.status is RoundStatus.CLOSED:
         return None
     return max(survey_round.closes_on + timedelta(days=1), today)
-
-
-def release_day(survey_round: SurveyRound, today: date) -> date | None:
-    """The next day the worker publishes interim results, if the round has them scheduled."""
-    every = survey_round.interim_release_every_days
-    if not every or survey_round.status is RoundStatus.CLOSED:
-        return None
-    start = max(today, survey_round.opens_on + timedelta(days=1))
-    day = start + timedelta(days=-(start - survey_round.opens_on).days % every)
-    return day if day <= survey_round.closes_on else None
 
 
 def _outstanding(survey_round: SurveyRound, with_pending: bool) -> dict[int, list[Invitation]]:
