@@ -20,7 +20,7 @@ from survey.services.monitoring import (
     state_counts,
 )
 from survey.services.publication import as_of, publish_results
-from survey.services.releases import pending_count, release_pending
+from survey.services.releases import pending_count
 from survey.services.reminders import set_schedule
 from survey.services.retention import change_thresholds, purge_identities
 from survey.services.rounds import create_round, open_round
@@ -110,30 +110,22 @@ def round_close(round_id: int) -> None:
     click.echo(f"round {round_id} is closed")
 
 
-@round_group.command("release")
-@click.argument("round_id", type=int)
-@command
-def round_release(round_id: int) -> None:
-    """Release the round's pending responses into results, in random order: all of them once
-    there are at least the suppression threshold (or the round has closed), else none."""
-    begin_write()
-    survey_round = round_by_id(round_id)
-    released = release_pending(survey_round, everything=False, actor=COMMAND_LINE)
-    waiting = pending_count(survey_round)
-    click.echo(f"round {round_id}: released {released} response(s), {waiting} still pending")
-
-
 @round_group.command("publish")
 @click.argument("round_id", type=int)
 @command
 def round_publish(round_id: int) -> None:
-    """Publish the round's results as they stand now (an interim release during fieldwork; at
-    most INTERIM_RELEASES_PER_DAY a day). Pages and files change only at a release."""
+    """Release the round's pending responses and publish its results (an interim release
+    during fieldwork, at most INTERIM_RELEASES_PER_DAY a day). Pending responses are released
+    once at least the suppression threshold wait (all of them at the close); pages and files
+    change only at a release."""
     begin_write()
     survey_round = round_by_id(round_id)
     kind = "close" if survey_round.status is RoundStatus.CLOSED else "interim"
     release = publish_results(COMMAND_LINE, survey_round, kind=kind)
-    click.echo(f"round {round_id}: release {release.number} published, {as_of(release)}")
+    click.echo(
+        f"round {round_id}: release {release.number} published, {as_of(release)}; "
+        f"{pending_count(survey_round)} response(s) still pending"
+    )
 
 
 @round_group.command("list")

@@ -39,7 +39,7 @@ from survey.services.clock import uk_today
 from survey.services.errors import InputError, RoundStateError
 from survey.services.jobs import due_now, run_job
 from survey.services.publication import closed_rounds_unpublished, publish_results
-from survey.services.releases import ReleaseTaken, release_pending, rounds_waiting
+from survey.services.releases import ReleaseTaken
 from survey.services.rounds import get_round
 from survey.services.sealing import SealBroken
 
@@ -111,26 +111,26 @@ def run_fieldwork(name: str, today: date) -> int:
         except IntegrityError:
             db.session.rollback()
             continue
-        except (InputError, RoundStateError) as error:
-            # The round changed under the job (a manager acted): leave it; log for the team.
+        except (InputError, RoundStateError, ReleaseTaken, SealBroken) as error:
+            # The round changed under the job (a manager acted, another release took its
+            # pending responses) or a response does not open: leave it; log for the team.
             db.session.rollback()
             log.warning("scheduled %s for round %s not run: %s", job.name, round_id, error)
             continue
         db.session.commit()
         ran += done is not None
-    _release_pending()
     _publish_closed_rounds()
     return ran
 
 
-def _release_pending() -> None:
-    """Release pending responses: a batch of at least the suppression threshold from open
-    rounds, everything from closed ones; each round in a transaction of its own that touches no
-    identity row."""
-    for round_id in [survey_round.id for survey_round in rounds_waiting()]:
+def _publish_closed_rounds() -> None:
+    """Release and publish closed rounds that lack their close release (a close whose release
+    did not run, a round closed before releases existed), each in a transaction of its own that
+    touches no identity row."""
+    for round_id in [survey_round.id for survey_round in closed_rounds_unpublished()]:
         begin_write()
         try:
-            release_pending(get_round(round_id), everything=False)
+            publish_results(SYSTEM, get_round(round_id), kind="close")
         except ReleaseTaken:
             db.session.rollback()
             continue
@@ -138,15 +138,6 @@ def _release_pending() -> None:
             db.session.rollback()
             log.error("pending responses of round %s kept, not released: %s", round_id, error)
             continue
-        db.session.commit()
-
-
-def _publish_closed_rounds() -> None:
-    """Publish the close release of closed rounds that lack one (a close whose release did not
-    run, a round closed before releases existed), each in a transaction of its own."""
-    for round_id in [survey_round.id for survey_round in closed_rounds_unpublished()]:
-        begin_write()
-        publish_results(SYSTEM, get_round(round_id), kind="close")
         db.session.commit()
 
 

@@ -14,7 +14,7 @@ from survey.models import SurveyRound
 from survey.services import audit
 from survey.services.errors import InputError
 from survey.services.publication import publish_results
-from survey.services.releases import ReleaseTaken, release_pending
+from survey.services.releases import ReleaseTaken
 from survey.services.responses import discard_drafts
 from survey.services.rounds import open_round
 from survey.services.sealing import SealBroken
@@ -38,7 +38,6 @@ def close_round(actor: audit.Actor, survey_round: SurveyRound) -> None:
 def release_and_publish(survey_round: SurveyRound) -> None:
     """Release everything pending of a closed round and publish its close release. Run it in
     a transaction that has touched no identity row."""
-    release_pending(survey_round, everything=True)
     publish_results(audit.SYSTEM, survey_round, kind="close")
 
 

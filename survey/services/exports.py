@@ -12,6 +12,7 @@ from survey.services import audit
 from survey.services.errors import InputError
 from survey.services.microdata import microdata
 from survey.services.publication import (
+    as_of,
     latest_release,
     release_local,
     release_reliability,
@@ -46,9 +47,15 @@ def results_export(actor: audit.Actor, survey_round: SurveyRound, file_format: s
 def responses_export(actor: audit.Actor, survey_round: SurveyRound) -> bytes:
     """The round's anonymous microdata as CSV (one row per published response), audited with
     what disclosure control did: records coarsened to family or combined, left out, answers
-    withheld (counts only)."""
+    withheld (counts only). It holds the responses of the round's latest release, as every
+    other file does: between releases two downloads are the same."""
+    release = latest_release(survey_round)
+    if release is None:
+        raise InputError(
+            f"round {survey_round.id} has no results released yet (assure360 round publish)"
+        )
     item_ids = [item.id for item in questionnaire_for(survey_round).items]
-    made = microdata(survey_round, item_ids)
+    made = microdata(survey_round, item_ids, as_of(release))
     audit.record(
         actor, "export.responses", target=f"round:{survey_round.id}", **made.audit_detail()
     )

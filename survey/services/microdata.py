@@ -88,13 +88,18 @@ def _exported(answer: StoredAnswer) -> tuple[str, bool]:
     return (text, bool(text))
 
 
-def _notes(survey_round: SurveyRound, done: Disclosure) -> list[list[str]]:
+def _notes(survey_round: SurveyRound, done: Disclosure, release: str) -> list[list[str]]:
     k, c = survey_round.suppression_threshold, survey_round.comment_threshold
     return [
         [
             "# Assure360 anonymous responses",
             f"round {survey_round.id} ({survey_round.year})",
             "one row per response; no names, e-mail addresses or links",
+        ],
+        [
+            "# Release",
+            release,
+            "the responses of this results release; the file changes only at the next one",
         ],
         [
             "# Suppression threshold",
@@ -176,9 +181,10 @@ def _hidden_columns(cell: RecordCell, routed_away: dict[str, set[str]]) -> set[s
     return set() if cell.level == "group" else routed_away.get(cell.label, set())
 
 
-def microdata(survey_round: SurveyRound, item_ids: list[str]) -> Microdata:
+def microdata(survey_round: SurveyRound, item_ids: list[str], release: str) -> Microdata:
     """Anonymous microdata under disclosure control: notes first (lines starting with "#":
-    pandas ``comment="#"``), then one row per published response, one column per item.
+    pandas ``comment="#"``; ``release`` says which results release the file holds), then one
+    row per published response, one column per item.
 
     Scores are numbers, "don't know" is ``DK``, blank means not answered, not shown or withheld.
     Rows come in random-key order, which says nothing about when anyone answered. Cells that a
@@ -228,7 +234,7 @@ def microdata(survey_round: SurveyRound, item_ids: list[str]) -> Microdata:
     )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerows(_notes(survey_round, done))
+    writer.writerows(_notes(survey_round, done, release))
     writer.writerow([*HEADER, *columns])
     writer.writerows(table)
     return Microdata(buffer.getvalue().encode("utf-8-sig"), done)

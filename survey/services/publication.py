@@ -36,6 +36,7 @@ from survey.models.types import utcnow
 from survey.services import audit
 from survey.services.clock import uk_datetime
 from survey.services.errors import RoundStateError
+from survey.services.releases import release_pending
 from survey.services.results.arrays import analyse, round_responses
 from survey.services.results.comments import (
     CommentBlock,
@@ -173,19 +174,26 @@ def publish_results(
     """Compute and store the round's results as its next release (audited).
 
     ``kind`` is "interim" (fieldwork open; at most ``INTERIM_RELEASES_PER_DAY`` in 24 hours) or
-    "close" (the round has closed and its pending responses are released).
+    "close" (the round has closed). A release point is also the only time submitted responses
+    leave the sealed pending store: an interim release first moves them into the response store
+    if at least the suppression threshold wait (else they wait for the next one), the close
+    moves all of them. So the response store, and the anonymous microdata read from it, hold
+    exactly the responses of the latest release. Run it in a transaction that has touched no
+    identity row (:func:`~survey.services.releases.release_pending`).
     """
     now = utcnow()
     if kind == "interim":
         _check_interim(survey_round, now)
     elif kind != "close" or survey_round.status is not RoundStatus.CLOSED:
         raise RoundStateError(f"round {survey_round.id} cannot have a {kind!r} release now")
+    release_pending(survey_round, everything=kind == "close", actor=actor)
     return _store_release(actor, survey_round, kind, now)
 
 
 def republish(actor: audit.Actor, survey_round: SurveyRound, reason: str) -> ResultsRelease | None:
     """Publish the round again at once, outside the daily allowance, after a change that must
-    show everywhere now (a raised threshold); nothing when nothing was published yet."""
+    show everywhere now (a raised threshold); nothing when nothing was published yet. It
+    releases no pending response: the same responses as the latest release, shown anew."""
     if latest_release(survey_round) is None:
         return None
     kind = "close" if survey_round.status is RoundStatus.CLOSED else "interim"
@@ -241,18 +249,18 @@ def _store_release(
 
 
 def closed_rounds_unpublished() -> list[SurveyRound]:
-    """Closed rounds with responses, none of them pending, that have no close release."""
+    """Closed rounds with responses, released or pending, that have no close release."""
     closed = select(ResultsRelease.round_id).where(ResultsRelease.kind == "close")
-    with_responses = select(Response.round_id).distinct()
-    pending = select(PendingResponse.round_id).distinct()
+    answered = select(Response.round_id).union(select(PendingResponse.round_id))
     return list(
         db.session.scalars(
-            select(SurveyRound).where(
+            select(SurveyRound)
+            .where(
                 SurveyRound.status == RoundStatus.CLOSED,
-                SurveyRound.id.in_(with_responses),
+                SurveyRound.id.in_(answered),
                 SurveyRound.id.not_in(closed),
-                SurveyRound.id.not_in(pending),
             )
+            .order_by(SurveyRound.id)
         )
     )
 

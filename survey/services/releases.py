@@ -4,6 +4,8 @@ Submitting writes a sealed pending response in the same transaction as the invit
 change. Releasing takes a round's pending responses, at least the round's suppression threshold
 of them at a time (all of them once the round has closed), opens them, writes them into the
 response store in random order and deletes them, in a transaction that touches no identity row.
+It runs only at a results release point (:func:`survey.services.publication.publish_results`),
+so the response store always holds exactly the responses of the round's latest release.
 So the response store shares no transaction id with any invitation, and neither its keys nor
 its physical order say more than which release a response came in.
 """
@@ -80,14 +82,3 @@ def release_pending(
         actor, "responses.release", target=f"round:{survey_round.id}", released=len(pending)
     )
     return len(pending)
-
-
-def rounds_waiting() -> list[SurveyRound]:
-    """Rounds with pending responses: open rounds that may have a batch's worth, and closed
-    rounds whose release at close did not run."""
-    waiting = select(PendingResponse.round_id).distinct()
-    return list(
-        db.session.scalars(
-            select(SurveyRound).where(SurveyRound.id.in_(waiting)).order_by(SurveyRound.id)
-        )
-    )

@@ -163,7 +163,7 @@ def downgrade():
     if waiting:
         raise RuntimeError(
             f"{waiting} submitted responses are still pending: release them"
-            " (assure360 round release) before downgrading"
+            " (assure360 round publish) before downgrading"
         )
     op.drop_table("pending_response")
     if not _postgres():

@@ -6,18 +6,21 @@ domain's alpha), each audited."""
 from __future__ import annotations
 
 import io
+import re
 import statistics
+from datetime import date
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from survey.mail.worker import run_fieldwork
 from survey.models import AuditEvent, LocalQuestion, OrganisationKind
 from survey.services.audit import COMMAND_LINE, Actor
 from survey.services.errors import InputError
 from survey.services.exports import responses_export, results_export
-from survey.services.responses import save_answers
+from survey.services.responses import save_answers, submit_response
 from survey.services.rounds import questionnaire_for
 from tests.survey.microdata_file import read_microdata
 from tests.survey.stored import publish, submit_released
@@ -135,7 +138,9 @@ def test_microdata_have_one_row_per_response_with_the_answers_as_stored(
         [HEADLINE],
         [HEADLINE],
     ]
-    assert read_microdata(data).notes == {
+    notes = read_microdata(data).notes
+    assert re.fullmatch(r"Results as of .+, 6 responses \(provisional: .+\)", notes.pop("Release"))
+    assert notes == {
         "Assure360 anonymous responses": f"round {survey_round.id} ({survey_round.year})",
         "Suppression threshold": "3",
         "Comment threshold": "3",
@@ -209,6 +214,7 @@ def test_an_organisation_code_that_looks_like_a_formula_is_neutralised_too(
 def test_the_microdata_export_is_audited(db, make_round, make_user) -> None:
     survey_round = make_round()
     manager = make_user(role="manager")
+    publish(survey_round)
 
     data = responses_export(Actor.web(manager), survey_round)
 
@@ -228,6 +234,31 @@ def test_the_microdata_export_is_audited(db, make_round, make_user) -> None:
         "comments_withheld": 0,
         "answers_withheld": 0,
     }
+
+
+def test_the_microdata_wait_for_a_release_and_change_only_at_the_next(
+    db, make_round, make_organisation, make_invitation, answer
+) -> None:
+    """Between releases two downloads are the same, so they cannot be differenced to read off
+    the answers of whoever submitted in between."""
+    survey_round = make_round(suppression_threshold=3, comment_threshold=3)
+    organisation = make_organisation()
+    with pytest.raises(InputError, match="has no results released yet"):
+        responses_export(COMMAND_LINE, survey_round)
+    for score in (2, 4, 5):
+        answer(survey_round, organisation, "gp_practice", {HEADLINE: {"score": score}})
+    before = responses_export(COMMAND_LINE, survey_round)
+    for _ in range(3):  # three more submit: sealed, pending, not in the next download
+        issued = make_invitation(survey_round=survey_round, organisation=organisation)
+        save_answers(issued.invitation, {HEADLINE: {"score": 1}}, resume_section=1)
+        submit_response(issued.invitation, [HEADLINE])
+        db.session.commit()
+    run_fieldwork("test-worker", date.today())
+
+    assert responses_export(COMMAND_LINE, survey_round) == before
+    publish(survey_round)
+    after = _rows(responses_export(COMMAND_LINE, survey_round))
+    assert sorted(row[HEADLINE] for row in after) == ["1", "1", "1", "2", "4", "5"]
 
 
 def _results(survey_round: Any, make_organisation: Any, answer: Any) -> dict[str, Any]:

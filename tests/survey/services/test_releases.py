@@ -1,5 +1,6 @@
-"""Releases: pending responses reach the response store in batches of at least the threshold,
-shuffled, in a transaction that touches no identity row; everything at close; nothing lost."""
+"""Releases: pending responses reach the response store at results releases, in batches of at
+least the threshold, shuffled, in a transaction that touches no identity row; everything at
+close; nothing lost."""
 
 from __future__ import annotations
 
@@ -132,16 +133,21 @@ def test_the_worker_releases_what_a_closed_round_still_holds(
     assert db.session.scalar(sa.text("SELECT count(*) FROM pending_response")) == 0
 
 
-def test_the_worker_releases_an_open_rounds_batch_once_the_threshold_waits(
-    db: Any, submit: Callable[[int], SurveyRound]
+def test_an_open_rounds_responses_wait_for_a_results_release_even_past_the_threshold(
+    db: Any, runner: Any, submit: Callable[[int], SurveyRound]
 ) -> None:
-    survey_round = submit(2)
-    run_fieldwork("test-worker", date.today())
-    assert (_stored(db), pending_count(survey_round)) == (0, 2)
-    submit(1)
+    """The response store moves only with the published results, so the microdata read from
+    it never runs ahead of what the pages show."""
+    survey_round = submit(4)
     run_fieldwork("test-worker", date.today())
     db.session.expire_all()
-    assert (_stored(db), pending_count(survey_round)) == (3, 0)
+    assert (_stored(db), pending_count(survey_round)) == (0, 4)
+    published = runner.invoke(args=["round", "publish", str(survey_round.id)])
+    assert published.exit_code == 0, published.output
+    assert "release 1 published" in published.output
+    assert "4 responses" in published.output and "0 response(s) still pending" in published.output
+    db.session.expire_all()
+    assert (_stored(db), pending_count(survey_round)) == (4, 0)
 
 
 def test_two_releases_at_once_store_each_response_once(
@@ -176,15 +182,17 @@ def test_two_releases_at_once_store_each_response_once(
     assert other == 0 or isinstance(other, ReleaseTaken)
 
 
-def test_round_release_command_releases_and_says_what_waits(
-    runner: Any, db: Any, submit: Callable[[int], SurveyRound]
+def test_a_release_with_fewer_than_the_threshold_pending_keeps_them_sealed(
+    app: Any, db: Any, runner: Any, submit: Callable[[int], SurveyRound]
 ) -> None:
+    app.config["INTERIM_RELEASES_PER_DAY"] = 2
     survey_round = submit(2)
-    held = runner.invoke(args=["round", "release", str(survey_round.id)])
+    held = runner.invoke(args=["round", "publish", str(survey_round.id)])
     assert held.exit_code == 0, held.output
-    assert "released 0 response(s), 2 still pending" in held.output
-    submit(1)
-    released = runner.invoke(args=["round", "release", str(survey_round.id)])
-    assert "released 3 response(s), 0 still pending" in released.output
+    assert "0 responses" in held.output and "2 response(s) still pending" in held.output
     status = runner.invoke(args=["round", "status", str(survey_round.id)])
-    assert re.search(r"awaiting release\s+0", status.output), status.output
+    assert re.search(r"awaiting release\s+2", status.output), status.output
+    submit(1)
+    released = runner.invoke(args=["round", "publish", str(survey_round.id)])
+    assert "release 2 published" in released.output, released.output
+    assert "3 responses" in released.output and "0 response(s) still pending" in released.output
