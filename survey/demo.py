@@ -39,6 +39,7 @@ from survey.services.invitations import issue_invitations
 from survey.services.organisations import import_organisations
 from survey.services.packing import StoredAnswer
 from survey.services.passwords import hash_password
+from survey.services.publication import publish_results
 from survey.services.responses import store_response
 from survey.services.rounds import create_round, group_names, questionnaire_for
 from survey.services.stakeholders import apply_stakeholder_import, plan_stakeholder_import
@@ -298,6 +299,11 @@ def seed_demo(
                 _pick_unused(result, survey_round, invitations, answering, links)
             if year < today.year:
                 survey_round.close()
+            # the dashboards, files and trends read releases: each round has one, as it would
+            # (a close release of earlier years, an interim release of this year's fieldwork)
+            publish_results(
+                COMMAND_LINE, survey_round, kind="close" if year < today.year else "interim"
+            )
             if year == today.year - 1:
                 _assess(rng, survey_round, members, closes)
         level = {org_id: value + rng.uniform(-0.3, 0.3) for org_id, value in level.items()}

@@ -4,6 +4,7 @@ at once, the demo's progress and links, and a stakeholder's link printed on purp
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from importlib import resources
@@ -12,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from survey.models import AuditEvent
+from survey.demo import DEMO_PASSWORD
+from survey.models import AuditEvent, Organisation, ResultsRelease, SurveyRound, User
 from survey.services.audit import COMMAND_LINE
 from survey.services.errors import DeadLink
 from survey.services.invitations import find_by_link
@@ -80,6 +82,44 @@ def test_the_demo_shows_progress_and_unused_links_of_different_groups(
     ]
     assert len(links) == 4 and len(set(groups)) == 4
     assert all(link.startswith("http://127.0.0.1:5050/s/") for link in links)
+
+
+def test_the_demo_commissioner_sees_released_results_of_three_years(
+    runner: Any, app: Any, db: Any, client: Any
+) -> None:
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    kinds = db.session.execute(
+        select(SurveyRound.year, ResultsRelease.kind)
+        .join(ResultsRelease, ResultsRelease.round_id == SurveyRound.id)
+        .order_by(SurveyRound.year, SurveyRound.id)
+    ).all()
+    this_year = max(year for year, _ in kinds)
+    assert [kind for _, kind in kinds] == ["close"] * 4 + ["interim"] * 2
+    assert {year for year, _ in kinds} == {this_year - 2, this_year - 1, this_year}
+
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    signed_in = client.post(
+        "/auth/login",
+        data={
+            "csrf_token": token.group(1),
+            "email": "commissioner@demo.example.org",
+            "password": DEMO_PASSWORD,
+        },
+    )
+    assert signed_in.status_code == 302
+    code = db.session.scalar(
+        select(Organisation.code)
+        .join(User, User.organisation_id == Organisation.id)
+        .where(User.email == "commissioner@demo.example.org")
+    )
+    dashboard = client.get(f"/results/{code}")
+    shown = dashboard.get_data(as_text=True)
+    assert dashboard.status_code == 200
+    assert "Results as of" in shown and "No results have been released yet" not in shown
+    assert "provisional: fieldwork open until" in shown.lower()
+    assert all(str(year) in shown for year in range(this_year - 2, this_year + 1))
 
 
 def test_a_manager_prints_and_reissues_one_stakeholders_link(
