@@ -34,12 +34,14 @@ as_pg "$PGBIN/pg_ctl -D $PGDIR/data -o '-p $PGPORT -k $PGDIR -c listen_addresses
 # The browser tests need Debian's Chromium and axe-core, the HTML check the Nu Html Checker
 # (vnu.jar, run by the JDK; both pinned in tests/browser/package.json);
 # the deployment tests (tests/deploy) run nginx and Redis as the docs ship them; the two-factor
-# test reads the enrolment QR code with zbar, as a phone would.
+# test reads the enrolment QR code with zbar, as a phone would; the agenda's Word file is laid
+# out by LibreOffice to count its summary's pages.
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$missing nginx"
 command -v redis-server >/dev/null || missing="$missing redis-server"
 command -v zbarimg >/dev/null || missing="$missing zbar-tools"
+command -v soffice >/dev/null || missing="$missing libreoffice-writer-nogui"
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null

@@ -1,9 +1,13 @@
-"""The agenda's summary fits on its first printed page (headless Chromium prints the HTML page
-on A4), even for an organisation with the most points the summary names."""
+"""The agenda's summary fits on its first printed page, even for an organisation with the most
+points the summary names: the HTML page as headless Chromium prints it on A4, and the Word file
+as LibreOffice lays it out (the engine of the Word processors commissioners without Microsoft
+Office use; Word itself does not run here)."""
 
 from __future__ import annotations
 
 import io
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,12 +15,10 @@ from pypdf import PdfReader
 
 from questionnaires import load
 from survey.reports.agenda import Agenda, Section
-from survey.reports.agenda_document import agenda_html
+from survey.reports.agenda_document import agenda_docx, agenda_html
 from survey.reports.agenda_points import Difference, Point
 from survey.services.results.evidence import Participation, RoundInfo
 from tests.survey.respond.test_browser import browser  # noqa: F401
-
-pytestmark = pytest.mark.browser
 
 LONG = (
     "The commissioner's leaders are willing to take difficult decisions in the interests of "
@@ -34,7 +36,9 @@ def _point(kind: Any, number: int) -> Point:
     return Point(kind, "benchmark", f"item{number}", "item", LONG, "prompt", None, groups)
 
 
-def test_the_summary_is_one_printed_page(browser: Any) -> None:  # noqa: F811
+def _fullest_agenda() -> Agenda:
+    """Six areas for discussion and six of notable practice in every domain, long item texts,
+    three groups differing on each, a long organisation name and the provisional warning."""
     questionnaire = load("ccg-360")
     sections = [
         Section(
@@ -64,21 +68,52 @@ def test_the_summary_is_one_printed_page(browser: Any) -> None:  # noqa: F811
         None,
         provisional=True,
     )
-    agenda = Agenda(
+    return Agenda(
         "01A",
         "NHS A Very Long Name Integrated Care Board",
         info,
         Participation(45, 38, 38 / 45),
         [overall, *sections],
     )
-    page = browser.new_page()
-    try:
-        page.set_content(agenda_html(agenda))
-        pdf = page.pdf(prefer_css_page_size=True)
-    finally:
-        page.close()
+
+
+def _assert_summary_alone_on_page_one(pdf: bytes) -> None:
     pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
     first = " ".join(pages[0].split())
     assert "Provisional" in first and "6. Strong leadership" in first
     assert first.count("and 5 more in the domain's section") == 12  # every domain, both kinds
     assert " ".join(pages[1].split()).startswith("About this agenda")
+
+
+@pytest.mark.browser
+def test_the_html_summary_is_one_printed_page(browser: Any) -> None:  # noqa: F811
+    page = browser.new_page()
+    try:
+        page.set_content(agenda_html(_fullest_agenda()))
+        pdf = page.pdf(prefer_css_page_size=True)
+    finally:
+        page.close()
+    _assert_summary_alone_on_page_one(pdf)
+
+
+def test_the_word_summary_is_one_page(tmp_path: Path) -> None:
+    document = tmp_path / "agenda.docx"
+    document.write_bytes(agenda_docx(_fullest_agenda()))
+    # a profile of its own: a second LibreOffice on the same profile would wait on its lock
+    profile = f"-env:UserInstallation=file://{tmp_path / 'profile'}"
+    subprocess.run(
+        [
+            "soffice",
+            profile,
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(document),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    _assert_summary_alone_on_page_one((tmp_path / "agenda.pdf").read_bytes())
