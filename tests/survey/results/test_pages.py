@@ -102,6 +102,7 @@ def test_provenance_is_on_every_results_page(
             flags=re.S,
         )
         assert "Provisional: fieldwork open until" in page
+        assert "Results will change at the next release and at the close" in page
         assert "fewer than 5 responses" in page
         assert 'href="/results/methods"' in page
     methods = _page(client, "/results/methods")
