@@ -57,8 +57,9 @@ def provisional_warning(info: RoundInfo) -> str:
         return ""
     closes = f" (it closes on {info.closes_on:%d %B %Y})" if info.closes_on else ""
     return (
-        f"Provisional: fieldwork is still open{closes}. These results will change as more "
-        "responses arrive; do not treat them as final."
+        f"Provisional: fieldwork is still open{closes}. These results will change at the next "
+        "release of results and at the close, not as each response arrives; do not treat them "
+        "as final."
     )
 
 

@@ -3,9 +3,10 @@ limits of :mod:`analysis.funnel` around the national figure, as accessible, CSP-
 
 Every point is its own focusable element (``tabindex="0"``) with a ``<title>`` (shown on hover)
 and an ``aria-label``, and a text label that the stylesheet shows on hover and focus
-(``.app-point-label``); the highlighted organisation is drawn larger, as a diamond, and named on
-the chart all the time, so it does not rely on colour.  The statistics come from
-:func:`analysis.funnel_limits`; this module only draws them.
+(``.app-point-label``); the highlighted organisation is drawn larger, as a yellow diamond with a
+dark outline among blue circles, named on the chart all the time and in the legend, so it does
+not rely on colour.  The statistics come from :func:`analysis.funnel_limits`; this module only
+draws them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from analysis import FUNNEL_CONFIDENCES, funnel_limits
 from survey.reports.svg_charts import (
     NHS_BLACK,
     NHS_BLUE,
-    NHS_DARK_BLUE,
     NHS_MID_GREY,
     NHS_PALE_GREY,
     NHS_RED,
@@ -87,18 +87,20 @@ def funnel_figure(
         axes.axhline(
             100 * target, color=NHS_BLACK, linewidth=1.2, label=f"National {percent(target)}"
         )
-        legend_done: set[bool] = set()
+        # the legend names each highlighted organisation; the others have one entry together
+        others: str | None = (
+            "Other organisations" if any(p.get("highlight") for p in shown) else "Organisations"
+        )
         for i, point in enumerate(shown):
             x = census_x if math.isinf(point["n_eff"]) else point["n_eff"]
             y = 100 * point["positive"]
             marked = bool(point.get("highlight"))
-            label = None
-            if marked not in legend_done:
-                label = "Highlighted organisation" if marked else "Organisation"
-                legend_done.add(marked)
+            label = f"{point['label']} ({point['highlight']})" if marked else others
+            if not marked:
+                others = None  # legend entry given
             style: dict[str, Any] = (
-                {"marker": "D", "color": NHS_DARK_BLUE, "markeredgecolor": NHS_WARM_YELLOW}
-                | {"markeredgewidth": 2, "markersize": 11, "zorder": 4}
+                {"marker": "D", "color": NHS_WARM_YELLOW, "markeredgecolor": NHS_BLACK}
+                | {"markeredgewidth": 1.5, "markersize": 12, "zorder": 4}
                 if marked
                 else {"marker": "o", "color": NHS_BLUE, "markersize": 7, "zorder": 2}
             )

@@ -8,19 +8,18 @@ from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
 from survey.access import roles_required, visible_organisation_or_404
-from survey.extensions import db
-from survey.models import Role, SurveyRound
+from survey.models import Role
 from survey.results import bp
 from survey.services.assurance import assessment
 from survey.services.results.arrays import OVERALL
-from survey.services.results.comparison import KINDS, SORT_KEYS, compare, rounds_for_kind
+from survey.services.results.comparison import SORT_KEYS, compare
+from survey.services.results.comparison_rounds import KINDS, round_to_compare
 from survey.services.results.dashboard import (
     default_round,
     organisation_dashboard,
     rounds_of_organisation,
 )
 from survey.services.results.trend import organisation_trend
-from survey.services.rounds import questionnaire_for
 
 
 def _round_argument() -> int | None:
@@ -40,24 +39,16 @@ def methods() -> str:
 
 
 @bp.get("/national")
-@roles_required(Role.MANAGER, Role.ASSESSOR)
+@roles_required(Role.MANAGER, Role.ASSESSOR, Role.COMMISSIONER)
 def national() -> str:
-    """Organisations compared per domain (funnel plot and sortable table); assessors see their
-    region."""
-    round_id = _round_argument()
-    survey_round = None
-    kind: str
-    if round_id is not None:
-        survey_round = db.session.get(SurveyRound, round_id)
-        if survey_round is None:
-            abort(404)
-        kind = questionnaire_for(survey_round).organisation_kind
-    else:
-        kind = str(request.args.get("kind", "ccg"))
-        if kind not in KINDS:
-            abort(404)
-        rounds = rounds_for_kind(kind)
-        survey_round = rounds[0] if rounds else None
+    """Organisations compared per domain (funnel plot and sortable table): assessors see their
+    region by name, commissioners every organisation's point but only their own named."""
+    try:
+        survey_round, kind = round_to_compare(
+            current_user, _round_argument(), request.args.get("kind") or None
+        )
+    except LookupError:
+        abort(404)
     region = request.args.get("region") or None
     sort = request.args.get("sort", "positive")
     if sort not in SORT_KEYS:
@@ -78,7 +69,7 @@ def national() -> str:
         descending=descending,
     )
     if region and region not in comparison.regions:
-        abort(404)  # an assessor asking for another region: it does not exist for them
+        abort(404)  # another region (or any, for a commissioner): it does not exist for them
     return render_template("results/national.html", c=comparison, kinds=KINDS, sort_keys=SORT_KEYS)
 
 

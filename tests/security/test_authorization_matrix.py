@@ -40,11 +40,12 @@ MANAGERS = {
     "assessor": "404",
     "manager": "ok",
 }
-AREA_AND_NATIONAL = {
+#: the comparison of organisations: a commissioner sees their own among unnamed others
+COMPARISON = {
     "anonymous": "login",
     "respondent": "login",
     "viewer": "404",
-    "commissioner": "404",
+    "commissioner": "ok",
     "assessor": "ok",
     "manager": "ok",
 }
@@ -186,7 +187,7 @@ MATRIX: dict[tuple[str, str], Route] = {
         "/manage/rounds/{round}/preview/{code}/gp_practice/end", MANAGERS
     ),
     ("GET", "results.methods"): Route("/results/methods", SIGNED_IN),
-    ("GET", "results.national"): Route("/results/national", AREA_AND_NATIONAL),
+    ("GET", "results.national"): Route("/results/national", COMPARISON),
     ("GET", "results.organisation"): Route("/results/{code}", by_organisation, scoped=True),
     ("GET", "results.download"): Route("/results/{code}/agenda.docx", by_organisation, scoped=True),
     ("GET", "results.fieldwork"): Route("/results/{code}/fieldwork", by_organisation, scoped=True),

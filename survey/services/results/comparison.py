@@ -4,10 +4,16 @@ national view.
 The benchmark line is the national proportion positive for the unit: every published
 organisation of the round's kind pooled (sum of positives over sum of bases), whatever the
 viewer may see.  The control limits and the overdispersion check (:func:`analysis.funnel_compare`)
-use the same national set of organisations, so every viewer sees the same limits; the points and
-table rows are only the organisations the viewer may see
-(:func:`survey.services.organisations.visible_organisations`), narrowed by region.  The viewer's
-own organisation, or the one they asked for, is highlighted.
+use the same national set of organisations, so every viewer sees the same limits; the table rows
+are only the organisations the viewer may see
+(:func:`survey.services.organisations.visible_organisations`), narrowed by region, and for
+managers and assessors so are the points.  The viewer's own organisation, or the one they asked
+for, is highlighted.
+
+A commissioner (an account of one organisation) sees where their organisation sits among its
+peers: every published organisation of the kind is a point, but only theirs is named; the others
+are "Another organisation", and the table is their own row with counts of organisations above,
+within and below the limits (docs/methods.md section 11).
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 
 from analysis import (
     ALL_STAKEHOLDERS,
@@ -27,10 +32,11 @@ from analysis import (
     funnel_compare,
 )
 from survey.extensions import db
-from survey.models import Organisation, Response, SurveyRound, User
+from survey.models import Organisation, SurveyRound, User
 from survey.reports import funnel_chart
 from survey.services.organisations import visible_organisations
 from survey.services.results.arrays import OVERALL
+from survey.services.results.comparison_rounds import NAMING_ROLES, comparable_rounds
 from survey.services.results.dashboard import (
     Provenance,
     domain_labels,
@@ -43,7 +49,8 @@ from survey.services.rounds import questionnaire_for
 
 #: the table's sortable columns (?sort=)
 SORT_KEYS = ("name", "region", "n", "positive", "difference")
-KINDS = {"ccg": "CCGs and ICBs", "direct": "Direct commissioning"}
+#: what a commissioner's chart calls every organisation but their own
+UNNAMED = "Another organisation"
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,19 @@ class OrganisationRow:
         return math.isinf(self.n_eff)
 
 
+@dataclass(frozen=True)
+class PositionCounts:
+    """How many of the chart's organisations lie above, within and below the 95% limits."""
+
+    above: int
+    within: int
+    below: int
+
+    @property
+    def total(self) -> int:
+        return self.above + self.within + self.below
+
+
 @dataclass
 class Comparison:
     survey_round: SurveyRound | None
@@ -89,6 +109,9 @@ class Comparison:
     overdispersion: Overdispersion | None = None
     highlighted: str = ""  # the highlighted organisation's name
     selected: str | None = None  # the organisation code asked for (?organisation=)
+    named: bool = True  # other organisations are named (False: a commissioner's view)
+    points: list[dict[str, Any]] = field(default_factory=list)  # the funnel plot's points
+    counts: PositionCounts | None = None  # of the points, by position
 
     @property
     def unit_label(self) -> str:
@@ -100,18 +123,6 @@ class Comparison:
         """The overdispersion check in words ("" without a funnel)."""
         check = self.overdispersion
         return _dispersion_sentence(check) if check is not None else ""
-
-
-def rounds_for_kind(kind: str) -> list[SurveyRound]:
-    """Rounds with responses whose questionnaire assesses organisations of ``kind``, latest
-    first."""
-    with_data = select(Response.round_id).distinct()
-    rounds = db.session.scalars(
-        select(SurveyRound)
-        .where(SurveyRound.id.in_(with_data))
-        .order_by(SurveyRound.year.desc(), SurveyRound.id.desc())
-    )
-    return [r for r in rounds if questionnaire_for(r).organisation_kind == kind]
 
 
 def _sorted(rows: list[OrganisationRow], sort: str, descending: bool) -> list[OrganisationRow]:
@@ -190,20 +201,26 @@ def compare(
     ``survey_round``.
 
     :param item: an item id of ``domain`` to compare instead of the domain score.
-    :param highlight: an organisation code to highlight ("selected"); by default the user's
-        own organisation is highlighted ("your organisation").
+    :param highlight: the code of an organisation the user may see, to highlight ("selected");
+        by default the user's own organisation is highlighted ("your organisation").  Ignored
+        for a commissioner: only their own organisation is ever highlighted (or named).
     """
+    named = user.role in NAMING_ROLES
     visible = list(db.session.scalars(visible_organisations(user)))
+    rounds = comparable_rounds(user, kind)
+    if not named and survey_round not in rounds:
+        survey_round = None  # a round that never asked about their organisation: nothing
     result = Comparison(
         survey_round=survey_round,
         provenance=provenance(survey_round) if survey_round else None,
         kind=kind,
-        region=region,
+        region=region if named else None,
         domain=domain,
-        rounds=rounds_for_kind(kind),
-        regions=sorted({org.region for org in visible}),
+        rounds=rounds,
+        regions=sorted({org.region for org in visible}) if named else [],
         sort=sort,
         descending=descending,
+        named=named,
     )
     if survey_round is None:
         return result
@@ -224,7 +241,8 @@ def compare(
     )
     result.national, result.national_n, index, funnel = _national_funnel(table)
     result.overdispersion = funnel.overdispersion if funnel else None
-    result.selected = highlight.upper() if highlight else None
+    asked = highlight.upper() if highlight and named else None
+    result.selected = asked if asked in {org.code for org in visible} else None
     marked = {result.selected: "selected"} if result.selected else {}
     if user.organisation is not None:
         marked.setdefault(user.organisation.code, "your organisation")
@@ -259,27 +277,68 @@ def compare(
     )
     result.rows = _sorted(result.rows, sort, descending)
     if funnel is not None:
+        result.points = _points(result, table, index, funnel)
+        result.counts = _counts(result.points)
         result.svg = _chart(survey_round, result, funnel.overdispersion)
     return result
 
 
+def _point(
+    label: str, positive: float, n_eff: float, position: str, highlight: str
+) -> dict[str, Any]:
+    return {
+        "label": label,
+        "positive": positive,
+        "n_eff": n_eff,
+        "position": position,
+        "highlight": highlight,
+    }
+
+
+def _points(
+    result: Comparison, table: RoundTable, index: dict[str, int], funnel: FunnelComparison
+) -> list[dict[str, Any]]:
+    """The funnel plot's points: the rows with a funnel position; for a commissioner, every
+    placed organisation of the kind, named only where it is one of their rows (their own), in
+    order of effective base and value so that not even the order hints at which is which."""
+    if result.named:
+        return [
+            _point(r.organisation.name, r.positive, r.n_eff, r.position, r.highlight)
+            for r in result.rows
+            if r.position
+        ]
+    own = {r.organisation.code: r for r in result.rows}
+    points = [
+        _point(
+            own[code].organisation.name if code in own else UNNAMED,
+            float(table.positive[i]),
+            float(table.positive_n_eff[i]),
+            str(funnel.position[i]),
+            own[code].highlight if code in own else "",
+        )
+        for code, i in index.items()
+        if funnel.position[i]
+    ]
+    return sorted(points, key=lambda p: (p["n_eff"], p["positive"], bool(p["highlight"])))
+
+
+def _counts(points: list[dict[str, Any]]) -> PositionCounts:
+    """The points above, within and below the 95% limits (beyond 99.8% counts as beyond 95%)."""
+    positions = [str(p["position"]) for p in points]
+    return PositionCounts(
+        above=sum(p.startswith("above") for p in positions),
+        within=positions.count("within"),
+        below=sum(p.startswith("below") for p in positions),
+    )
+
+
 def _chart(survey_round: SurveyRound, result: Comparison, check: Overdispersion) -> str:
     """The funnel plot of the comparison's rows, redrawn only when the results change."""
-    points = [
-        {
-            "label": r.organisation.name,
-            "positive": r.positive,
-            "n_eff": r.n_eff,
-            "position": r.position,
-            "highlight": r.highlight,
-        }
-        for r in result.rows
-        if r.position
-    ]
+    points = result.points
     key = tuple(sorted((p["label"], p["highlight"]) for p in points))
     return round_chart(
         survey_round,
-        ("funnel", result.domain, result.item, key),
+        ("funnel", result.domain, result.item, result.named, key),
         lambda: funnel_chart.funnel_plot(
             points,
             target=result.national,

@@ -55,7 +55,7 @@ class RoundInfo:
     suppression_threshold: int = 5
     comment_threshold: int = 10
     previous_year: int | None = None
-    #: fieldwork still open: the results will change (:func:`fieldwork_open`)
+    #: fieldwork still open: the results will change at the next release (:func:`fieldwork_open`)
     provisional: bool = False
     data_as_of: str = field(default_factory=lambda: uk_datetime(datetime.now(UTC)))
     #: responses in the results release the figures come from (None: not from a release)
@@ -119,7 +119,13 @@ class RoundInfo:
         lines = [("Results as of", f"{self.data_as_of}, {self.responses} responses")]
         if self.provisional_until is not None:
             until = f"{self.provisional_until:%-d %B %Y}"
-            lines.append(("Provisional", f"fieldwork open until {until}: results may change"))
+            lines.append(
+                (
+                    "Provisional",
+                    f"fieldwork open until {until}: "
+                    "results will change at the next release and at the close",
+                )
+            )
         return lines
 
     def provenance(self) -> list[tuple[str, str]]:

@@ -217,8 +217,14 @@ def test_the_summary_page_comes_first(seeded: Any) -> None:
     assert agenda.round.provisional  # the seeded round is open, closing in three weeks
     blocks = _docx_blocks(agenda_docx(agenda))
     closes = seeded.survey_round.closes_on
-    warning = f"Provisional: fieldwork is still open (it closes on {closes:%d %B %Y})."
-    assert blocks[0] == "Assurance agenda: 05W (05W)" and blocks[2].startswith(warning)
+    # results are published in releases: they change at the next one, not as responses arrive
+    warning = (
+        f"Provisional: fieldwork is still open (it closes on {closes:%d %B %Y}). These results "
+        "will change at the next release of results and at the close, not as each response "
+        "arrives; do not treat them as final."
+    )
+    assert blocks[0] == "Assurance agenda: 05W (05W)" and blocks[2] == warning
+    assert warning in _html_blocks(agenda_html(agenda))  # the web page says the same
     assert blocks[3] == "Summary"
     assert blocks[4:8] == ["Responses", "40 of 40 invited (100%)", "Local questions", "none asked"]
     assert blocks[8:11] == ["Domain", "Areas for discussion", "Notable practice"]

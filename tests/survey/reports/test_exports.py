@@ -50,6 +50,7 @@ def test_the_xlsx_export_holds_the_engines_table_with_provenance(
         r"\d{1,2} \w+ \d{4}, \d\d:\d\d (GMT|BST), \d+ responses", about["Results as of"]
     )
     assert about["Provisional"].startswith("fieldwork open until")  # the round is open
+    assert about["Provisional"].endswith("results will change at the next release and at the close")
     assert "Wilson" in about["Methods"]
 
     table = analyse(survey_round)

@@ -1,6 +1,6 @@
 """The funnel plot's SVG: points named on hover and focus, the highlighted organisation drawn
-apart (shape and a permanent label, not colour alone), and a text alternative naming outliers
-and the overdispersion check."""
+apart (colour, shape, outline and a permanent label, named in the legend: not colour alone), and
+a text alternative naming outliers and the overdispersion check."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_every_drawn_point_is_named_on_hover_and_focus() -> None:
     assert svg.startswith('<svg class="app-chart" role="group"')
 
 
-def test_the_highlighted_organisation_is_a_labelled_diamond() -> None:
+def test_the_highlighted_organisation_is_a_labelled_diamond_named_in_the_legend() -> None:
     svg = _svg()
     # its label is always visible: not among the hover-only labels
     assert svg.count('class="app-point-label"') == 3 and "<!-- Mine -->" in svg
@@ -65,9 +65,14 @@ def test_the_highlighted_organisation_is_a_labelled_diamond() -> None:
     mine = svg[start : svg.index("</g>", start)]
     plain = svg[svg.index('aria-label="Alpha') :]
     alpha = plain[: plain.index("</g>")]
-    # a yellow-edged diamond (straight edges) where the others are blue circles (curves)
-    assert 'stroke="#ffb81c"' in mine and "\nC " not in mine
-    assert 'stroke="#ffb81c"' not in alpha and "\nC " in alpha
+    # a yellow diamond with a dark outline (straight edges) where the others are blue circles
+    # (curves) without one
+    assert 'fill="#ffb81c"' in mine and 'stroke="#212b32"' in mine and "\nC " not in mine
+    assert 'fill="#ffb81c"' not in alpha and 'stroke="#212b32"' not in alpha and "\nC " in alpha
+    # the legend (text drawn as paths; matplotlib keeps each text in a comment) names it
+    assert "<!-- Mine (your organisation) -->" in svg and "<!-- Other organisations -->" in svg
+    plain_legend = funnel_plot(POINTS[:3], target=0.7)
+    assert "<!-- Organisations -->" in plain_legend and "(your organisation)" not in plain_legend
 
 
 def test_the_text_alternative_names_outliers_and_the_dispersion_check() -> None:

@@ -128,6 +128,35 @@ def test_axe_finds_no_wcag_violations_on_the_results_pages(
     assert session.errors == []
 
 
+def test_a_commissioners_comparison_names_only_their_own_point_and_passes_axe(
+    open_session: Callable[..., Session],
+    live_server: LiveServer,
+    seeded: Seeded,
+    make_user: Any,
+    axe_source: str,
+) -> None:
+    session = open_session(bypass_csp=True)  # axe is injected inline (see above)
+    _sign_in(session, live_server, make_user(role="commissioner", organisation=seeded.alpha))
+    page = session.page
+    page.goto(f"{live_server.url}/results/01A")
+    with page.expect_navigation():
+        page.get_by_role("link", name="See where NHS Alpha ICB sits", exact=False).click()
+    assert "/results/national" in page.url
+    # every point is reachable by keyboard and says what it is; only Alpha is named
+    names = []
+    for point in page.locator("svg.app-chart g.app-point").all():
+        point.focus()
+        names.append((point.get_attribute("aria-label") or "").split(":")[0])
+    assert sorted(names) == [
+        "Another organisation",
+        "Another organisation",
+        "NHS Alpha ICB (your organisation)",
+    ]
+    assert page.locator("tbody th[scope=row]").first.inner_text().startswith("NHS Alpha ICB")
+    assert _axe(page, axe_source) == []
+    assert session.errors == []
+
+
 def test_axe_check_catches_a_chart_without_its_text_alternative(
     open_session: Callable[..., Session],
     live_server: LiveServer,

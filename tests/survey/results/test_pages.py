@@ -102,6 +102,7 @@ def test_provenance_is_on_every_results_page(
             flags=re.S,
         )
         assert "Provisional: fieldwork open until" in page
+        assert "Results will change at the next release and at the close" in page
         assert "fewer than 5 responses" in page
         assert 'href="/results/methods"' in page
     methods = _page(client, "/results/methods")
@@ -273,15 +274,46 @@ def test_the_funnel_names_its_points_and_highlights_the_selected_organisation(
     assert "app-highlight-row" not in unhighlighted and "(selected)" not in unhighlighted
 
 
-def test_an_organisations_page_links_assessors_to_it_highlighted_on_the_funnel(
+SEE_WHERE = r'<a href="(/results/national\?[^"]+)">See where NHS Alpha ICB sits'
+
+
+def test_an_organisations_page_links_assessors_to_it_selected_on_the_funnel(
     client: Any, seeded: Seeded, make_user: Any, sign_in: Any
 ) -> None:
     sign_in(make_user(role="assessor", region="Midlands"))
-    page = _page(client, "/results/01A")
-    link = re.search(r'<a href="(/results/national\?[^"]+)">Compare NHS Alpha ICB with', page)
+    link = re.search(SEE_WHERE, _page(client, "/results/01A"))
     assert link is not None
     national = _page(client, html_lib.unescape(link.group(1)))
     assert national.count("app-highlight-row") == 1 and "NHS Alpha ICB (selected)" in national
+    assert "NHS Beta ICB" in national  # every organisation of the region named
+
+
+def test_an_organisations_page_links_its_commissioner_to_where_it_sits_among_unnamed_peers(
+    client: Any, seeded: Seeded, make_user: Any, sign_in: Any
+) -> None:
+    # their own organisation, alone in the table, among unnamed points, with counts by position
+    sign_in(make_user(role="commissioner", organisation=seeded.alpha))
+    link = re.search(SEE_WHERE, _page(client, "/results/01A"))
+    assert link is not None
+    national = _page(client, html_lib.unescape(link.group(1)))
+    rows = re.findall(r'<th scope="row"[^>]*><a href="/results/(\w+)\?round=\d+">', national)
+    assert rows == ["01A"] and national.count("app-highlight-row") == 1
+    assert "NHS Alpha ICB (your organisation)" in national and "NHS Beta ICB" not in national
+    assert "the highlighted row of the table, is NHS Alpha ICB." in national
+    assert 'aria-label="Another organisation: ' in national
+    counts = {
+        label: int(count)
+        for label, count in re.findall(
+            r'<th scope="row" class="nhsuk-table__header">(\w+) the limits</th>'
+            r'<td class="nhsuk-table__cell nhsuk-table__cell--numeric">(\d+)</td>',
+            national,
+        )
+    }
+    assert set(counts) == {"Above", "Within", "Below"} and sum(counts.values()) == 3
+    # the counts are those of the points on the chart
+    labels = re.findall(r'class="app-point"[^>]*aria-label="([^"]+)"', national)
+    assert counts["Within"] == sum(label.endswith("within the limits") for label in labels)
+    assert counts["Above"] == sum(" above " in label for label in labels)
 
 
 def test_families_of_groups_follow_the_groups_and_publish_where_their_groups_cannot(

@@ -5,8 +5,9 @@ organisation (whatever the viewer may see, never a suppressed one), the rows are
 organisations the viewer may see, each row is a hand count with its funnel limits and position
 recomputed here (finite population correction, Spiegelhalter's overdispersion check), the
 viewer's own or a selected organisation highlighted, an item compared instead of its domain,
-the table's sort orders (rows without a number last), an unknown or unanswered domain, no round
-at all, and which rounds are offered per kind of organisation.
+the table's sort orders (rows without a number last), an unknown or unanswered domain, and no
+round at all; and a commissioner's view: every published organisation's point, only their own
+named, their own row and the counts by position (test_comparison_rounds.py: which rounds).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from scipy.stats import chi2, norm
 
 from survey.models import Invitation, Organisation, SurveyRound
 from survey.services.responses import save_answers
-from survey.services.results.comparison import compare, rounds_for_kind
+from survey.services.results.comparison import UNNAMED, compare
 from tests.survey.stored import publish, submit_released
 
 ITEM = "overall_relationship"
@@ -132,7 +133,7 @@ def test_the_rows_are_the_organisations_the_viewer_may_see(
     own = national.organisations["02B"]
     for role in ("commissioner", "viewer"):
         mine = _compare(make_user(role=role, organisation=own), national)
-        assert _codes(mine) == ["02B"] and mine.regions == ["Midlands"]
+        assert _codes(mine) == ["02B"] and mine.regions == []  # no region to choose
     # none of them is an organisation of the other kind
     assert _compare(make_user(role="manager"), national, kind="direct").rows == []
 
@@ -264,24 +265,6 @@ def test_without_a_round_there_is_nothing_to_compare(
     assert comparison.regions == ["Midlands"]
 
 
-def test_the_rounds_offered_for_each_kind_of_organisation(
-    db: Any, make_round: Any, make_organisation: Any, make_invitation: Any
-) -> None:
-    older = make_round(year=2038)
-    without_answers = make_round(year=2039)
-    latest = make_round(year=2040)
-    direct = make_round(year=2040, questionnaire="direct-commissioning-360")
-    icb = make_organisation(code="01A")
-    team = make_organisation(code="Y01", kind="direct")
-    _respond(db, make_invitation, older, icb, 4)
-    _respond(db, make_invitation, latest, icb, 4)
-    make_invitation(survey_round=without_answers, organisation=icb)
-    _respond(db, make_invitation, direct, team, 4, group="primary_care_contractor")
-
-    assert rounds_for_kind("ccg") == [latest, older]
-    assert rounds_for_kind("direct") == [direct]
-
-
 def test_the_viewers_own_or_a_selected_organisation_is_highlighted(
     national: National, make_user: Any
 ) -> None:
@@ -295,6 +278,72 @@ def test_the_viewers_own_or_a_selected_organisation_is_highlighted(
     assert marks == {"01A": "selected", "02B": "", "03C": "", "04D": "", "05E": ""}
     assert selected.selected == "01A" and "NHS Alpha ICB (selected)" in selected.svg
     assert _compare(make_user(role="manager"), national).highlighted == ""
+    # an assessor cannot highlight (or have the page repeat) an organisation of another region
+    assessor = make_user(role="assessor", region="Midlands")
+    elsewhere = _compare(assessor, national, highlight="03C")
+    assert elsewhere.selected is None and all(r.highlight == "" for r in elsewhere.rows)
+
+
+def _by_value(points: list[dict[str, Any]]) -> list[tuple[float, float]]:
+    return sorted((p["n_eff"], p["positive"]) for p in points)
+
+
+def test_a_commissioner_sees_every_organisations_point_but_only_their_own_named(
+    national: National, make_user: Any
+) -> None:
+    manager = _compare(make_user(role="manager"), national)
+    beta = national.organisations["02B"]
+    for role in ("commissioner", "viewer"):
+        user = make_user(role=role, organisation=beta)
+        # asking to highlight another organisation changes nothing
+        for highlight in (None, "01A", "01a", "03C", "04D"):
+            mine = _compare(user, national, highlight=highlight)
+            assert not mine.named and mine.selected is None
+            assert [(r.organisation.code, r.highlight) for r in mine.rows] == [
+                ("02B", "your organisation")
+            ]
+            # the published organisations' points (Delta's are hidden, Echo has none) ...
+            assert _by_value(mine.points) == _by_value(manager.points)
+            labels = sorted(p["label"] for p in mine.points)
+            assert labels == [UNNAMED, UNNAMED, "NHS Beta ICB"]  # ... but only Beta named
+            assert [p["highlight"] for p in mine.points if p["label"] == "NHS Beta ICB"] == [
+                "your organisation"
+            ]
+            # in order of value, not of code or name
+            assert [(p["n_eff"], p["positive"]) for p in mine.points] == _by_value(mine.points)
+            for other in ("Alpha", "Charlie", "Delta", "Echo", "01A", "03C", "04D", "05E"):
+                assert other not in mine.svg, (role, highlight, other)
+            assert "(selected)" not in mine.svg
+            assert "NHS Beta ICB (your organisation)" in mine.svg
+            assert mine.highlighted == "NHS Beta ICB"
+    # the counts by position are those of the hand-computed funnel
+    positions = [position for *_, position in _funnel_by_hand().values()]
+    counts = _compare(make_user(role="commissioner", organisation=beta), national).counts
+    assert counts is not None and counts.total == 3
+    assert counts.above == sum(p.startswith("above") for p in positions)
+    assert counts.below == sum(p.startswith("below") for p in positions)
+    assert counts.within == positions.count("within")
+
+
+def test_a_suppressed_commissioner_sees_the_others_unnamed_and_no_point_of_their_own(
+    national: National, make_user: Any
+) -> None:
+    delta = make_user(role="commissioner", organisation=national.organisations["04D"])
+    mine = _compare(delta, national, highlight="02B")
+    [row] = mine.rows
+    assert row.organisation.code == "04D" and row.suppressed and row.position == ""
+    assert [p["label"] for p in mine.points] == [UNNAMED] * 3 and mine.highlighted == ""
+    assert "Beta" not in mine.svg and "Delta" not in mine.svg
+
+
+def test_a_commissioner_compares_nothing_in_a_round_that_did_not_ask_about_them(
+    national: National, make_user: Any, make_round: Any
+) -> None:
+    other = make_round(year=2041)
+    beta = make_user(role="commissioner", organisation=national.organisations["02B"])
+    nothing = _compare(beta, national, survey_round=other)
+    assert nothing.survey_round is None and nothing.rows == [] and nothing.points == []
+    assert nothing.svg == ""
 
 
 def test_an_item_is_compared_with_the_binomial_base_corrected_for_the_population(
