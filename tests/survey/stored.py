@@ -16,7 +16,12 @@ from survey.models import Invitation, PendingResponse, Response, RoundStatus, Su
 from survey.services.audit import COMMAND_LINE
 from survey.services.publication import publish_results
 from survey.services.releases import release_pending
-from survey.services.responses import saved_answers, stored_answers, submit_response
+from survey.services.responses import (
+    save_answers,
+    saved_answers,
+    stored_answers,
+    submit_response,
+)
 
 
 def publish(survey_round: SurveyRound) -> None:
@@ -44,6 +49,25 @@ def submit_released(invitation: Invitation, expected_items: Iterable[str]) -> No
     submit_response(invitation, expected_items)
     release_pending(invitation.survey_round, everything=True)
     publish(invitation.survey_round)
+
+
+def respond(
+    db: Any,
+    make_invitation: Any,
+    survey_round: SurveyRound,
+    organisation: Any,
+    answers: dict[str, dict[str, Any]],
+    group: str = "gp_practice",
+) -> Any:
+    """One stakeholder of ``group`` at ``organisation`` answers ``answers`` (item id -> stored
+    value) and submits; released and published (:func:`submit_released`), committed. Returns
+    what ``make_invitation`` made (the invitation and its link)."""
+    issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
+    invitation = db.session.get_one(Invitation, issued.invitation.id)
+    save_answers(invitation, answers, resume_section=1)
+    submit_released(invitation, list(answers))
+    db.session.commit()
+    return issued
 
 
 def draft_answers(db: Any, invitation: Invitation | int) -> dict[str, Any]:

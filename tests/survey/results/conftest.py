@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from survey.models import Invitation, LocalQuestion, Organisation, SurveyRound
-from survey.services.responses import save_answers
+from survey.models import LocalQuestion, Organisation, SurveyRound
 from tests.survey.respond.live import LiveServer, serve
 
 # the respondent pages' browser fixtures, for test_browser.py here
@@ -19,7 +18,7 @@ from tests.survey.respond.test_browser import (  # noqa: F401
     browser,
     open_session,
 )
-from tests.survey.stored import publish, submit_released
+from tests.survey.stored import publish, respond
 
 #: the items every seeded response answers (the overall section), and a comment
 ITEMS = [
@@ -55,11 +54,7 @@ def answer(db: Any, make_invitation: Callable[..., Any]) -> Callable[..., None]:
     def submit(
         survey_round: SurveyRound, organisation: Organisation, group: str, answers: dict[str, dict]
     ) -> None:
-        issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
-        invitation = db.session.get(Invitation, issued.invitation.id)
-        save_answers(invitation, answers, resume_section=1)
-        submit_released(invitation, list(answers))
-        db.session.commit()
+        respond(db, make_invitation, survey_round, organisation, answers, group)
 
     return submit
 

@@ -23,7 +23,7 @@ from survey.services.exports import responses_export, results_export
 from survey.services.responses import save_answers, submit_response
 from survey.services.rounds import questionnaire_for
 from tests.survey.microdata_file import read_microdata
-from tests.survey.stored import publish, submit_released
+from tests.survey.stored import publish, respond
 
 HEADLINE = "overall_relationship"
 
@@ -33,11 +33,7 @@ def answer(db: Any, make_invitation: Any) -> Any:
     """Submit one response with ``answers`` (item id -> stored value) through the services."""
 
     def submit(survey_round: Any, organisation: Any, group: str, answers: dict) -> Any:
-        issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
-        save_answers(issued.invitation, answers, resume_section=1)
-        submit_released(issued.invitation, list(answers))
-        db.session.commit()
-        return issued
+        return respond(db, make_invitation, survey_round, organisation, answers, group)
 
     return submit
 

@@ -16,9 +16,8 @@ from questionnaires import load
 from survey.models import AuditEvent
 from survey.services.audit import COMMAND_LINE
 from survey.services.exports import responses_export
-from survey.services.responses import save_answers
 from tests.survey.microdata_file import read_microdata
-from tests.survey.stored import submit_released
+from tests.survey.stored import respond
 
 HEADLINE = "overall_relationship"
 COMMENT = "comment_does_well"
@@ -37,12 +36,8 @@ def _submit(
 ) -> None:
     """One response from ``group`` with a score, a comment naming its group, and an answer to
     an item only its group is asked where there is one (``ROUTED``)."""
-    issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
     answers = {HEADLINE: {"score": 4}, COMMENT: {"text": f"Said by {group}."}}
-    answers |= ROUTED.get(group, {})
-    save_answers(issued.invitation, answers, resume_section=1)
-    submit_released(issued.invitation, list(answers))
-    db.session.commit()
+    respond(db, make_invitation, survey_round, organisation, answers | ROUTED.get(group, {}), group)
 
 
 def _export(

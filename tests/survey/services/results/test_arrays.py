@@ -9,20 +9,15 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from survey.models import Invitation, Response
-from survey.services.responses import save_answers
+from survey.models import Response
 from survey.services.results.arrays import analyse, round_responses
-from tests.survey.stored import submit_released
+from tests.survey.stored import respond
 
 
 def _answer(
     db: Any, make_invitation: Any, survey_round: Any, organisation: Any, group: str, value: dict
 ) -> None:
-    issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
-    invitation = db.session.get(Invitation, issued.invitation.id)
-    save_answers(invitation, {"overall_relationship": value}, resume_section=1)
-    submit_released(invitation, ["overall_relationship"])
-    db.session.commit()
+    respond(db, make_invitation, survey_round, organisation, {"overall_relationship": value}, group)
 
 
 def test_stored_answers_become_the_engines_arrays_and_results(
@@ -158,43 +153,33 @@ def test_the_population_of_an_item_is_the_groups_the_questionnaire_routes_to_it(
     assert np.all(rates <= 1.0)
 
 
-def _respond(
-    db: Any, make_invitation: Any, survey_round: Any, organisation: Any, group: str, answers: dict
-) -> None:
-    issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
-    invitation = db.session.get(Invitation, issued.invitation.id)
-    save_answers(invitation, answers, resume_section=1)
-    submit_released(invitation, list(answers))
-    db.session.commit()
-
-
 def test_the_questionnaires_families_are_reported_and_never_show_a_hidden_groups_silence(
     db: Any, make_invitation: Any, make_round: Any, make_organisation: Any
 ) -> None:
     survey_round = make_round()
     alpha = make_organisation(code="01A")
     for score in (5, 4, 4, 3, 2, 5):
-        _respond(
+        respond(
             db,
             make_invitation,
             survey_round,
             alpha,
-            "gp_practice",
             {"overall_relationship": {"score": score}},
+            "gp_practice",
         )
     # Two Healthwatch stakeholders (below k = 5) both say "don't know" to the one item asked
     # of Healthwatch only.
     for score in (4, 2):
-        _respond(
+        respond(
             db,
             make_invitation,
             survey_round,
             alpha,
-            "healthwatch",
             {
                 "overall_relationship": {"score": score},
                 "eng_responds_healthwatch": {"dont_know": True},
             },
+            "healthwatch",
         )
     arrays = round_responses(survey_round)
     assert arrays.family_labels == (

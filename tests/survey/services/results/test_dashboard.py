@@ -32,24 +32,9 @@ from survey.services.results.dashboard import (
     rounds_with_data,
 )
 from survey.services.retention import change_thresholds
-from tests.survey.stored import publish, submit_released
+from tests.survey.stored import publish, respond
 
 ITEM = "overall_relationship"
-
-
-def _respond(
-    db: Any,
-    make_invitation: Any,
-    survey_round: Any,
-    organisation: Any,
-    answers: dict[str, dict],
-    group: str = "gp_practice",
-) -> None:
-    issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
-    invitation = db.session.get(Invitation, issued.invitation.id)
-    save_answers(invitation, answers, resume_section=1)
-    submit_released(invitation, list(answers))
-    db.session.commit()
 
 
 def _item(table: Any, code: str, group: str = ALL_STAKEHOLDERS) -> dict[str, Any]:
@@ -74,16 +59,16 @@ def test_the_dashboard_is_a_hand_count_and_hides_small_groups(
     db.session.commit()
     gp_scores = (5, 5, 4, 2, 1)
     for score in gp_scores:
-        _respond(
+        respond(
             db,
             make_invitation,
             survey_round,
             alpha,
             {ITEM: {"score": score}, "local_1": {"score": 6 - score}},
         )
-    _respond(db, make_invitation, survey_round, alpha, {ITEM: {"dont_know": True}})
+    respond(db, make_invitation, survey_round, alpha, {ITEM: {"dont_know": True}})
     # one local authority: fewer than 5, hidden; the GP practices with it (by subtraction)
-    _respond(db, make_invitation, survey_round, alpha, {ITEM: {"score": 3}}, "local_authority")
+    respond(db, make_invitation, survey_round, alpha, {ITEM: {"score": 3}}, "local_authority")
     for _ in range(2):
         make_invitation(survey_round=survey_round, organisation=alpha)  # invited, silent
     publish(survey_round)
@@ -133,7 +118,7 @@ def test_comments_are_shown_from_the_comment_threshold_and_only_the_organisation
     silent = make_organisation(code="03C")
     make_invitation(survey_round=survey_round, organisation=silent)
     for text in ("  Listens well.  ", "Quick to reply", "Clear plans", "Good meetings"):
-        _respond(
+        respond(
             db,
             make_invitation,
             survey_round,
@@ -141,7 +126,7 @@ def test_comments_are_shown_from_the_comment_threshold_and_only_the_organisation
             {ITEM: {"score": 4}, "comment_does_well": {"text": text}},
         )
     for _ in range(3):  # one short of the comment threshold
-        _respond(
+        respond(
             db,
             make_invitation,
             survey_round,
@@ -172,7 +157,7 @@ def test_an_organisation_with_nothing_to_show(
     answered, invited = make_organisation(code="01A"), make_organisation(code="02B")
     never_asked = make_organisation(code="03C")
     for score in (5, 4, 3):
-        _respond(db, make_invitation, survey_round, answered, {ITEM: {"score": score}})
+        respond(db, make_invitation, survey_round, answered, {ITEM: {"score": score}})
     make_invitation(survey_round=survey_round, organisation=invited)
     publish(survey_round)
     db.session.commit()
@@ -204,7 +189,7 @@ def test_the_table_is_the_latest_release_until_the_next_and_a_raised_threshold_s
     survey_round = make_round(suppression_threshold=3, comment_threshold=3)
     alpha = make_organisation(code="01A")
     for score in (5, 4, 2):
-        _respond(db, make_invitation, survey_round, alpha, {ITEM: {"score": score}})
+        respond(db, make_invitation, survey_round, alpha, {ITEM: {"score": score}})
 
     first = round_table(survey_round)
     assert round_table(survey_round) is first  # unpacked once per process
@@ -237,11 +222,11 @@ def test_alpha_is_published_with_each_release_and_hidden_by_a_raised_threshold(
     ]
     rows = [(5, 4, 5, 4), (4, 4, 3, 4), (2, 1, 2, 3)]
 
-    def respond(scores: tuple[int, ...]) -> None:
+    def answer(scores: tuple[int, ...]) -> None:
         answers = {
             item: {"score": score} for item, score in zip(overall_items, scores, strict=True)
         }
-        _respond(db, make_invitation, survey_round, alpha, answers)
+        respond(db, make_invitation, survey_round, alpha, answers)
 
     def overall(scope: str) -> dict[str, Any]:
         [row] = [
@@ -250,13 +235,13 @@ def test_alpha_is_published_with_each_release_and_hidden_by_a_raised_threshold(
         return row
 
     for scores in rows:
-        respond(scores)
+        answer(scores)
     assert round_reliability(survey_round) is round_reliability(survey_round)  # unpacked once
     # by hand: k/(k-1) x (1 - sum of the item variances / variance of the totals)
     items = sum(statistics.variance(column) for column in zip(*rows, strict=True))
     by_hand = 4 / 3 * (1 - items / statistics.variance([sum(r) for r in rows]))
     assert overall("01A")["n"] == 3 and overall("01A")["alpha"] == pytest.approx(by_hand)
-    respond((3, 3, 3, 3))
+    answer((3, 3, 3, 3))
     assert overall(WHOLE_ROUND)["n"] == 4
 
     change_thresholds(COMMAND_LINE, survey_round, suppression=5, comment=5)
@@ -272,7 +257,7 @@ def test_changed_invitations_show_at_the_next_release(
     survey_round = make_round(suppression_threshold=3, comment_threshold=3)
     alpha = make_organisation(code="01A")
     for score in (5, 4, 2):
-        _respond(db, make_invitation, survey_round, alpha, {ITEM: {"score": score}})
+        respond(db, make_invitation, survey_round, alpha, {ITEM: {"score": score}})
     pending = make_invitation(survey_round=survey_round, organisation=alpha)
     publish(survey_round)
     db.session.commit()
@@ -302,9 +287,9 @@ def test_which_rounds_an_organisations_dashboard_offers(
     direct = make_round(year=2040, questionnaire="direct-commissioning-360")
     alpha = make_organisation(code="01A")  # an ICB
     beta, gamma = make_organisation(code="02B"), make_organisation(code="03C")
-    _respond(db, make_invitation, older, alpha, {ITEM: {"score": 4}})
+    respond(db, make_invitation, older, alpha, {ITEM: {"score": 4}})
     make_invitation(survey_round=asked_only, organisation=alpha)
-    _respond(db, make_invitation, direct, alpha, {ITEM: {"score": 4}}, "primary_care_contractor")
+    respond(db, make_invitation, direct, alpha, {ITEM: {"score": 4}}, "primary_care_contractor")
     make_invitation(survey_round=asked_only, organisation=beta)
 
     assert rounds_with_data(alpha) == [direct, older]

@@ -22,34 +22,23 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from analysis import ALL_STAKEHOLDERS, WHOLE_ROUND
-from survey.models import AuditEvent, Invitation, LocalQuestion, Organisation, SurveyRound
+from survey.models import AuditEvent, LocalQuestion, Organisation, SurveyRound
 from survey.reports.bulk import Done
 from survey.services.audit import COMMAND_LINE, Actor
 from survey.services.errors import InputError
-from survey.services.responses import save_answers
 from survey.services.results.files import (
     FORMATS,
     organisation_file,
     plan_round_reports,
     record_report,
 )
-from tests.survey.stored import publish, submit_released
+from tests.survey.stored import publish, respond
 
 ITEM = "overall_relationship"
 OWN_GP = (5, 4, 4, 2, 5, 3)  # and one local authority answering 1
 OWN_LOCAL = (5, 4, 2, 1, 4)
 OWN_QUESTION = "Is our new urgent care hub working?"
 OTHER_QUESTION = "Do you trust our estates plan?"
-
-
-def _respond(
-    db: Any, make_invitation: Any, survey_round: Any, organisation: Any, group: str, answers: dict
-) -> None:
-    issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
-    invitation = db.session.get(Invitation, issued.invitation.id)
-    save_answers(invitation, answers, resume_section=1)
-    submit_released(invitation, list(answers))
-    db.session.commit()
 
 
 def _ask(db: Any, survey_round: Any, organisation: Any, text: str) -> None:
@@ -85,16 +74,16 @@ def answered(db: Any, make_round: Any, make_organisation: Any, make_invitation: 
         answers: dict[str, dict] = {ITEM: {"score": score}}
         if index < len(OWN_LOCAL):
             answers["local_1"] = {"score": OWN_LOCAL[index]}
-        _respond(db, make_invitation, survey_round, own, "gp_practice", answers)
-    _respond(db, make_invitation, survey_round, own, "local_authority", {ITEM: {"score": 1}})
+        respond(db, make_invitation, survey_round, own, answers, "gp_practice")
+    respond(db, make_invitation, survey_round, own, {ITEM: {"score": 1}}, "local_authority")
     for score in (1, 1, 2, 1, 5, 1):
-        _respond(
+        respond(
             db,
             make_invitation,
             survey_round,
             other,
-            "gp_practice",
             {ITEM: {"score": score}, "local_1": {"score": 5}},
+            "gp_practice",
         )
     make_invitation(survey_round=survey_round, organisation=silent)
     publish(survey_round)

@@ -18,28 +18,11 @@ from scipy.stats import norm
 from survey.models import Invitation, LocalQuestion
 from survey.services.audit import COMMAND_LINE
 from survey.services.invitations import revoke
-from survey.services.responses import save_answers
 from survey.services.results.local import local_results
 from survey.services.retention import purge_date, purge_identities
-from tests.survey.stored import submit_released
+from tests.survey.stored import respond
 
 Z = float(norm.ppf(0.975))
-
-
-def _respond(
-    db: Any,
-    make_invitation: Any,
-    survey_round: Any,
-    organisation: Any,
-    answers: dict[str, dict],
-    group: str = "gp_practice",
-) -> None:
-    """One submitted response of ``answers`` (item id -> stored value)."""
-    issued = make_invitation(survey_round=survey_round, organisation=organisation, group=group)
-    invitation = db.session.get(Invitation, issued.invitation.id)
-    save_answers(invitation, answers, resume_section=1)
-    submit_released(invitation, list(answers))
-    db.session.commit()
 
 
 def _ask(db: Any, survey_round: Any, organisation: Any, item_id: str, text: str, **kw: Any) -> None:
@@ -100,11 +83,11 @@ def test_the_numbers_are_a_hand_count_with_a_finite_population_wilson_interval(
     _ask(db, survey_round, alpha, "local_1", "Do you agree with how services are planned?")
     scores = [5, 4, 4, 2, 1]
     for score in scores:
-        _respond(db, make_invitation, survey_round, alpha, {"local_1": {"score": score}})
-    _respond(db, make_invitation, survey_round, alpha, {"local_1": {"dont_know": True}})
+        respond(db, make_invitation, survey_round, alpha, {"local_1": {"score": score}})
+    respond(db, make_invitation, survey_round, alpha, {"local_1": {"dont_know": True}})
     # a local authority answered only the overall question; two more were invited, silent:
     # the population is everyone invited about the organisation, whatever their group
-    _respond(
+    respond(
         db,
         make_invitation,
         survey_round,
@@ -141,9 +124,9 @@ def test_a_question_answered_by_fewer_than_the_threshold_is_hidden(
         answers: dict[str, dict] = {"overall_relationship": {"score": 4}}
         if index < 4:
             answers["local_1"] = {"score": 5}
-        _respond(db, make_invitation, survey_round, small, answers)
+        respond(db, make_invitation, survey_round, small, answers)
     for _ in range(5):  # exactly the threshold
-        _respond(db, make_invitation, survey_round, enough, {"local_1": {"score": 2}})
+        respond(db, make_invitation, survey_round, enough, {"local_1": {"score": 2}})
     make_invitation(survey_round=survey_round, organisation=enough)  # one silent: not a census
 
     results = local_results(survey_round)
@@ -176,12 +159,12 @@ def test_the_same_item_id_of_two_organisations_keeps_their_answers_apart(
     _ask(db, survey_round, alpha, "local_1", "Alpha's question")
     _ask(db, survey_round, beta, "local_1", "Beta's question")
     for _ in range(3):
-        _respond(db, make_invitation, survey_round, alpha, {"local_1": {"score": 5}})
-        _respond(db, make_invitation, survey_round, beta, {"local_1": {"score": 1}})
-        _respond(db, make_invitation, survey_round, beta, {"local_1": {"score": 2}})
+        respond(db, make_invitation, survey_round, alpha, {"local_1": {"score": 5}})
+        respond(db, make_invitation, survey_round, beta, {"local_1": {"score": 1}})
+        respond(db, make_invitation, survey_round, beta, {"local_1": {"score": 2}})
     # answers stored under the same id about an organisation that asked nothing count nowhere
     for _ in range(4):
-        _respond(db, make_invitation, survey_round, gamma, {"local_1": {"score": 1}})
+        respond(db, make_invitation, survey_round, gamma, {"local_1": {"score": 1}})
 
     results = local_results(survey_round)
 
@@ -200,7 +183,7 @@ def test_revoked_invitations_are_not_part_of_the_population(
     alpha = make_organisation(code="01A")
     _ask(db, survey_round, alpha, "local_1", "Alpha's question")
     for score in (5, 4, 2):
-        _respond(db, make_invitation, survey_round, alpha, {"local_1": {"score": score}})
+        respond(db, make_invitation, survey_round, alpha, {"local_1": {"score": score}})
     withdrawn = make_invitation(survey_round=survey_round, organisation=alpha)
     revoke(COMMAND_LINE, db.session.get(Invitation, withdrawn.invitation.id))
     db.session.commit()
@@ -232,7 +215,7 @@ def test_purging_identities_keeps_every_local_result(
     alpha = make_organisation(code="01A")
     _ask(db, survey_round, alpha, "local_1", "Alpha's question")
     for score in (5, 4, 3, 1):
-        _respond(db, make_invitation, survey_round, alpha, {"local_1": {"score": score}})
+        respond(db, make_invitation, survey_round, alpha, {"local_1": {"score": score}})
     for group in ("gp_practice", "vcse", "vcse"):
         make_invitation(survey_round=survey_round, organisation=alpha, group=group)
     survey_round.close()
@@ -253,5 +236,5 @@ def test_a_round_without_local_questions_has_no_local_results(
     survey_round = make_round(suppression_threshold=3, comment_threshold=3)
     alpha = make_organisation(code="01A")
     for _ in range(3):
-        _respond(db, make_invitation, survey_round, alpha, {"local_1": {"score": 4}})
+        respond(db, make_invitation, survey_round, alpha, {"local_1": {"score": 4}})
     assert local_results(survey_round) == {}
