@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import html
 import re
 from email.message import Message
 from pathlib import Path
@@ -62,3 +63,20 @@ def answer_everything(
         if response.headers["Location"].endswith("/check"):
             return
         number += 1
+
+
+def page_text(client: FlaskClient, path: str) -> str:
+    """The HTML of ``path``, which must answer 200."""
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+def row_cells(page: str, header: str) -> list[str]:
+    """The text of the cells following the row header ``header`` (first table row with it)."""
+    start = page.index(f">{html.escape(header)}</th>")
+    row = page[start : page.index("</tr>", start)]
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+    ]

@@ -4,7 +4,6 @@ engine."""
 
 from __future__ import annotations
 
-import html as html_lib
 import io
 import math
 import re
@@ -19,6 +18,7 @@ from scipy import stats
 
 from survey.models import Organisation, SurveyRound
 from survey.services.rounds import questionnaire_for
+from tests.survey.helpers import page_text, row_cells
 from tests.survey.results.conftest import ITEMS
 
 DK = None  # a "don't know" answer in the microdata below
@@ -75,21 +75,6 @@ def microdata(
     return Round(survey_round, *orgs)
 
 
-def _page(client: Any, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, path
-    return response.get_data(as_text=True)
-
-
-def _row_cells(page: str, header: str) -> list[str]:
-    start = page.index(f">{html_lib.escape(header)}</th>")
-    row = page[start : page.index("</tr>", start)]
-    return [
-        re.sub(r"<[^>]+>", "", cell).strip()
-        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
-    ]
-
-
 def _t_interval(values: np.ndarray, invited: int) -> tuple[float, float, float]:
     """Mean and 95% Student t interval with the finite population correction, by scipy."""
     x = values[~np.isnan(values)]
@@ -107,21 +92,21 @@ def test_the_dashboard_shows_each_mean_score_with_its_interval(
 ) -> None:
     questionnaire = questionnaire_for(microdata.survey_round)
     sign_in(make_user(role="commissioner", organisation=microdata.medium))
-    page = _page(client, "/results/01M")
+    page = page_text(client, "/results/01M")
     assert (
         '<th scope="col" class="nhsuk-table__header">Mean score (1 to 5, 5 best) with 95% '
         "confidence interval</th>"
     ) in page
     data, invited = _as_float(MEDIUM), len(MEDIUM) + SILENT["01M"]
     for column, item in enumerate(ITEMS):
-        cells = _row_cells(page, questionnaire.item(item).text)
+        cells = row_cells(page, questionnaire.item(item).text)
         expected = _mean_text(*_t_interval(data[:, column], invited))
         # beside % positive (its n and interval), before the benchmark
         assert cells[3] == expected, item
         positive = np.nansum(data[:, column] >= 4) / np.sum(~np.isnan(data[:, column]))
         assert cells[0] == f"{100 * positive:.0f}%"
     # the domain: each respondent's mean over the items they answered, then the t interval
-    domain = _row_cells(page, "Overall relationship")
+    domain = row_cells(page, "Overall relationship")
     assert domain[3] == _mean_text(*_t_interval(np.nanmean(data, axis=1), invited))
 
 
@@ -130,9 +115,9 @@ def test_the_mean_is_hidden_wherever_percent_positive_is(
 ) -> None:
     questionnaire = questionnaire_for(microdata.survey_round)
     sign_in(make_user(role="commissioner", organisation=microdata.tiny))
-    page = _page(client, "/results/03S")
+    page = page_text(client, "/results/03S")
     for header in ("Overall relationship", *(questionnaire.item(i).text for i in ITEMS)):
-        assert _row_cells(page, header) == ["fewer than 5 responses"], header
+        assert row_cells(page, header) == ["fewer than 5 responses"], header
     assert not re.search(r"\d\.\d \(\d\.\d to \d\.\d\)", page)
 
 

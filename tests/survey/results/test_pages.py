@@ -10,25 +10,10 @@ from typing import Any
 
 from analysis import ALL_STAKEHOLDERS
 from survey.services.results.arrays import analyse
+from tests.survey.helpers import page_text, row_cells
 from tests.survey.results.conftest import Seeded
 
 RELATIONSHIP = "Overall, how would you rate your working relationship with the commissioner?"
-
-
-def _page(client: Any, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, path
-    return response.get_data(as_text=True)
-
-
-def _row_cells(page: str, header: str) -> list[str]:
-    """The text of the cells following the row header ``header`` (first table row with it)."""
-    start = page.index(f">{html_lib.escape(header)}</th>")
-    row = page[start : page.index("</tr>", start)]
-    return [
-        re.sub(r"<[^>]+>", "", cell).strip()
-        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
-    ]
 
 
 def _pct(value: float) -> str:
@@ -39,13 +24,13 @@ def test_the_dashboard_shows_the_engines_numbers(
     client: Any, db: Any, seeded: Seeded, make_user: Any, sign_in: Any
 ) -> None:
     sign_in(make_user(role="commissioner", organisation=seeded.alpha))
-    page = _page(client, "/results/01A")
+    page = page_text(client, "/results/01A")
     table = analyse(seeded.survey_round)
     item = next(
         table.filter(organisation="01A", group=ALL_STAKEHOLDERS, unit="overall_relationship").rows()
     )
     assert item["n"] == 6 and math.isclose(item["positive"], 3 / 6)
-    cells = _row_cells(page, RELATIONSHIP)
+    cells = row_cells(page, RELATIONSHIP)
     assert cells[:3] == [
         _pct(item["positive"]),
         "6",
@@ -57,7 +42,7 @@ def test_the_dashboard_shows_the_engines_numbers(
             organisation="01A", group=ALL_STAKEHOLDERS, level="domain", unit="overall"
         ).rows()
     )
-    assert _row_cells(page, "Overall relationship")[:2] == [
+    assert row_cells(page, "Overall relationship")[:2] == [
         _pct(domain["positive"]),
         f"{domain['n']:.0f}",
     ]
@@ -65,27 +50,27 @@ def test_the_dashboard_shows_the_engines_numbers(
     for group in ("local_authority", "gp_practice"):
         hidden = next(table.filter(organisation="01A", group=group, unit="overall").rows())
         assert hidden["suppressed"]
-    assert _row_cells(page, "Local authority")[0] == "fewer than 5 responses"
-    assert _row_cells(page, "GP member practices")[0] == "fewer than 5 responses"
+    assert row_cells(page, "Local authority")[0] == "fewer than 5 responses"
+    assert row_cells(page, "GP member practices")[0] == "fewer than 5 responses"
     # response rate of everyone: 7 of 7 invited responded
-    assert _row_cells(page, "All stakeholders") == ["7", "7", "100%"]
+    assert row_cells(page, "All stakeholders") == ["7", "7", "100%"]
 
 
 def test_published_group_cells_and_benchmark(
     client: Any, seeded: Seeded, make_user: Any, sign_in: Any
 ) -> None:
     sign_in(make_user(role="viewer", organisation=seeded.gamma))
-    page = _page(client, "/results/03C")
+    page = page_text(client, "/results/03C")
     table = analyse(seeded.survey_round)
     gp = next(
         table.filter(organisation="03C", group="gp_practice", level="domain", unit="overall").rows()
     )
     assert not gp["suppressed"] and gp["n"] == 5
-    heat = _row_cells(page, "GP member practices")
+    heat = row_cells(page, "GP member practices")
     # the heatmap table comes after the response-rate table: find the cell with "(5)"
     assert f"{_pct(gp['positive'])} (5)" in page
     assert heat  # the row exists
-    assert "fewer than 5 responses" not in _row_cells(page, RELATIONSHIP)[0]
+    assert "fewer than 5 responses" not in row_cells(page, RELATIONSHIP)[0]
 
 
 def test_provenance_is_on_every_results_page(
@@ -93,7 +78,7 @@ def test_provenance_is_on_every_results_page(
 ) -> None:
     sign_in(make_user(role="manager"))
     for path in ("/results/01A", "/results/national"):
-        page = _page(client, path)
+        page = page_text(client, path)
         assert seeded.survey_round.title in page
         assert "ccg-360, version 1" in page
         assert re.search(
@@ -105,7 +90,7 @@ def test_provenance_is_on_every_results_page(
         assert "Results will change at the next release and at the close" in page
         assert "fewer than 5 responses" in page
         assert 'href="/results/methods"' in page
-    methods = _page(client, "/results/methods")
+    methods = page_text(client, "/results/methods")
     assert "Wilson" in methods and "99.8%" in methods
 
 
@@ -114,7 +99,7 @@ def test_charts_are_inline_svg_with_a_text_alternative(
 ) -> None:
     sign_in(make_user(role="manager"))
     for path, count in (("/results/01A", 2), ("/results/national", 1)):
-        page = _page(client, path)
+        page = page_text(client, path)
         charts = re.findall(r"<svg class=\"app-chart\".*?</svg>", page, flags=re.S)
         assert len(charts) == count, path
         for svg in charts:
@@ -128,7 +113,7 @@ def test_charts_are_inline_svg_with_a_text_alternative(
             assert " style=" not in svg and "<style" not in svg
         ids = re.findall(r'\sid="([^"]+)"', page)
         assert len(ids) == len(set(ids)), "ids must be unique across the page's charts"
-    national = _page(client, "/results/national")
+    national = page_text(client, "/results/national")
     assert "Funnel plot" in national and "95%" in national
 
 
@@ -136,13 +121,13 @@ def test_local_questions_and_comments(
     client: Any, seeded: Seeded, make_user: Any, sign_in: Any
 ) -> None:
     sign_in(make_user(role="manager"))
-    alpha = _page(client, "/results/01A")
+    alpha = page_text(client, "/results/01A")
     # 4 of 5 positive; Wilson with the finite population correction on Alpha's 7 invited
     # stakeholders, n_eff = n(N-1)/(N-n) = 15 (docs/methods.md), computed here independently
     z, n_eff, p = 1.959964, 5 * 6 / 2, 0.8
     centre = (p + z * z / (2 * n_eff)) / (1 + z * z / n_eff)
     half = z / (1 + z * z / n_eff) * math.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff**2))
-    assert _row_cells(alpha, "Do you agree with how local services are planned?") == [
+    assert row_cells(alpha, "Do you agree with how local services are planned?") == [
         "80%",
         f"{_pct(centre - half)} to {_pct(centre + half)}",
         "5",
@@ -150,8 +135,8 @@ def test_local_questions_and_comments(
     for index in range(5):
         assert f"Alpha comment number {index}" in alpha
     assert "Local authority" not in alpha[alpha.index('id="comments"') :]
-    beta = _page(client, "/results/02B")
-    assert _row_cells(beta, "Is the new hub working?") == ["fewer than 5 responses"]
+    beta = page_text(client, "/results/02B")
+    assert row_cells(beta, "Is the new hub working?") == ["fewer than 5 responses"]
     # Beta has 5 responses, the comment threshold is 5: shown (none written); below it, hidden.
     assert "No comments." in beta
 
@@ -172,7 +157,7 @@ def test_comments_are_withheld_below_the_comment_threshold(
             },
         )
     sign_in(make_user(role="commissioner", organisation=org))
-    page = _page(client, "/results/09Z")
+    page = page_text(client, "/results/09Z")
     assert "Secret words" not in page
     assert "at least 10 stakeholders responded" in page
 
@@ -181,7 +166,7 @@ def test_an_organisation_without_responses(
     client: Any, seeded: Seeded, make_user: Any, sign_in: Any
 ) -> None:
     sign_in(make_user(role="manager"))
-    page = _page(client, "/results/04D")
+    page = page_text(client, "/results/04D")
     assert "There are no responses about NHS Delta ICB in this round yet." in page
     assert '<svg class="app-chart"' not in page
 
@@ -210,13 +195,13 @@ def test_the_national_table_sorts_without_javascript(
         + ["NHS Delta ICB"],
     }
     for sort, names in order.items():
-        page = _page(client, f"/results/national?sort={sort}")
+        page = page_text(client, f"/results/national?sort={sort}")
         found = re.findall(
             r'<th scope="row"[^>]*><a href="/results/\w+\?round=\d+">([^<]+)</a></th>', page
         )
         assert found == names, sort
         assert 'aria-sort="' in page
-    ascending = _page(client, "/results/national?sort=name&order=desc")
+    ascending = page_text(client, "/results/national?sort=name&order=desc")
     found = re.findall(
         r'<th scope="row"[^>]*><a href="/results/\w+\?round=\d+">([^<]+)</a></th>', ascending
     )
@@ -227,11 +212,11 @@ def test_a_new_response_refreshes_the_remembered_results(
     client: Any, seeded: Seeded, answer: Any, make_user: Any, sign_in: Any
 ) -> None:
     sign_in(make_user(role="manager"))
-    before = _row_cells(_page(client, "/results/03C"), RELATIONSHIP)
+    before = row_cells(page_text(client, "/results/03C"), RELATIONSHIP)
     assert before[1] == "5"
-    assert _row_cells(_page(client, "/results/03C"), RELATIONSHIP) == before  # remembered
+    assert row_cells(page_text(client, "/results/03C"), RELATIONSHIP) == before  # remembered
     answer(seeded.survey_round, seeded.gamma, "gp_practice", {"overall_relationship": {"score": 1}})
-    after = _row_cells(_page(client, "/results/03C"), RELATIONSHIP)
+    after = row_cells(page_text(client, "/results/03C"), RELATIONSHIP)
     assert after[1] == "6" and after[0] != before[0]
 
 
@@ -239,7 +224,7 @@ def test_the_funnel_names_its_points_and_highlights_the_selected_organisation(
     client: Any, seeded: Seeded, make_user: Any, sign_in: Any
 ) -> None:
     sign_in(make_user(role="manager"))
-    page = _page(client, "/results/national?organisation=01a")
+    page = page_text(client, "/results/national?organisation=01a")
     svg = re.search(r"<svg class=\"app-chart\".*?</svg>", page, flags=re.S).group(0)
     points = re.findall(
         r'<g id="[^"]+" class="app-point" tabindex="0" role="img" aria-label="([^"]+)">'
@@ -270,7 +255,7 @@ def test_the_funnel_names_its_points_and_highlights_the_selected_organisation(
     # region, % positive, base, interval, difference, effective base, funnel limits, position
     assert cells[5] == "Everyone invited answered" or cells[5].isdigit()
     assert " to " in cells[6] and ("limit" in cells[7] or cells[7] == "Within limits")
-    unhighlighted = _page(client, "/results/national")
+    unhighlighted = page_text(client, "/results/national")
     assert "app-highlight-row" not in unhighlighted and "(selected)" not in unhighlighted
 
 
@@ -281,9 +266,9 @@ def test_an_organisations_page_links_assessors_to_it_selected_on_the_funnel(
     client: Any, seeded: Seeded, make_user: Any, sign_in: Any
 ) -> None:
     sign_in(make_user(role="assessor", region="Midlands"))
-    link = re.search(SEE_WHERE, _page(client, "/results/01A"))
+    link = re.search(SEE_WHERE, page_text(client, "/results/01A"))
     assert link is not None
-    national = _page(client, html_lib.unescape(link.group(1)))
+    national = page_text(client, html_lib.unescape(link.group(1)))
     assert national.count("app-highlight-row") == 1 and "NHS Alpha ICB (selected)" in national
     assert "NHS Beta ICB" in national  # every organisation of the region named
 
@@ -293,9 +278,9 @@ def test_an_organisations_page_links_its_commissioner_to_where_it_sits_among_unn
 ) -> None:
     # their own organisation, alone in the table, among unnamed points, with counts by position
     sign_in(make_user(role="commissioner", organisation=seeded.alpha))
-    link = re.search(SEE_WHERE, _page(client, "/results/01A"))
+    link = re.search(SEE_WHERE, page_text(client, "/results/01A"))
     assert link is not None
-    national = _page(client, html_lib.unescape(link.group(1)))
+    national = page_text(client, html_lib.unescape(link.group(1)))
     rows = re.findall(r'<th scope="row"[^>]*><a href="/results/(\w+)\?round=\d+">', national)
     assert rows == ["01A"] and national.count("app-highlight-row") == 1
     assert "NHS Alpha ICB (your organisation)" in national and "NHS Beta ICB" not in national
@@ -327,7 +312,7 @@ def test_families_of_groups_follow_the_groups_and_publish_where_their_groups_can
         for score in scores:
             answer(survey_round, org, group, {item: {"score": score} for item in ITEMS})
     sign_in(make_user(role="manager"))
-    page = _page(client, "/results/07F")
+    page = page_text(client, "/results/07F")
     groups = page[page.index('id="groups"') :]
 
     def cells_after(label: str, text: str) -> list[str]:
