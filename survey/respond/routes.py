@@ -33,12 +33,19 @@ def _writes_take_the_lock_first() -> None:
 def _load(token: str) -> tuple[Invitation, list[Page]]:
     """The link's invitation and its pages, or the dead-link page (404) for any bad link.
 
-    A POST locks the invitation's row (PostgreSQL; SQLite's write lock is already held), so two
-    requests on one link (a double click, two tabs) take turns: the second sees the first's draft
-    or its submitted status instead of racing it.
+    A POST locks the invitation's row first, so two requests on one link (a double click, two
+    tabs) take turns: the second sees the first's draft or its submitted status instead of
+    racing it. A section page's POST is the stakeholder sending answers: it marks the link
+    started in the same statement.
     """
+    writing = request.method == "POST"
     try:
-        invitation = find_by_link(token, uk_today(), for_update=request.method == "POST")
+        invitation = find_by_link(
+            token,
+            uk_today(),
+            lock=writing,
+            starting=writing and request.endpoint == "respond.section",
+        )
     except DeadLink:
         dead_link()
     return invitation, pages_for(questionnaire_for(invitation.survey_round), invitation)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql import ColumnElement
 
 from survey.extensions import db
 from survey.mail import queue_email
@@ -181,33 +183,64 @@ def revoke(actor: audit.Actor, invitation: Invitation) -> None:
     audit.record(actor, "invitation.revoke", target=f"invitation:{invitation.id}")
 
 
-def find_by_link(link_token: str, today: date, *, for_update: bool = False) -> Invitation:
+#: everything a respondent page shows about a link, in one round trip: the invitation with its
+#: round, stakeholder, organisation, local questions and draft (built once: the token's hash is
+#: the only parameter)
+_LINK_QUERY = (
+    select(Invitation)
+    .options(
+        joinedload(Invitation.survey_round),
+        joinedload(Invitation.stakeholder),
+        joinedload(Invitation.organisation),
+        joinedload(Invitation.local_questions),
+        joinedload(Invitation.draft),
+    )
+    .where(Invitation.token_hash == bindparam("token_hash"))
+)
+#: the same after the lock: an invitation the session already holds takes the status just written
+_LOCKED_LINK_QUERY = _LINK_QUERY.execution_options(populate_existing=True)
+
+_OPEN = (InvitationStatus.ISSUED, InvitationStatus.STARTED)
+
+
+def _lock(token_hash: str, *, starting: bool) -> None:
+    """Lock an open invitation's row by updating it: marked started if ``starting``, else left as
+    it is. An UPDATE takes PostgreSQL's row lock (SQLite's write lock is already held), so two
+    requests on one link take turns, and what is read after it is current: a lock taken by
+    SELECT ... FOR UPDATE would return the draft joined to it as it was before the wait."""
+    status: ColumnElement[Any] = Invitation.status.expression
+    if starting:
+        status = case(
+            (Invitation.status == InvitationStatus.ISSUED, InvitationStatus.STARTED.value),
+            else_=Invitation.status,
+        )
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.token_hash == token_hash, Invitation.status.in_(_OPEN))
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def find_by_link(
+    link_token: str, today: date, *, lock: bool = False, starting: bool = False
+) -> Invitation:
     """The invitation a link stands for, or ``DeadLink`` if it is not usable today.
 
     Unknown, tampered, revoked and replaced links, and links of rounds that are not in
     fieldwork, all raise the same error, so a link's answer reveals nothing about it.
+
+    With ``lock``, for a request that will write, the row is locked first (``_lock``) and,
+    with ``starting`` too, an issued link is marked started; a dead link's request must roll
+    back. Either way the page costs one query, two when it locks.
     """
     token_hash = hash_from_link_token(current_app.config["SECRET_KEY"], link_token)
     if token_hash is None:
         raise DeadLink("not a link of ours")
-    query = (
-        select(Invitation)
-        # one round trip for everything a respondent page shows about the link
-        .options(
-            joinedload(Invitation.survey_round),
-            joinedload(Invitation.stakeholder),
-            joinedload(Invitation.organisation),
-            joinedload(Invitation.local_questions),
-        )
-        .where(Invitation.token_hash == token_hash)
-    )
-    if for_update:
-        # the draft is read after the lock is held: a draft joined into the locking query
-        # comes from before the wait, and another tab's save would be lost (PostgreSQL)
-        query = query.with_for_update(of=Invitation)
-    else:
-        query = query.options(joinedload(Invitation.draft))
-    invitation = db.session.scalars(query).unique().one_or_none()
+    if lock:
+        _lock(token_hash, starting=starting)
+    query = _LOCKED_LINK_QUERY if lock else _LINK_QUERY
+    invitation = db.session.scalars(query, {"token_hash": token_hash}).unique().one_or_none()
     if invitation is None or invitation.status is InvitationStatus.REVOKED:
         raise DeadLink("no live invitation has this link")
     if not invitation.survey_round.accepts_answers(today):
