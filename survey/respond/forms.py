@@ -17,9 +17,8 @@ from wtforms import Field, Form, RadioField, SelectChoice, TextAreaField
 from wtforms.csrf.core import CSRF, CSRFTokenField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from survey.respond.pages import Page, Question
+from survey.respond.pages import DONT_KNOW, Page, Question
 
-DONT_KNOW = "dk"
 #: shown in the error summary when a post came without the page's key (an old copy of the page)
 UNVERIFIED = (
     "This page was sent without its check code, for example from an old copy of the page. "
@@ -126,8 +125,7 @@ def _form_class(page: Page) -> type[PageForm]:
             fields[question.id] = RadioField(
                 question.text,
                 description=question.hint or "",
-                choices=[SelectChoice(str(score), label) for score, label in question.options]
-                + [SelectChoice(DONT_KNOW, question.dont_know_label)],
+                choices=[SelectChoice(value, label) for value, label in question.choices],
                 validators=[
                     InputRequired(
                         message=(

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from questionnaires import Item, Questionnaire
 from survey.models import Invitation, LocalQuestion
 
+#: the form value of "Don't know" (a scale's scores are their numbers)
+DONT_KNOW = "dk"
+
 
 @dataclass(frozen=True)
 class Question:
@@ -26,6 +29,23 @@ class Question:
     @property
     def is_text(self) -> bool:
         return self.kind == "text"
+
+    @property
+    def dont_know(self) -> str:
+        return DONT_KNOW
+
+    @property
+    def choices(self) -> tuple[tuple[str, str], ...]:
+        """A scale's (form value, label) pairs as shown: its options, then "Don't know"."""
+        return (
+            *((str(score), label) for score, label in self.options),
+            (DONT_KNOW, self.dont_know_label),
+        )
+
+    @property
+    def values(self) -> frozenset[str]:
+        """The form values a scale's answer can take."""
+        return frozenset(value for value, _label in self.choices)
 
     def describe(self, value: dict[str, object] | None) -> str:
         """How a saved answer reads on the check-your-answers page."""
