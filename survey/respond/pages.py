@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from questionnaires import Item, Questionnaire
-from survey.models import Invitation, LocalQuestion
+from survey.models import LocalQuestion
+from survey.services.links import Link
 
 #: the form value of "Don't know" (a scale's scores are their numbers)
 DONT_KNOW = "dk"
@@ -91,10 +92,10 @@ def _question(questionnaire: Questionnaire, item: Item) -> Question:
     )
 
 
-def pages_for(questionnaire: Questionnaire, invitation: Invitation) -> list[Page]:
-    """The invitation's pages: each section with items for the stakeholder's group, with the
-    assessed organisation's local questions as a page of their own before open comments."""
-    return pages_for_group(questionnaire, invitation.stakeholder.group, invitation.local_questions)
+def pages_for(link: Link) -> list[Page]:
+    """A link's pages: each section with items for the stakeholder's group, with the assessed
+    organisation's local questions as a page of their own before open comments."""
+    return _pages_for(link.questionnaire, link.group, link.local_questions)
 
 
 def pages_for_group(
@@ -106,12 +107,18 @@ def pages_for_group(
     Every respondent page needs them, so the pages are made once per process: a group's
     sections once per questionnaire, the local questions' page once per set of questions.
     """
+    asked = tuple((question.item_id, question.text, question.scale) for question in local)
+    return _pages_for(questionnaire, group, asked)
+
+
+def _pages_for(
+    questionnaire: Questionnaire, group: str, local: tuple[tuple[str, str, str], ...]
+) -> list[Page]:
     key = _Same(questionnaire)
     pages = list(_section_pages(key, group))
     if local:
-        asked = tuple((question.item_id, question.text, question.scale) for question in local)
         at = len(pages) - 1 if pages and all(q.is_text for q in pages[-1].questions) else len(pages)
-        pages.insert(at, _local_page(key, asked))
+        pages.insert(at, _local_page(key, local))
     return pages
 
 

@@ -1,16 +1,14 @@
-"""Invitations: making links, emailing them (one email per stakeholder), and checking them."""
+"""Invitations: making links and emailing them (one email per stakeholder); a link is checked
+by survey.services.links."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.sql import ColumnElement
 
 from survey.extensions import db
 from survey.mail import queue_email
@@ -21,7 +19,6 @@ from survey.services.errors import DeadLink, InputError
 from survey.services.responses import discard_draft
 from survey.services.rounds import questionnaire_for
 from survey.services.tokens import (
-    hash_from_link_token,
     link_token_for,
     new_link,
     opt_out_token,
@@ -181,71 +178,6 @@ def revoke(actor: audit.Actor, invitation: Invitation) -> None:
     discard_draft(invitation)
     db.session.flush()
     audit.record(actor, "invitation.revoke", target=f"invitation:{invitation.id}")
-
-
-#: everything a respondent page shows about a link, in one round trip: the invitation with its
-#: round, stakeholder, organisation, local questions and draft (built once: the token's hash is
-#: the only parameter)
-_LINK_QUERY = (
-    select(Invitation)
-    .options(
-        joinedload(Invitation.survey_round),
-        joinedload(Invitation.stakeholder),
-        joinedload(Invitation.organisation),
-        joinedload(Invitation.local_questions),
-        joinedload(Invitation.draft),
-    )
-    .where(Invitation.token_hash == bindparam("token_hash"))
-)
-#: the same after the lock: an invitation the session already holds takes the status just written
-_LOCKED_LINK_QUERY = _LINK_QUERY.execution_options(populate_existing=True)
-
-_OPEN = (InvitationStatus.ISSUED, InvitationStatus.STARTED)
-
-
-def _lock(token_hash: str, *, starting: bool) -> None:
-    """Lock an open invitation's row by updating it: marked started if ``starting``, else left as
-    it is. An UPDATE takes PostgreSQL's row lock (SQLite's write lock is already held), so two
-    requests on one link take turns, and what is read after it is current: a lock taken by
-    SELECT ... FOR UPDATE would return the draft joined to it as it was before the wait."""
-    status: ColumnElement[Any] = Invitation.status.expression
-    if starting:
-        status = case(
-            (Invitation.status == InvitationStatus.ISSUED, InvitationStatus.STARTED.value),
-            else_=Invitation.status,
-        )
-    db.session.execute(
-        update(Invitation)
-        .where(Invitation.token_hash == token_hash, Invitation.status.in_(_OPEN))
-        .values(status=status)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def find_by_link(
-    link_token: str, today: date, *, lock: bool = False, starting: bool = False
-) -> Invitation:
-    """The invitation a link stands for, or ``DeadLink`` if it is not usable today.
-
-    Unknown, tampered, revoked and replaced links, and links of rounds that are not in
-    fieldwork, all raise the same error, so a link's answer reveals nothing about it.
-
-    With ``lock``, for a request that will write, the row is locked first (``_lock``) and,
-    with ``starting`` too, an issued link is marked started; a dead link's request must roll
-    back. Either way the page costs one query, two when it locks.
-    """
-    token_hash = hash_from_link_token(current_app.config["SECRET_KEY"], link_token)
-    if token_hash is None:
-        raise DeadLink("not a link of ours")
-    if lock:
-        _lock(token_hash, starting=starting)
-    query = _LOCKED_LINK_QUERY if lock else _LINK_QUERY
-    invitation = db.session.scalars(query, {"token_hash": token_hash}).unique().one_or_none()
-    if invitation is None or invitation.status is InvitationStatus.REVOKED:
-        raise DeadLink("no live invitation has this link")
-    if not invitation.survey_round.accepts_answers(today):
-        raise DeadLink("the round is not in fieldwork")
-    return invitation
 
 
 def stakeholder_for_opt_out(token: str) -> Stakeholder:

@@ -21,6 +21,7 @@ from survey.models import (
     SurveyRound,
 )
 from survey.services.errors import AlreadySubmitted, InputError
+from survey.services.links import Link
 from survey.services.packing import (
     FORMAT_VERSION,
     STORABLE_SCORES,
@@ -49,6 +50,13 @@ def saved_answers(invitation: Invitation) -> dict[str, StoredAnswer]:
     if draft is None:
         return {}
     return unseal(draft.sealed, purpose=_draft_purpose(invitation.id))
+
+
+def unsealed_draft(link: Link) -> dict[str, StoredAnswer]:
+    """The answers saved so far on a link's invitation, as its pages read it."""
+    if link.sealed_draft is None:
+        return {}
+    return unseal(link.sealed_draft, purpose=_draft_purpose(link.invitation_id))
 
 
 def save_answers(
