@@ -17,8 +17,8 @@ from survey.respond.forms import form_for, submit_form
 from survey.respond.pages import Page, pages_for
 from survey.services.clock import uk_today
 from survey.services.errors import AlreadySubmitted, DeadLink, InputError
-from survey.services.links import Link, find_by_link, find_link
-from survey.services.responses import save_answers, submit_response, unsealed_draft
+from survey.services.links import Link, find_by_link, find_link, lock_link
+from survey.services.responses import save_page, submit_response, unsealed_draft
 
 View = str | WerkzeugResponse | tuple[str, int]
 
@@ -37,15 +37,23 @@ def _read(token: str) -> Link:
         dead_link()
 
 
-def _locked(token: str, *, starting: bool) -> Invitation:
-    """The link's invitation for a POST, its row locked, or the dead-link page (404).
+def _locked(token: str) -> Link:
+    """What the link's pages show, read after its row is locked for a POST that saves answers
+    (which marks it started), or the dead-link page (404).
 
     Two requests on one link (a double click, two tabs) take turns: the second sees the first's
-    draft or its submitted status instead of racing it. A section page's POST is the stakeholder
-    sending answers (``starting``): it marks the link started in the same statement.
+    draft or its submitted status instead of racing it.
     """
     try:
-        return find_by_link(token, uk_today(), starting=starting)
+        return lock_link(token, uk_today())
+    except DeadLink:
+        dead_link()
+
+
+def _locked_invitation(token: str) -> Invitation:
+    """The link's invitation for a submit, its row locked (as ``_locked``), or the 404 page."""
+    try:
+        return find_by_link(token, uk_today())
     except DeadLink:
         dead_link()
 
@@ -86,8 +94,7 @@ def section(token: str, number: int) -> View:
     ``?return=check`` (the Change links) comes back to check your answers after the page.
     A post without the page's key still keeps its valid answers and shows the page again.
     """
-    invitation = _locked(token, starting=True) if request.method == "POST" else None
-    link = Link.of(invitation) if invitation is not None else _read(token)
+    link = _locked(token) if request.method == "POST" else _read(token)
     if link.status is InvitationStatus.COMPLETED:
         return _complete_page(link)
     pages = pages_for(link)
@@ -96,14 +103,14 @@ def section(token: str, number: int) -> View:
     page = pages[number - 1]
     returning = request.args.get("return") == "check"
     form = form_for(page, _saved(link), token)
-    if invitation is not None:  # a POST
+    if request.method == "POST":
         valid = form.validate()
         verified = "csrf_token" not in form.errors
         leaving = verified and request.form.get("action") == "save"
         answers = form.answers(valid_only=not valid)
         if answers or leaving:
             stay = leaving or not valid
-            save_answers(invitation, answers, resume_section=number if stay else number + 1)
+            save_page(link, answers, resume_section=number if stay else number + 1)
         if leaving:
             return redirect(url_for("respond.saved", token=token))
         if valid:
@@ -150,7 +157,7 @@ def _first_unanswered(pages: list[Page], answers: dict[str, dict[str, object]]) 
 @csrf.exempt
 def check(token: str) -> View:
     """Check your answers, then submit them (once: a second submit is told it is done, 409)."""
-    invitation = _locked(token, starting=False) if request.method == "POST" else None
+    invitation = _locked_invitation(token) if request.method == "POST" else None
     link = Link.of(invitation) if invitation is not None else _read(token)
     if link.status is InvitationStatus.COMPLETED:
         return _complete_page(link)

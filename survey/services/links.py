@@ -1,10 +1,10 @@
 """Survey links as their pages read them: which invitation a link stands for, whether it works
 today, and what its pages show.
 
-A page that only reads (a GET) takes one query and no ORM objects (``find_link``): the ORM's
-loading and bookkeeping were a third of a section page's time. A request that writes locks the
-invitation first and loads it through the ORM (``find_by_link``), which the answer services
-write through.
+A page reads its link in one query and makes no ORM objects (``find_link``; ``lock_link`` to
+save answers): the ORM's loading and bookkeeping were a third of a section page's time. A
+submit locks the invitation and loads it through the ORM (``find_by_link``), which the submit
+service writes through.
 """
 
 from __future__ import annotations
@@ -147,8 +147,21 @@ def _check_usable(status: InvitationStatus, works_today: bool) -> None:
 
 def find_link(link_token: str, today: date) -> Link:
     """What the pages of a link show, or ``DeadLink`` if it is not usable today (unknown,
-    tampered, revoked and replaced links, and rounds not in fieldwork)."""
-    rows = db.session.execute(_LINK_ROWS, {"token_hash": _token_hash(link_token)}).all()
+    tampered, revoked and replaced links, and rounds not in fieldwork). One query."""
+    return _read(_token_hash(link_token), today)
+
+
+def lock_link(link_token: str, today: date) -> Link:
+    """``find_link`` for a request that saves answers: the invitation's row is locked first and
+    an issued link marked started (``_lock``), then read, so the draft read is current. Two
+    statements; a dead link's request must roll back."""
+    token_hash = _token_hash(link_token)
+    _lock(token_hash, starting=True)
+    return _read(token_hash, today)
+
+
+def _read(token_hash: str, today: date) -> Link:
+    rows = db.session.execute(_LINK_ROWS, {"token_hash": token_hash}).all()
     if not rows:
         raise DeadLink("no live invitation has this link")
     first = rows[0]
@@ -191,15 +204,12 @@ def _lock(token_hash: str, *, starting: bool) -> None:
     )
 
 
-def find_by_link(link_token: str, today: date, *, starting: bool = False) -> Invitation:
-    """The invitation a link stands for, locked for a request that writes, or ``DeadLink`` as
-    ``find_link`` would answer.
-
-    The row is locked first (``_lock``), and with ``starting`` an issued link is marked started;
-    a dead link's request must roll back. Two statements: the lock, then one query.
-    """
+def find_by_link(link_token: str, today: date) -> Invitation:
+    """The invitation a link stands for, its row locked (``_lock``) for a request that submits,
+    or ``DeadLink`` as ``find_link`` would answer. Two statements: the lock, then one query
+    loading it through the ORM, which the submit service writes through."""
     token_hash = _token_hash(link_token)
-    _lock(token_hash, starting=starting)
+    _lock(token_hash, starting=False)
     invitation = db.session.scalars(_LINK_QUERY, {"token_hash": token_hash}).unique().one_or_none()
     if invitation is None:
         raise DeadLink("no live invitation has this link")
