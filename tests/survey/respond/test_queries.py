@@ -78,6 +78,11 @@ def test_a_section_page_takes_at_most_three_statements_to_show_and_to_save(
     # INSERT the first time and its UPDATE after
     for save in (first, again):
         assert len(writes := [s for s in save if not _control(s)]) <= 3, writes
+    # the other pages a link shows read it the same way
+    for other in ("", "/saved", "/check"):
+        with _statements(app) as shown:
+            assert client.get(f"{issued.path}{other}").status_code == 200
+        assert len(reads := [s for s in shown if not _control(s)]) <= 3, (other, reads)
     assert "Local question 2?" in client.get(_local_page(client, issued.path)).get_data(
         as_text=True
     )
