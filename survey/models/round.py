@@ -23,6 +23,11 @@ class RoundStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+def in_fieldwork(status: RoundStatus, opens_on: date, closes_on: date, today: date) -> bool:
+    """Whether a round with these columns takes answers today: open, and within its dates."""
+    return status is RoundStatus.OPEN and opens_on <= today <= closes_on
+
+
 class SurveyRound(Model):
     __tablename__ = "survey_round"
     __table_args__ = (
@@ -87,7 +92,7 @@ class SurveyRound(Model):
 
     def accepts_answers(self, today: date) -> bool:
         """Whether stakeholders can answer today: open, and within the fieldwork dates."""
-        return self.status is RoundStatus.OPEN and self.opens_on <= today <= self.closes_on
+        return in_fieldwork(self.status, self.opens_on, self.closes_on, today)
 
     def __repr__(self) -> str:
         return f"<SurveyRound {self.year} {self.questionnaire_id} {self.status.value}>"

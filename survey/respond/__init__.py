@@ -29,4 +29,4 @@ def dead_link() -> NoReturn:
     abort(404)
 
 
-from survey.respond import opt_out, routes  # noqa: E402,F401  (registers the views on bp)
+from survey.respond import markup, opt_out, routes  # noqa: E402,F401  (registers on bp)

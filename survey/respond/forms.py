@@ -7,6 +7,7 @@ an HMAC of the link, so a stakeholder whose browser blocks or loses cookies can 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from typing import Any
@@ -16,9 +17,8 @@ from wtforms import Field, Form, RadioField, SelectChoice, TextAreaField
 from wtforms.csrf.core import CSRF, CSRFTokenField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from survey.respond.pages import Page, Question
+from survey.respond.pages import DONT_KNOW, Page, Question
 
-DONT_KNOW = "dk"
 #: shown in the error summary when a post came without the page's key (an old copy of the page)
 UNVERIFIED = (
     "This page was sent without its check code, for example from an old copy of the page. "
@@ -84,6 +84,25 @@ def form_for(page: Page, saved: dict[str, dict[str, Any]], link_token: str | Non
 
     Its key is bound to ``link_token``; a manager's preview passes None, because signed-in
     pages are already protected by the session's CSRF check and a preview stores nothing.
+    """
+    form_class = _form_class(page)
+    data = {}
+    for item_id, value in saved.items():
+        if item_id in form_class.questions:
+            if value.get("dont_know"):
+                data[item_id] = DONT_KNOW
+            elif "score" in value:
+                data[item_id] = str(value["score"])
+            else:
+                data[item_id] = value.get("text", "")
+    if link_token is None:
+        return form_class(data=data, meta={"csrf": False})
+    return form_class(data=data, meta={"csrf_context": link_token})
+
+
+@functools.lru_cache(maxsize=1024)
+def _form_class(page: Page) -> type[PageForm]:
+    """The form class of ``page``: one field per question (made once per process and page).
 
     Error messages are short and name the question by its number on the page (shown beside
     each question), as the NHS design system asks, rather than repeating the question.
@@ -106,8 +125,7 @@ def form_for(page: Page, saved: dict[str, dict[str, Any]], link_token: str | Non
             fields[question.id] = RadioField(
                 question.text,
                 description=question.hint or "",
-                choices=[SelectChoice(str(score), label) for score, label in question.options]
-                + [SelectChoice(DONT_KNOW, question.dont_know_label)],
+                choices=[SelectChoice(value, label) for value, label in question.choices],
                 validators=[
                     InputRequired(
                         message=(
@@ -117,19 +135,7 @@ def form_for(page: Page, saved: dict[str, dict[str, Any]], link_token: str | Non
                     )
                 ],
             )
-    form_class = type("PageFormFor", (PageForm,), fields)
-    data = {}
-    for item_id, value in saved.items():
-        if item_id in fields:
-            if value.get("dont_know"):
-                data[item_id] = DONT_KNOW
-            elif "score" in value:
-                data[item_id] = str(value["score"])
-            else:
-                data[item_id] = value.get("text", "")
-    if link_token is None:
-        return form_class(data=data, meta={"csrf": False})
-    return form_class(data=data, meta={"csrf_context": link_token})
+    return type("PageFormFor", (PageForm,), fields)
 
 
 def submit_form(link_token: str) -> LinkForm:

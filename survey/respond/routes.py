@@ -17,9 +17,8 @@ from survey.respond.forms import form_for, submit_form
 from survey.respond.pages import Page, pages_for
 from survey.services.clock import uk_today
 from survey.services.errors import AlreadySubmitted, DeadLink, InputError
-from survey.services.invitations import find_by_link
-from survey.services.responses import draft_for, save_answers, saved_answers, submit_response
-from survey.services.rounds import questionnaire_for
+from survey.services.links import Link, find_by_link, find_link, lock_link
+from survey.services.responses import save_page, submit_response, unsealed_draft
 
 View = str | WerkzeugResponse | tuple[str, int]
 
@@ -30,45 +29,60 @@ def _writes_take_the_lock_first() -> None:
         begin_write()
 
 
-def _load(token: str) -> tuple[Invitation, list[Page]]:
-    """The link's invitation and its pages, or the dead-link page (404) for any bad link.
-
-    A POST locks the invitation's row (PostgreSQL; SQLite's write lock is already held), so two
-    requests on one link (a double click, two tabs) take turns: the second sees the first's draft
-    or its submitted status instead of racing it.
-    """
+def _read(token: str) -> Link:
+    """What the link's pages show, or the dead-link page (404) for any bad link."""
     try:
-        invitation = find_by_link(token, uk_today(), for_update=request.method == "POST")
+        return find_link(token, uk_today())
     except DeadLink:
         dead_link()
-    return invitation, pages_for(questionnaire_for(invitation.survey_round), invitation)
 
 
-def _saved(invitation: Invitation) -> dict[str, dict[str, object]]:
-    return {item_id: dict(value) for item_id, value in saved_answers(invitation).items()}
+def _locked(token: str) -> Link:
+    """What the link's pages show, read after its row is locked for a POST that saves answers
+    (which marks it started), or the dead-link page (404).
+
+    Two requests on one link (a double click, two tabs) take turns: the second sees the first's
+    draft or its submitted status instead of racing it.
+    """
+    try:
+        return lock_link(token, uk_today())
+    except DeadLink:
+        dead_link()
 
 
-def _complete_page(invitation: Invitation) -> tuple[str, int]:
+def _locked_invitation(token: str) -> Invitation:
+    """The link's invitation for a submit, its row locked (as ``_locked``), or the 404 page."""
+    try:
+        return find_by_link(token, uk_today())
+    except DeadLink:
+        dead_link()
+
+
+def _saved(link: Link) -> dict[str, dict[str, object]]:
+    return {item_id: dict(value) for item_id, value in unsealed_draft(link).items()}
+
+
+def _complete_page(link: Link) -> tuple[str, int]:
     """What a submitted link shows: 200 to a GET; 409 to a POST (a re-submit, a late save)."""
     status = 409 if request.method == "POST" else 200
-    return render_template("respond/complete.html", invitation=invitation), status
+    return render_template("respond/complete.html", link=link), status
 
 
 @bp.get("/<token>")
 def start(token: str) -> View:
     """Start page: who is asking, how long it takes, and the confidentiality promise."""
-    invitation, pages = _load(token)
-    if invitation.status is InvitationStatus.COMPLETED:
-        return _complete_page(invitation)
-    draft = draft_for(invitation)
+    link = _read(token)
+    if link.status is InvitationStatus.COMPLETED:
+        return _complete_page(link)
+    resume = link.resume_section
     return render_template(
         "respond/start.html",
-        invitation=invitation,
+        link=link,
         token=token,
-        questionnaire=questionnaire_for(invitation.survey_round),
-        resume_at=min(draft.resume_section, len(pages)) if draft else None,
-        threshold=invitation.survey_round.suppression_threshold,
-        comment_threshold=invitation.survey_round.comment_threshold,
+        questionnaire=link.questionnaire,
+        resume_at=min(resume, len(pages_for(link))) if resume is not None else None,
+        threshold=link.suppression_threshold,
+        comment_threshold=link.comment_threshold,
     )
 
 
@@ -80,14 +94,15 @@ def section(token: str, number: int) -> View:
     ``?return=check`` (the Change links) comes back to check your answers after the page.
     A post without the page's key still keeps its valid answers and shows the page again.
     """
-    invitation, pages = _load(token)
-    if invitation.status is InvitationStatus.COMPLETED:
-        return _complete_page(invitation)
+    link = _locked(token) if request.method == "POST" else _read(token)
+    if link.status is InvitationStatus.COMPLETED:
+        return _complete_page(link)
+    pages = pages_for(link)
     if not 1 <= number <= len(pages):
         abort(404)
     page = pages[number - 1]
     returning = request.args.get("return") == "check"
-    form = form_for(page, _saved(invitation), token)
+    form = form_for(page, _saved(link), token)
     if request.method == "POST":
         valid = form.validate()
         verified = "csrf_token" not in form.errors
@@ -95,7 +110,7 @@ def section(token: str, number: int) -> View:
         answers = form.answers(valid_only=not valid)
         if answers or leaving:
             stay = leaving or not valid
-            save_answers(invitation, answers, resume_section=number if stay else number + 1)
+            save_page(link, answers, resume_section=number if stay else number + 1)
         if leaving:
             return redirect(url_for("respond.saved", token=token))
         if valid:
@@ -111,7 +126,7 @@ def section(token: str, number: int) -> View:
         back = url_for("respond.start", token=token)
     return render_template(
         "respond/section.html",
-        invitation=invitation,
+        link=link,
         token=token,
         form=form,
         page=page,
@@ -125,10 +140,10 @@ def section(token: str, number: int) -> View:
 @bp.get("/<token>/saved")
 def saved(token: str) -> View:
     """Confirms that answers are saved and how to come back."""
-    invitation, _pages = _load(token)
-    if invitation.status is InvitationStatus.COMPLETED:
-        return _complete_page(invitation)
-    return render_template("respond/saved.html", invitation=invitation, token=token)
+    link = _read(token)
+    if link.status is InvitationStatus.COMPLETED:
+        return _complete_page(link)
+    return render_template("respond/saved.html", link=link, token=token)
 
 
 def _first_unanswered(pages: list[Page], answers: dict[str, dict[str, object]]) -> int | None:
@@ -142,26 +157,28 @@ def _first_unanswered(pages: list[Page], answers: dict[str, dict[str, object]]) 
 @csrf.exempt
 def check(token: str) -> View:
     """Check your answers, then submit them (once: a second submit is told it is done, 409)."""
-    invitation, pages = _load(token)
-    if invitation.status is InvitationStatus.COMPLETED:
-        return _complete_page(invitation)
-    answers = _saved(invitation)
+    invitation = _locked_invitation(token) if request.method == "POST" else None
+    link = Link.of(invitation) if invitation is not None else _read(token)
+    if link.status is InvitationStatus.COMPLETED:
+        return _complete_page(link)
+    pages = pages_for(link)
+    answers = _saved(link)
     missing = _first_unanswered(pages, answers)
     form = submit_form(token)
-    if request.method == "POST" and form.validate():
+    if invitation is not None and form.validate():  # a POST
         if missing is not None:
             return redirect(url_for("respond.section", token=token, number=missing))
         try:
             submit_response(invitation, [q.id for page in pages for q in page.questions])
         except AlreadySubmitted:
-            return _complete_page(invitation)
+            return _complete_page(link)
         except InputError:
             return redirect(url_for("respond.section", token=token, number=1))
-        current_app.logger.info("response submitted for round %s", invitation.round_id)
+        current_app.logger.info("response submitted for round %s", link.round_id)
         return redirect(url_for("respond.start", token=token))
     return render_template(
         "respond/check.html",
-        invitation=invitation,
+        link=link,
         token=token,
         form=form,
         pages=pages,

@@ -1,10 +1,10 @@
-"""Invitations: making links, emailing them (one email per stakeholder), and checking them."""
+"""Invitations: making links and emailing them (one email per stakeholder); a link is checked
+by survey.services.links."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -19,7 +19,6 @@ from survey.services.errors import DeadLink, InputError
 from survey.services.responses import discard_draft
 from survey.services.rounds import questionnaire_for
 from survey.services.tokens import (
-    hash_from_link_token,
     link_token_for,
     new_link,
     opt_out_token,
@@ -179,40 +178,6 @@ def revoke(actor: audit.Actor, invitation: Invitation) -> None:
     discard_draft(invitation)
     db.session.flush()
     audit.record(actor, "invitation.revoke", target=f"invitation:{invitation.id}")
-
-
-def find_by_link(link_token: str, today: date, *, for_update: bool = False) -> Invitation:
-    """The invitation a link stands for, or ``DeadLink`` if it is not usable today.
-
-    Unknown, tampered, revoked and replaced links, and links of rounds that are not in
-    fieldwork, all raise the same error, so a link's answer reveals nothing about it.
-    """
-    token_hash = hash_from_link_token(current_app.config["SECRET_KEY"], link_token)
-    if token_hash is None:
-        raise DeadLink("not a link of ours")
-    query = (
-        select(Invitation)
-        # one round trip for everything a respondent page shows about the link
-        .options(
-            joinedload(Invitation.survey_round),
-            joinedload(Invitation.stakeholder),
-            joinedload(Invitation.organisation),
-            joinedload(Invitation.local_questions),
-        )
-        .where(Invitation.token_hash == token_hash)
-    )
-    if for_update:
-        # the draft is read after the lock is held: a draft joined into the locking query
-        # comes from before the wait, and another tab's save would be lost (PostgreSQL)
-        query = query.with_for_update(of=Invitation)
-    else:
-        query = query.options(joinedload(Invitation.draft))
-    invitation = db.session.scalars(query).unique().one_or_none()
-    if invitation is None or invitation.status is InvitationStatus.REVOKED:
-        raise DeadLink("no live invitation has this link")
-    if not invitation.survey_round.accepts_answers(today):
-        raise DeadLink("the round is not in fieldwork")
-    return invitation
 
 
 def stakeholder_for_opt_out(token: str) -> Stakeholder:

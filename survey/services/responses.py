@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from survey.extensions import affected_rows, db
 from survey.models import (
@@ -21,6 +21,7 @@ from survey.models import (
     SurveyRound,
 )
 from survey.services.errors import AlreadySubmitted, InputError
+from survey.services.links import Link
 from survey.services.packing import (
     FORMAT_VERSION,
     STORABLE_SCORES,
@@ -51,15 +52,20 @@ def saved_answers(invitation: Invitation) -> dict[str, StoredAnswer]:
     return unseal(draft.sealed, purpose=_draft_purpose(invitation.id))
 
 
+def unsealed_draft(link: Link) -> dict[str, StoredAnswer]:
+    """The answers saved so far on a link's invitation, as its pages read it."""
+    if link.sealed_draft is None:
+        return {}
+    return unseal(link.sealed_draft, purpose=_draft_purpose(link.invitation_id))
+
+
 def save_answers(
     invitation: Invitation, answers: Mapping[str, StoredAnswer], resume_section: int
 ) -> PartialAnswers:
     """Store a page's answers in the invitation's draft and note where to resume."""
     if invitation.status not in _OPEN_STATUSES:
         raise AlreadySubmitted("this survey link has already been used to submit a response")
-    merged = saved_answers(invitation)
-    merged.update({item_id: dict(value) for item_id, value in answers.items()})
-    sealed = seal(merged, purpose=_draft_purpose(invitation.id))
+    sealed = _sealed_draft(invitation.id, saved_answers(invitation), answers)
     draft = draft_for(invitation)
     if draft is None:
         draft = PartialAnswers(invitation_id=invitation.id, sealed=sealed)
@@ -70,6 +76,33 @@ def save_answers(
         invitation.status = InvitationStatus.STARTED
     db.session.flush()
     return draft
+
+
+def save_page(link: Link, answers: Mapping[str, StoredAnswer], resume_section: int) -> None:
+    """``save_answers`` for a respondent page, in one statement: ``link`` is as
+    ``links.lock_link`` read it, after the lock that marked it started."""
+    if link.status is not InvitationStatus.STARTED:
+        raise AlreadySubmitted("this survey link has already been used to submit a response")
+    sealed = _sealed_draft(link.invitation_id, unsealed_draft(link), answers)
+    values = {"sealed": sealed, "resume_section": resume_section}
+    if link.sealed_draft is None:
+        db.session.execute(
+            insert(PartialAnswers).values(invitation_id=link.invitation_id, **values)
+        )
+    else:
+        db.session.execute(
+            update(PartialAnswers)
+            .where(PartialAnswers.invitation_id == link.invitation_id)
+            .values(**values)
+        )
+
+
+def _sealed_draft(
+    invitation_id: int, saved: dict[str, StoredAnswer], answers: Mapping[str, StoredAnswer]
+) -> bytes:
+    """The draft of ``saved`` answers with a page's ``answers`` over them, sealed."""
+    saved.update({item_id: dict(value) for item_id, value in answers.items()})
+    return seal(saved, purpose=_draft_purpose(invitation_id))
 
 
 def pending_purpose(round_id: int) -> str:

@@ -20,4 +20,9 @@ def _parse(definition: str, source: str) -> Questionnaire:
 
 def questionnaire_for(survey_round: SurveyRound) -> Questionnaire:
     """The round's own copy of its questionnaire (parsed once per process)."""
-    return _parse(survey_round.questionnaire_definition, f"round {survey_round.id}")
+    return questionnaire_of(survey_round.id, survey_round.questionnaire_definition)
+
+
+def questionnaire_of(round_id: int, definition: str) -> Questionnaire:
+    """The questionnaire of round ``round_id`` from its stored ``definition``."""
+    return _parse(definition, f"round {round_id}")

@@ -17,7 +17,7 @@ from survey.demo import DEMO_PASSWORD
 from survey.models import AuditEvent, Organisation, ResultsRelease, SurveyRound, User
 from survey.services.audit import COMMAND_LINE
 from survey.services.errors import DeadLink
-from survey.services.invitations import find_by_link
+from survey.services.links import find_link
 
 
 def _without_configuration(*args: str) -> subprocess.CompletedProcess[str]:
@@ -138,7 +138,7 @@ def test_a_manager_prints_and_reissues_one_stakeholders_link(
     assert reissued.exit_code == 0 and reissued.output.strip() != issued.link
     db.session.rollback()
     try:
-        find_by_link(issued.link.rsplit("/", 1)[1], invitation.survey_round.opens_on)
+        find_link(issued.link.rsplit("/", 1)[1], invitation.survey_round.opens_on)
         raise AssertionError("the old link still works")
     except DeadLink:
         pass

@@ -20,7 +20,7 @@ from survey.models import (
     PendingResponse,
     Response,
 )
-from survey.respond.pages import pages_for
+from survey.respond.pages import pages_for_group
 from survey.services.responses import save_answers
 from survey.services.rounds import questionnaire_for
 from tests.survey.helpers import csrf_token
@@ -33,7 +33,8 @@ SUBMITTERS = 20
 
 def _fill_draft(db: Any, invitation: Invitation) -> int:
     """Give the invitation a complete draft, as if every page had been answered."""
-    pages = pages_for(questionnaire_for(invitation.survey_round), invitation)
+    questionnaire = questionnaire_for(invitation.survey_round)
+    pages = pages_for_group(questionnaire, invitation.stakeholder.group, invitation.local_questions)
     answers: dict[str, dict[str, object]] = {}
     for page in pages:
         for question in page.questions:

@@ -87,7 +87,7 @@ def test_opening_a_round_twice_is_a_round_state_error_that_changes_nothing(db, m
 
 def test_services_raise_the_family_with_messages_that_name_the_thing(db, make_invitation) -> None:
     from survey.models import Invitation
-    from survey.services.invitations import find_by_link
+    from survey.services.links import find_link
     from survey.services.organisations import organisation_by_code
     from survey.services.responses import save_answers
     from survey.services.rounds import get_round
@@ -97,7 +97,7 @@ def test_services_raise_the_family_with_messages_that_name_the_thing(db, make_in
     with pytest.raises(InputError, match="no organisation with code 'XX1'"):
         organisation_by_code("XX1")
     with pytest.raises(DeadLink, match="not a link of ours"):
-        find_by_link("not-a-token", date.today())
+        find_link("not-a-token", date.today())
 
     issued = make_invitation()
     invitation = db.session.get(Invitation, issued.invitation.id)

@@ -3,6 +3,7 @@ exactly once, a refused submit stores nothing, and a used or withdrawn link take
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,10 +19,12 @@ from survey.models import (
 from survey.services.audit import COMMAND_LINE
 from survey.services.errors import AlreadySubmitted, InputError
 from survey.services.invitations import revoke
+from survey.services.links import lock_link
 from survey.services.responses import (
     discard_drafts,
     draft_for,
     save_answers,
+    save_page,
     saved_answers,
     store_response,
     stored_answers,
@@ -58,6 +61,31 @@ def test_saving_pages_merges_them_into_one_draft_and_marks_it_started(db, make_i
     }
     assert invitation.status is InvitationStatus.STARTED
     assert _count(db, Response) == 0  # a draft is not a response
+
+
+def test_a_page_saved_under_its_lock_merges_into_the_draft_like_any_save(
+    db, make_invitation
+) -> None:
+    """``save_page``, the respondent page's one-statement save, after ``lock_link``."""
+    issued = make_invitation()
+    token = issued.link.rsplit("/s/", 1)[1]
+    save_page(lock_link(token, date.today()), {"overall_relationship": {"score": 2}}, 2)
+    db.session.commit()
+    link = lock_link(token, date.today())
+    assert link.status is InvitationStatus.STARTED and link.resume_section == 2
+    save_page(link, {"overall_involved_enough": {"dont_know": True}}, resume_section=3)
+    db.session.commit()
+
+    invitation = db.session.get(Invitation, issued.invitation.id)
+    assert saved_answers(invitation) == {
+        "overall_relationship": {"score": 2},
+        "overall_involved_enough": {"dont_know": True},
+    }
+    assert draft_for(invitation).resume_section == 3
+    submit_response(invitation, ITEMS)
+    db.session.commit()
+    with pytest.raises(AlreadySubmitted):
+        save_page(lock_link(token, date.today()), {"overall_relationship": {"score": 1}}, 1)
 
 
 def test_submitting_stores_one_anonymous_response_and_deletes_the_draft(
