@@ -8,19 +8,20 @@ answer or per response, so a national round loads in less than the engine's own 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import LargeBinary, func, literal, select
+from sqlalchemy import JSON, LargeBinary, func, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from analysis import RoundResponses, RoundTable, analyse_round
 from questionnaires import Questionnaire
 from survey.extensions import db
 from survey.models import Organisation, Response, SurveyRound
-from survey.services.packing import unpack_matrix
+from survey.services.packing import StoredAnswer, unpack_matrix
 from survey.services.population import invited_counts
 from survey.services.rounds import previous_round, questionnaire_for
 
@@ -91,6 +92,17 @@ def _group_index(groups: Sequence[str], labels: tuple[str, ...]) -> NDArray[np.i
 
 
 @dataclass(frozen=True)
+class OtherAnswers:
+    """A round's answers other than scale answers (open text, local questions; as
+    ``survey.services.packing`` keeps them), by organisation id."""
+
+    #: the responses about each organisation that has any
+    respondents: dict[int, int]
+    #: (organisation id, a response's other answers) for each response that has any
+    answers: list[tuple[int, dict[str, StoredAnswer]]]
+
+
+@dataclass(frozen=True)
 class _Cells:
     """A round's responses by organisation x group cell, their packed answers joined."""
 
@@ -98,13 +110,16 @@ class _Cells:
     groups: tuple[str, ...]
     counts: NDArray[np.int64]  # responses in each cell
     joined: bytes  # every response's packed answers end to end, cell after cell
+    #: each cell's responses' other answers, those that have any (when asked for)
+    others: tuple[list[dict[str, StoredAnswer]], ...] = ()
 
 
-def _cells(survey_round: SurveyRound, width: int) -> _Cells:
+def _cells(survey_round: SurveyRound, width: int, *, others: bool = False) -> _Cells:
     """One aggregate query: a row per organisation x group cell (about two thousand in a
     national round, not one per response, let alone per answer), its responses' packed answers
     joined by the database: PostgreSQL's ``string_agg`` of bytea; SQLite's ``group_concat``,
-    which joins only text, of their hex.
+    which joins only text, of their hex. With ``others``, each cell's other answers too, as one
+    JSON array (publishing reads them in the same pass over the responses).
 
     The order within a cell changes no count, but it is the order of the engine's sums, so it
     follows the random keys, never storage, for the same numbers to the last digit whenever the
@@ -119,6 +134,11 @@ def _cells(survey_round: SurveyRound, width: int) -> _Cells:
         if postgres
         else func.group_concat(func.hex(packed), "")
     )
+    other = (
+        func.json_agg(Response.other_answers, type_=JSON)
+        if postgres
+        else func.json_group_array(func.json(Response.other_answers), type_=JSON)
+    ).filter(Response.other_answers.is_not(None))
     cell = (Response.organisation_id, Response.stakeholder_group)
     rows = db.session.execute(
         select(
@@ -127,12 +147,13 @@ def _cells(survey_round: SurveyRound, width: int) -> _Cells:
             func.min(func.length(packed)),
             func.max(func.length(packed)),
             joined,
+            *((other,) if others else ()),
         )
         .where(Response.round_id == survey_round.id)
         .group_by(*cell)
         .order_by(*cell)
     ).all()
-    for organisation_id, group, _count, shortest, longest, _joined in rows:
+    for organisation_id, group, _count, shortest, longest, *_joined in rows:
         if shortest != width or longest != width:
             raise ValueError(
                 f"responses about organisation {organisation_id} from {group!r} hold"
@@ -143,6 +164,42 @@ def _cells(survey_round: SurveyRound, width: int) -> _Cells:
         groups=tuple(row[1] for row in rows),
         counts=np.array([row[2] for row in rows], dtype=np.int64),
         joined=b"".join(bytes(row[5]) if postgres else bytes.fromhex(row[5]) for row in rows),
+        # a cell none of whose responses has other answers aggregates nothing: NULL
+        others=tuple(row[6] or [] for row in rows) if others else (),
+    )
+
+
+def other_answers(survey_round: SurveyRound, organisation_id: int | None = None) -> OtherAnswers:
+    """The round's other answers (only those about ``organisation_id`` when given)."""
+    answered = select(Response.organisation_id, func.count()).where(
+        Response.round_id == survey_round.id
+    )
+    others = select(Response.organisation_id, Response.other_answers).where(
+        Response.round_id == survey_round.id, Response.other_answers.is_not(None)
+    )
+    if organisation_id is not None:
+        answered = answered.where(Response.organisation_id == organisation_id)
+        others = others.where(Response.organisation_id == organisation_id)
+    return OtherAnswers(
+        respondents={
+            org_id: count
+            for org_id, count in db.session.execute(answered.group_by(Response.organisation_id))
+        },
+        answers=[(org_id, answers) for org_id, answers in db.session.execute(others)],
+    )
+
+
+def _cells_other_answers(cells: _Cells) -> OtherAnswers:
+    respondents: dict[int, int] = defaultdict(int)
+    for organisation_id, count in zip(cells.organisation_ids, cells.counts.tolist(), strict=True):
+        respondents[organisation_id] += count
+    return OtherAnswers(
+        respondents=dict(respondents),
+        answers=[
+            (organisation_id, answers)
+            for organisation_id, cell in zip(cells.organisation_ids, cells.others, strict=True)
+            for answers in cell
+        ],
     )
 
 
@@ -154,9 +211,20 @@ def round_responses(survey_round: SurveyRound) -> RoundResponses:
     no responses still appears, with its invited counts.
     """
     items = _items(questionnaire_for(survey_round))
+    return _responses(survey_round, items, _cells(survey_round, len(items.ids)))
+
+
+def round_answers(survey_round: SurveyRound) -> tuple[RoundResponses, OtherAnswers]:
+    """The round's scale answers (as :func:`round_responses`) and its other answers, from one
+    pass over its responses."""
+    items = _items(questionnaire_for(survey_round))
+    cells = _cells(survey_round, len(items.ids), others=True)
+    return _responses(survey_round, items, cells), _cells_other_answers(cells)
+
+
+def _responses(survey_round: SurveyRound, items: _Items, cells: _Cells) -> RoundResponses:
     counted = invited_rows(survey_round)
     # The database holds format 1 only (``Response``'s CHECK): no per-row version to look at.
-    cells = _cells(survey_round, len(items.ids))
     organisation_ids = sorted({row[0] for row in counted} | set(cells.organisation_ids))
     organisations = {
         org.id: org

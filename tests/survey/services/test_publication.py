@@ -11,7 +11,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from survey.models import AuditEvent, Invitation, ResultsRelease, SurveyRound
+from survey.models import AuditEvent, Invitation, LocalQuestion, ResultsRelease, SurveyRound
 from survey.services.audit import COMMAND_LINE
 from survey.services.closing import close_round
 from survey.services.errors import RoundStateError
@@ -20,13 +20,17 @@ from survey.services.publication import (
     closed_rounds_unpublished,
     latest_release,
     publish_results,
+    release_comments,
+    release_local,
     release_table,
     releases_of,
 )
 from survey.services.releases import release_pending
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers, store_response, submit_response
 from survey.services.results.arrays import analyse
+from survey.services.results.comments import organisation_comments
 from survey.services.results.dashboard import round_table
+from survey.services.results.local import local_results
 from survey.transactions import unit_of_work
 
 ITEM = "overall_relationship"
@@ -154,3 +158,49 @@ def test_a_closed_round_without_its_close_release_is_found_for_the_worker(
     publish_results(COMMAND_LINE, survey_round, kind="close")
     db.session.commit()
     assert closed_rounds_unpublished() == []
+
+
+def test_a_release_publishes_the_local_questions_and_comments_each_computed_on_its_own(
+    db: Any, make_round: Callable[..., SurveyRound], make_organisation: Callable[..., Any]
+) -> None:
+    """Publishing reads the round's answers in one pass: what it stores is what the local
+    questions' and the comments' own reads give."""
+    survey_round = make_round(suppression_threshold=3, comment_threshold=3)
+    alpha, beta = make_organisation(code="01A"), make_organisation(code="02B")
+    db.session.add(
+        LocalQuestion(
+            round_id=survey_round.id,
+            organisation_id=alpha.id,
+            item_id="local_1",
+            text="Is the new hub working?",
+            scale="agreement",
+        )
+    )
+    for n, (organisation, group) in enumerate(
+        [(alpha, "gp_practice")] * 4
+        + [(alpha, "local_authority")] * 2
+        + [(beta, "gp_practice")] * 3
+    ):
+        answers: dict[str, dict[str, Any]] = {ITEM: {"score": 4}}
+        if n % 2 == 0:
+            answers["comment_does_well"] = {"text": f"Comment {n}"}
+        if organisation is alpha:
+            answers["local_1"] = {"dont_know": True} if n == 5 else {"score": 1 + n % 5}
+        store_response(survey_round.id, organisation.id, group, answers)
+    db.session.commit()
+
+    release = publish_results(COMMAND_LINE, survey_round)
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get_one(ResultsRelease, release.id)
+
+    assert release_local(stored) == local_results(survey_round)
+    assert release_local(stored)["01A"][0].n == 5  # don't know is not in the base
+    for organisation in (alpha, beta):
+        published = release_comments(stored, survey_round, organisation.code)
+        own = organisation_comments(organisation, survey_round)
+        assert (published.respondents, published.count) == (own.respondents, own.count)
+        assert [sorted(b.comments) for b in published.blocks] == [
+            sorted(b.comments) for b in own.blocks
+        ]
+    assert sum(len(b.comments) for b in release_comments(stored, survey_round, "01A").blocks) == 3
