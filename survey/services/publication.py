@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -106,6 +107,27 @@ def latest_release(survey_round: SurveyRound | None) -> ResultsRelease | None:
         .order_by(ResultsRelease.number.desc())
         .limit(1)
     )
+
+
+def latest_releases(rounds: list[SurveyRound]) -> dict[int, ResultsRelease]:
+    """Each round's latest release, by round id (rounds without one are left out), in one
+    query."""
+    if not rounds:
+        return {}
+    newest = (
+        select(ResultsRelease.round_id, func.max(ResultsRelease.number).label("number"))
+        .where(ResultsRelease.round_id.in_([r.id for r in rounds]))
+        .group_by(ResultsRelease.round_id)
+        .subquery()
+    )
+    found = db.session.scalars(
+        select(ResultsRelease).join(
+            newest,
+            (ResultsRelease.round_id == newest.c.round_id)
+            & (ResultsRelease.number == newest.c.number),
+        )
+    )
+    return {release.round_id: release for release in found}
 
 
 def releases_of(survey_round: SurveyRound) -> list[ResultsRelease]:
@@ -244,27 +266,39 @@ def closed_rounds_unpublished() -> list[SurveyRound]:
 # -- reading a release -----------------------------------------------------------------------
 
 _MEMO_KEY = "assure360.release_memo"
-_MEMO_SIZE = 16
+#: releases remembered per part (a national round's table is ~100 MB unpacked)
+_MEMO_SIZE = 8
 _memo_lock = threading.Lock()
 
 
-def _unpacked(release: ResultsRelease, kind: type[Table], column: str) -> Table:
-    """A stored table of the release, read and unpacked once per process (a release never
-    changes; its ``column`` is deferred, so a memoised table costs no read of it)."""
-    memo: OrderedDict[tuple[int, str], Any] = current_app.extensions.setdefault(
-        _MEMO_KEY, OrderedDict()
-    )
-    key = (release.id, kind.__name__)
+T = TypeVar("T")
+
+
+def _memoised(release: ResultsRelease, part: str, read: Callable[[], T]) -> T:
+    """``read()`` of a part of the release, once per process (a release never changes, and its
+    stored parts are deferred columns, so a memoised part costs no read of its column)."""
+    memos: dict[str, OrderedDict[int, Any]] = current_app.extensions.setdefault(_MEMO_KEY, {})
+    key = release.id
     with _memo_lock:
+        memo = memos.setdefault(part, OrderedDict())
         if key in memo:
             memo.move_to_end(key)
-            return cast(Table, memo[key])
-    table = release_format.unpack(kind, getattr(release, column), release.format_version)
+            return cast(T, memo[key])
+    value = read()
     with _memo_lock:
-        memo[key] = table
+        memo[key] = value
         while len(memo) > _MEMO_SIZE:
             memo.popitem(last=False)
-    return table
+    return value
+
+
+def _unpacked(release: ResultsRelease, kind: type[Table], column: str) -> Table:
+    """A stored table of the release, unpacked once per process."""
+    return _memoised(
+        release,
+        kind.__name__,
+        lambda: release_format.unpack(kind, getattr(release, column), release.format_version),
+    )
 
 
 def release_table(release: ResultsRelease | None) -> RoundTable:
@@ -282,23 +316,40 @@ def release_reliability(release: ResultsRelease | None) -> DomainReliability:
 
 
 def release_local(release: ResultsRelease | None) -> dict[str, list[LocalResult]]:
+    """The release's local questions' results per organisation code, read once per process
+    (shared: not to be changed)."""
     if release is None:
         return {}
+    return _memoised(
+        release,
+        "local",
+        lambda: {
+            code: [LocalResult(**result) for result in results]
+            for code, results in release.extras.get("local", {}).items()
+        },
+    )
+
+
+def _release_comments(release: ResultsRelease) -> dict[str, Comments]:
     return {
-        code: [LocalResult(**result) for result in results]
-        for code, results in release.extras.get("local", {}).items()
+        code: Comments(
+            **{**stored, "blocks": tuple(CommentBlock(**block) for block in stored["blocks"])}
+        )
+        for code, stored in release.extras.get("comments", {}).items()
     }
 
 
 def release_comments(
     release: ResultsRelease | None, survey_round: SurveyRound, code: str
 ) -> Comments:
-    """One organisation's comments as the release published them (none before a release)."""
-    stored = release.extras.get("comments", {}).get(code) if release is not None else None
-    if stored is None:
-        return no_comments(survey_round)
-    blocks = tuple(CommentBlock(**block) for block in stored["blocks"])
-    return Comments(**{**stored, "blocks": blocks})
+    """One organisation's comments as the release published them (none before a release); the
+    release's comments are read once per process."""
+    published = (
+        _memoised(release, "comments", lambda: _release_comments(release))
+        if release is not None
+        else {}
+    )
+    return published.get(code) or no_comments(survey_round)
 
 
 def as_of(release: ResultsRelease | None) -> str:

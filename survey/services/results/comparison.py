@@ -27,16 +27,16 @@ from analysis import (
     funnel_compare,
 )
 from survey.extensions import db
-from survey.models import Organisation, Response, SurveyRound, User
+from survey.models import Organisation, Response, ResultsRelease, SurveyRound, User
 from survey.reports import funnel_chart
 from survey.services.organisations import visible_organisations
+from survey.services.publication import latest_release, release_table
 from survey.services.results.arrays import OVERALL
 from survey.services.results.dashboard import (
     Provenance,
     domain_labels,
     provenance,
     round_chart,
-    round_table,
 )
 from survey.services.results.evidence import unit_labels
 from survey.services.rounds import questionnaire_for
@@ -194,9 +194,10 @@ def compare(
         own organisation is highlighted ("your organisation").
     """
     visible = list(db.session.scalars(visible_organisations(user)))
+    release = latest_release(survey_round) if survey_round else None
     result = Comparison(
         survey_round=survey_round,
-        provenance=provenance(survey_round) if survey_round else None,
+        provenance=provenance(survey_round, release) if survey_round else None,
         kind=kind,
         region=region,
         domain=domain,
@@ -210,7 +211,7 @@ def compare(
     result.domains = domain_labels(survey_round)
     if domain not in result.domains:
         result.domain = domain = OVERALL
-    everything = round_table(survey_round).filter(group=ALL_STAKEHOLDERS)
+    everything = release_table(release).filter(group=ALL_STAKEHOLDERS)
     texts = unit_labels(questionnaire_for(survey_round))
     items = everything.filter(level="item", domain=domain)
     result.items = {
@@ -259,11 +260,16 @@ def compare(
     )
     result.rows = _sorted(result.rows, sort, descending)
     if funnel is not None:
-        result.svg = _chart(survey_round, result, funnel.overdispersion)
+        result.svg = _chart(survey_round, release, result, funnel.overdispersion)
     return result
 
 
-def _chart(survey_round: SurveyRound, result: Comparison, check: Overdispersion) -> str:
+def _chart(
+    survey_round: SurveyRound,
+    release: ResultsRelease | None,
+    result: Comparison,
+    check: Overdispersion,
+) -> str:
     """The funnel plot of the comparison's rows, redrawn only when the results change."""
     points = [
         {
@@ -279,6 +285,7 @@ def _chart(survey_round: SurveyRound, result: Comparison, check: Overdispersion)
     key = tuple(sorted((p["label"], p["highlight"]) for p in points))
     return round_chart(
         survey_round,
+        release,
         ("funnel", result.domain, result.item, key),
         lambda: funnel_chart.funnel_plot(
             points,

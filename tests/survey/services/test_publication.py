@@ -19,6 +19,7 @@ from survey.services.publication import (
     as_of,
     closed_rounds_unpublished,
     latest_release,
+    latest_releases,
     publish_results,
     release_comments,
     release_local,
@@ -29,7 +30,6 @@ from survey.services.releases import release_pending
 from survey.services.responses import save_answers, store_response, submit_response
 from survey.services.results.arrays import analyse
 from survey.services.results.comments import organisation_comments
-from survey.services.results.dashboard import round_table
 from survey.services.results.local import local_results
 from survey.transactions import unit_of_work
 
@@ -72,18 +72,18 @@ def test_pages_read_the_latest_release_and_nothing_changes_until_the_next(
     db: Any, answered: Callable[[int], SurveyRound]
 ) -> None:
     survey_round = answered(3)
-    assert len(round_table(survey_round)) == 0  # nothing published yet
+    assert len(release_table(latest_release(survey_round))) == 0  # nothing published yet
     first = publish_results(COMMAND_LINE, survey_round)
     db.session.commit()
-    assert _overall_n(round_table(survey_round)) == 3
+    assert _overall_n(release_table(latest_release(survey_round))) == 3
 
     answered(4)  # in the response store, not yet published
-    assert _overall_n(round_table(survey_round)) == 3
+    assert _overall_n(release_table(latest_release(survey_round))) == 3
     second = publish_results(COMMAND_LINE, survey_round)
     db.session.commit()
     assert (first.number, second.number) == (1, 2)
     assert (first.responses, second.responses) == (3, 7)
-    assert _overall_n(round_table(survey_round)) == 7
+    assert _overall_n(release_table(latest_release(survey_round))) == 7
     assert _overall_n(release_table(first)) == 3  # an old release keeps its numbers
     assert [r.number for r in releases_of(survey_round)] == [2, 1]
     events = db.session.scalars(
@@ -204,3 +204,16 @@ def test_a_release_publishes_the_local_questions_and_comments_each_computed_on_i
             sorted(b.comments) for b in own.blocks
         ]
     assert sum(len(b.comments) for b in release_comments(stored, survey_round, "01A").blocks) == 3
+
+
+def test_the_latest_releases_of_several_rounds_are_each_rounds_newest(
+    db: Any, answered: Callable[[int], SurveyRound], make_round: Callable[..., SurveyRound]
+) -> None:
+    survey_round = answered(3)
+    publish_results(COMMAND_LINE, survey_round)
+    newest = publish_results(COMMAND_LINE, survey_round)
+    unpublished = make_round(year=survey_round.year + 1)
+    db.session.commit()
+    found = latest_releases([survey_round, unpublished])
+    assert found == {survey_round.id: newest} and newest.number == 2
+    assert latest_releases([]) == {}
