@@ -36,7 +36,7 @@ from survey.services.clock import uk_datetime
 from survey.services.errors import RoundStateError
 from survey.services.release_format import Table
 from survey.services.releases import release_pending
-from survey.services.results.arrays import analyse, round_answers
+from survey.services.results.arrays import analyse, other_answers, round_responses
 from survey.services.results.comments import (
     CommentBlock,
     Comments,
@@ -63,8 +63,8 @@ class _Contents:
 
 def _contents(survey_round: SurveyRound) -> _Contents:
     """The round's results table, alpha, local questions and comments, from one load of its
-    responses (scale answers and other answers in the same query)."""
-    responses, others = round_answers(survey_round)
+    scale answers and one read of its other answers."""
+    responses, others = round_responses(survey_round), other_answers(survey_round)
     count = len(responses.organisation)
     table, reliability = (
         (

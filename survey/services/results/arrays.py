@@ -8,13 +8,12 @@ answer or per response, so a national round loads in less than the engine's own 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import JSON, LargeBinary, func, literal, select
+from sqlalchemy import LargeBinary, func, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from analysis import RoundResponses, RoundTable, analyse_round
@@ -110,16 +109,15 @@ class _Cells:
     groups: tuple[str, ...]
     counts: NDArray[np.int64]  # responses in each cell
     joined: bytes  # every response's packed answers end to end, cell after cell
-    #: each cell's responses' other answers, those that have any (when asked for)
-    others: tuple[list[dict[str, StoredAnswer]], ...] = ()
 
 
-def _cells(survey_round: SurveyRound, width: int, *, others: bool = False) -> _Cells:
+def _cells(survey_round: SurveyRound, width: int) -> _Cells:
     """One aggregate query: a row per organisation x group cell (about two thousand in a
     national round, not one per response, let alone per answer), its responses' packed answers
     joined by the database: PostgreSQL's ``string_agg`` of bytea; SQLite's ``group_concat``,
-    which joins only text, of their hex. With ``others``, each cell's other answers too, as one
-    JSON array (publishing reads them in the same pass over the responses).
+    which joins only text, of their hex. On SQLite the query reads a covering index
+    (``ix_response_cells``), not the table: one lookup of the table by key per response was
+    three quarters of the time.
 
     The order within a cell changes no count, but it is the order of the engine's sums, so it
     follows the random keys, never storage, for the same numbers to the last digit whenever the
@@ -134,11 +132,6 @@ def _cells(survey_round: SurveyRound, width: int, *, others: bool = False) -> _C
         if postgres
         else func.group_concat(func.hex(packed), "")
     )
-    other = (
-        func.json_agg(Response.other_answers, type_=JSON)
-        if postgres
-        else func.json_group_array(func.json(Response.other_answers), type_=JSON)
-    ).filter(Response.other_answers.is_not(None))
     cell = (Response.organisation_id, Response.stakeholder_group)
     rows = db.session.execute(
         select(
@@ -147,13 +140,12 @@ def _cells(survey_round: SurveyRound, width: int, *, others: bool = False) -> _C
             func.min(func.length(packed)),
             func.max(func.length(packed)),
             joined,
-            *((other,) if others else ()),
         )
         .where(Response.round_id == survey_round.id)
         .group_by(*cell)
         .order_by(*cell)
     ).all()
-    for organisation_id, group, _count, shortest, longest, *_joined in rows:
+    for organisation_id, group, _count, shortest, longest, _joined in rows:
         if shortest != width or longest != width:
             raise ValueError(
                 f"responses about organisation {organisation_id} from {group!r} hold"
@@ -164,13 +156,13 @@ def _cells(survey_round: SurveyRound, width: int, *, others: bool = False) -> _C
         groups=tuple(row[1] for row in rows),
         counts=np.array([row[2] for row in rows], dtype=np.int64),
         joined=b"".join(bytes(row[5]) if postgres else bytes.fromhex(row[5]) for row in rows),
-        # a cell none of whose responses has other answers aggregates nothing: NULL
-        others=tuple(row[6] or [] for row in rows) if others else (),
     )
 
 
 def other_answers(survey_round: SurveyRound, organisation_id: int | None = None) -> OtherAnswers:
-    """The round's other answers (only those about ``organisation_id`` when given)."""
+    """The round's other answers (only those about ``organisation_id`` when given): two
+    queries, whatever reads them (comments, local questions), each on an index
+    (``ix_response_others`` holds only the responses that have other answers)."""
     answered = select(Response.organisation_id, func.count()).where(
         Response.round_id == survey_round.id
     )
@@ -189,20 +181,6 @@ def other_answers(survey_round: SurveyRound, organisation_id: int | None = None)
     )
 
 
-def _cells_other_answers(cells: _Cells) -> OtherAnswers:
-    respondents: dict[int, int] = defaultdict(int)
-    for organisation_id, count in zip(cells.organisation_ids, cells.counts.tolist(), strict=True):
-        respondents[organisation_id] += count
-    return OtherAnswers(
-        respondents=dict(respondents),
-        answers=[
-            (organisation_id, answers)
-            for organisation_id, cell in zip(cells.organisation_ids, cells.others, strict=True)
-            for answers in cell
-        ],
-    )
-
-
 def round_responses(survey_round: SurveyRound) -> RoundResponses:
     """The round's scale answers as a :class:`analysis.RoundResponses`.
 
@@ -211,20 +189,9 @@ def round_responses(survey_round: SurveyRound) -> RoundResponses:
     no responses still appears, with its invited counts.
     """
     items = _items(questionnaire_for(survey_round))
-    return _responses(survey_round, items, _cells(survey_round, len(items.ids)))
-
-
-def round_answers(survey_round: SurveyRound) -> tuple[RoundResponses, OtherAnswers]:
-    """The round's scale answers (as :func:`round_responses`) and its other answers, from one
-    pass over its responses."""
-    items = _items(questionnaire_for(survey_round))
-    cells = _cells(survey_round, len(items.ids), others=True)
-    return _responses(survey_round, items, cells), _cells_other_answers(cells)
-
-
-def _responses(survey_round: SurveyRound, items: _Items, cells: _Cells) -> RoundResponses:
     counted = invited_rows(survey_round)
     # The database holds format 1 only (``Response``'s CHECK): no per-row version to look at.
+    cells = _cells(survey_round, len(items.ids))
     organisation_ids = sorted({row[0] for row in counted} | set(cells.organisation_ids))
     organisations = {
         org.id: org
