@@ -38,7 +38,8 @@ class ResultsRelease(Model):
     provisional_until: Mapped[date | None]
     #: the format of ``table`` and ``reliability`` (``survey.services.release_format``)
     format_version: Mapped[int] = mapped_column(default=1)
-    #: the engine's RoundTable, packed as ``format_version`` says (``release_format``; no pickles)
+    #: the engine's RoundTable, packed as ``format_version`` says (``release_format``; no pickles);
+    #: on PostgreSQL stored out of line uncompressed (STORAGE EXTERNAL: it is compressed already)
     table: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     #: Cronbach's alpha per organisation and domain (analysis.DomainReliability), packed alike
     reliability: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
