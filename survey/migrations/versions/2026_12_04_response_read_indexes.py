@@ -1,6 +1,7 @@
-"""publishing: a covering index of packed answers by cell (SQLite), an index of the responses
-that have open or local answers, and releases' packed tables stored without TOAST compression
-(PostgreSQL)
+"""publishing: packed answers in a covering index, other answers indexed, tables uncompressed
+
+A covering index of packed answers by cell (SQLite), an index of the responses that have open
+or local answers, and releases' packed tables stored without TOAST compression (PostgreSQL).
 
 Revision ID: 5e2c8b1d7a44
 Revises: b41d7e2a9c13
