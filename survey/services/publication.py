@@ -53,7 +53,7 @@ def empty_table() -> RoundTable:
 
 @dataclass(frozen=True)
 class _Contents:
-    """What a release stores, computed from one pass over the round's responses."""
+    """What a release stores, computed from one load of the round's answers."""
 
     responses: int
     table: RoundTable

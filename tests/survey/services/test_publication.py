@@ -163,8 +163,8 @@ def test_a_closed_round_without_its_close_release_is_found_for_the_worker(
 def test_a_release_publishes_the_local_questions_and_comments_each_computed_on_its_own(
     db: Any, make_round: Callable[..., SurveyRound], make_organisation: Callable[..., Any]
 ) -> None:
-    """Publishing reads the round's answers in one pass: what it stores is what the local
-    questions' and the comments' own reads give."""
+    """Publishing reads the round's other answers once for the local questions and the
+    comments: what it stores is what their own reads give."""
     survey_round = make_round(suppression_threshold=3, comment_threshold=3)
     alpha, beta = make_organisation(code="01A"), make_organisation(code="02B")
     db.session.add(
