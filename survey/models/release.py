@@ -36,11 +36,12 @@ class ResultsRelease(Model):
     responses: Mapped[int]
     #: the close date while fieldwork was still open at the release ("provisional"), else None
     provisional_until: Mapped[date | None]
-    #: the format of ``table`` and ``extras`` (``survey.services.publication``)
+    #: the format of ``table`` and ``reliability`` (``survey.services.release_format``)
     format_version: Mapped[int] = mapped_column(default=1)
-    #: the engine's RoundTable, as a NumPy .npz archive (no pickles)
+    #: the engine's RoundTable, packed as ``format_version`` says (``release_format``; no pickles);
+    #: on PostgreSQL stored out of line uncompressed (STORAGE EXTERNAL: it is compressed already)
     table: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    #: Cronbach's alpha per organisation and domain (analysis.DomainReliability), as .npz
+    #: Cronbach's alpha per organisation and domain (analysis.DomainReliability), packed alike
     reliability: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     #: local questions' results and the comments that may be shown, per organisation code
     extras: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)

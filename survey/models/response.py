@@ -10,7 +10,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, SmallInteger, String
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.extensions import Model
@@ -27,6 +36,25 @@ class Response(Model):
         CheckConstraint("format_version = 1", name="known_format_version"),
         # an organisation's rounds with answers, read by every dashboard GET
         Index("ix_response_organisation_round", "organisation_id", "round_id"),
+        # SQLite: a round's packed answers by cell, read without a lookup of the table per
+        # response (``survey.services.results.arrays``); within a cell by the random key, the
+        # order of the engine's sums. (PostgreSQL scans the table, as fast.)
+        Index(
+            "ix_response_cells",
+            "round_id",
+            "organisation_id",
+            "stakeholder_group",
+            "id",
+            "scale_answers",
+        ).ddl_if(dialect="sqlite"),
+        # the responses that have open or local answers, read when results are published
+        Index(
+            "ix_response_others",
+            "round_id",
+            "organisation_id",
+            sqlite_where=text("other_answers IS NOT NULL"),
+            postgresql_where=text("other_answers IS NOT NULL"),
+        ),
         # keyed and stored by the random id: on SQLite no rowid follows the order of release
         {"sqlite_with_rowid": False},
     )

@@ -94,7 +94,11 @@ def organisation(code: str) -> str:
         board=board,
         rounds=rounds,
         assessment_record=assessment(current_user, org, survey_round),
-        trend=organisation_trend(org.code, survey_round, chart=True) if board.has_data else None,
+        trend=(
+            organisation_trend(org.code, survey_round, board.release, chart=True)
+            if board.has_data
+            else None
+        ),
     )
 
 

@@ -10,15 +10,13 @@ nothing changes and every process serves the same numbers.
 
 from __future__ import annotations
 
-import io
 import threading
-import zipfile
 from collections import OrderedDict
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar, cast, get_args, get_type_hints
+from typing import Any, TypeVar, cast
 
-import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -33,11 +31,12 @@ from survey.models import (
     User,
 )
 from survey.models.types import utcnow
-from survey.services import audit
+from survey.services import audit, release_format
 from survey.services.clock import uk_datetime
 from survey.services.errors import RoundStateError
+from survey.services.release_format import Table
 from survey.services.releases import release_pending
-from survey.services.results.arrays import analyse, round_responses
+from survey.services.results.arrays import analyse, other_answers, round_responses
 from survey.services.results.comments import (
     CommentBlock,
     Comments,
@@ -46,55 +45,45 @@ from survey.services.results.comments import (
 )
 from survey.services.results.local import LocalResult, local_results
 
-FORMAT_VERSION = 1
-
-
-# -- the stored form -------------------------------------------------------------------------
-
-
-#: the engine's result tables a release stores
-Table = TypeVar("Table", RoundTable, DomainReliability)
-
-
-def _pack(table: RoundTable | DomainReliability) -> bytes:
-    """The table as a NumPy ``.npz`` archive (no pickles), deflated at the fastest level:
-    ``savez_compressed``'s level 6 took half of a national round's publishing time (a round's
-    table is about 100 MB of columns, 5 MB deflated either way)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as npz:
-        for name in table.columns():
-            with npz.open(f"{name}.npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, getattr(table, name), allow_pickle=False)
-    return buffer.getvalue()
-
-
-def _unpack(kind: type[Table], data: bytes) -> Table:
-    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-        return kind(**{name: archive[name] for name in archive.files})
-
-
-def _empty(kind: type[Table]) -> Table:
-    hints = get_type_hints(kind)
-    return kind(**{name: np.array([], dtype=_dtype(hints[name])) for name in kind.columns()})
-
 
 def empty_table() -> RoundTable:
     """A table with no rows: what a round without a release shows."""
-    return _empty(RoundTable)
+    return release_format.empty(RoundTable)
 
 
-def _dtype(hint: Any) -> Any:
-    """The scalar type of an ``NDArray[...]`` annotation, e.g. ``numpy.float64``."""
-    _shape, dtype = get_args(hint)
-    return get_args(dtype)[0]
+@dataclass(frozen=True)
+class _Contents:
+    """What a release stores, computed from one load of the round's answers."""
+
+    responses: int
+    table: RoundTable
+    reliability: DomainReliability
+    extras: dict[str, Any]
 
 
-def _tables(survey_round: SurveyRound) -> tuple[RoundTable, DomainReliability]:
-    """The round's results table and alpha, from one load of its responses."""
-    responses = round_responses(survey_round)
-    return (
-        analyse(survey_round, responses),
-        domain_reliability(responses, threshold=survey_round.suppression_threshold),
+def _contents(survey_round: SurveyRound) -> _Contents:
+    """The round's results table, alpha, local questions and comments, from one load of its
+    scale answers and one read of its other answers."""
+    responses, others = round_responses(survey_round), other_answers(survey_round)
+    count = len(responses.organisation)
+    table, reliability = (
+        (
+            analyse(survey_round, responses),
+            domain_reliability(responses, threshold=survey_round.suppression_threshold),
+        )
+        if count
+        else (empty_table(), release_format.empty(DomainReliability))
+    )
+    local = {
+        code: [asdict(result) for result in results]
+        for code, results in local_results(survey_round, others).items()
+    }
+    comments = round_comments(survey_round, others=others)
+    return _Contents(
+        responses=count,
+        table=table,
+        reliability=reliability,
+        extras={"local": local, "comments": {code: asdict(c) for code, c in comments.items()}},
     )
 
 
@@ -118,6 +107,27 @@ def latest_release(survey_round: SurveyRound | None) -> ResultsRelease | None:
         .order_by(ResultsRelease.number.desc())
         .limit(1)
     )
+
+
+def latest_releases(rounds: list[SurveyRound]) -> dict[int, ResultsRelease]:
+    """Each round's latest release, by round id (rounds without one are left out), in one
+    query."""
+    if not rounds:
+        return {}
+    newest = (
+        select(ResultsRelease.round_id, func.max(ResultsRelease.number).label("number"))
+        .where(ResultsRelease.round_id.in_([r.id for r in rounds]))
+        .group_by(ResultsRelease.round_id)
+        .subquery()
+    )
+    found = db.session.scalars(
+        select(ResultsRelease).join(
+            newest,
+            (ResultsRelease.round_id == newest.c.round_id)
+            & (ResultsRelease.number == newest.c.number),
+        )
+    )
+    return {release.round_id: release for release in found}
 
 
 def releases_of(survey_round: SurveyRound) -> list[ResultsRelease]:
@@ -207,16 +217,7 @@ def _store_release(
     now: datetime,
     reason: str | None = None,
 ) -> ResultsRelease:
-    local = {
-        code: [asdict(result) for result in results]
-        for code, results in local_results(survey_round).items()
-    }
-    responses = (
-        db.session.scalar(select(func.count()).where(Response.round_id == survey_round.id)) or 0
-    )
-    table, reliability = (
-        _tables(survey_round) if responses else (empty_table(), _empty(DomainReliability))
-    )
+    contents = _contents(survey_round)
     last = latest_release(survey_round)
     release = ResultsRelease(
         round_id=survey_round.id,
@@ -224,15 +225,12 @@ def _store_release(
         released_at=now,
         kind=kind,
         released_by=_released_by(actor),
-        responses=int(responses),
+        responses=contents.responses,
         provisional_until=survey_round.closes_on if kind == "interim" else None,
-        format_version=FORMAT_VERSION,
-        table=_pack(table),
-        reliability=_pack(reliability),
-        extras={
-            "local": local,
-            "comments": {code: asdict(c) for code, c in round_comments(survey_round).items()},
-        },
+        format_version=release_format.FORMAT_VERSION,
+        table=release_format.pack(contents.table),
+        reliability=release_format.pack(contents.reliability),
+        extras=contents.extras,
     )
     db.session.add(release)
     db.session.flush()
@@ -268,27 +266,39 @@ def closed_rounds_unpublished() -> list[SurveyRound]:
 # -- reading a release -----------------------------------------------------------------------
 
 _MEMO_KEY = "assure360.release_memo"
-_MEMO_SIZE = 16
+#: releases remembered per part (a national round's table is ~100 MB unpacked)
+_MEMO_SIZE = 8
 _memo_lock = threading.Lock()
 
 
-def _unpacked(release: ResultsRelease, kind: type[Table], column: str) -> Table:
-    """A stored table of the release, read and unpacked once per process (a release never
-    changes; its ``column`` is deferred, so a memoised table costs no read of it)."""
-    memo: OrderedDict[tuple[int, str], Any] = current_app.extensions.setdefault(
-        _MEMO_KEY, OrderedDict()
-    )
-    key = (release.id, kind.__name__)
+T = TypeVar("T")
+
+
+def _memoised(release: ResultsRelease, part: str, read: Callable[[], T]) -> T:
+    """``read()`` of a part of the release, once per process (a release never changes, and its
+    stored parts are deferred columns, so a memoised part costs no read of its column)."""
+    memos: dict[str, OrderedDict[int, Any]] = current_app.extensions.setdefault(_MEMO_KEY, {})
+    key = release.id
     with _memo_lock:
+        memo = memos.setdefault(part, OrderedDict())
         if key in memo:
             memo.move_to_end(key)
-            return cast(Table, memo[key])
-    table = _unpack(kind, getattr(release, column))
+            return cast(T, memo[key])
+    value = read()
     with _memo_lock:
-        memo[key] = table
+        memo[key] = value
         while len(memo) > _MEMO_SIZE:
             memo.popitem(last=False)
-    return table
+    return value
+
+
+def _unpacked(release: ResultsRelease, kind: type[Table], column: str) -> Table:
+    """A stored table of the release, unpacked once per process."""
+    return _memoised(
+        release,
+        kind.__name__,
+        lambda: release_format.unpack(kind, getattr(release, column), release.format_version),
+    )
 
 
 def release_table(release: ResultsRelease | None) -> RoundTable:
@@ -301,28 +311,45 @@ def release_table(release: ResultsRelease | None) -> RoundTable:
 def release_reliability(release: ResultsRelease | None) -> DomainReliability:
     """The release's Cronbach's alpha per organisation (and whole round) and domain."""
     if release is None:
-        return _empty(DomainReliability)
+        return release_format.empty(DomainReliability)
     return _unpacked(release, DomainReliability, "reliability")
 
 
 def release_local(release: ResultsRelease | None) -> dict[str, list[LocalResult]]:
+    """The release's local questions' results per organisation code, read once per process
+    (shared: not to be changed)."""
     if release is None:
         return {}
+    return _memoised(
+        release,
+        "local",
+        lambda: {
+            code: [LocalResult(**result) for result in results]
+            for code, results in release.extras.get("local", {}).items()
+        },
+    )
+
+
+def _release_comments(release: ResultsRelease) -> dict[str, Comments]:
     return {
-        code: [LocalResult(**result) for result in results]
-        for code, results in release.extras.get("local", {}).items()
+        code: Comments(
+            **{**stored, "blocks": tuple(CommentBlock(**block) for block in stored["blocks"])}
+        )
+        for code, stored in release.extras.get("comments", {}).items()
     }
 
 
 def release_comments(
     release: ResultsRelease | None, survey_round: SurveyRound, code: str
 ) -> Comments:
-    """One organisation's comments as the release published them (none before a release)."""
-    stored = release.extras.get("comments", {}).get(code) if release is not None else None
-    if stored is None:
-        return no_comments(survey_round)
-    blocks = tuple(CommentBlock(**block) for block in stored["blocks"])
-    return Comments(**{**stored, "blocks": blocks})
+    """One organisation's comments as the release published them (none before a release); the
+    release's comments are read once per process."""
+    published = (
+        _memoised(release, "comments", lambda: _release_comments(release))
+        if release is not None
+        else {}
+    )
+    return published.get(code) or no_comments(survey_round)
 
 
 def as_of(release: ResultsRelease | None) -> str:

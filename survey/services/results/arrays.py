@@ -20,7 +20,7 @@ from analysis import RoundResponses, RoundTable, analyse_round
 from questionnaires import Questionnaire
 from survey.extensions import db
 from survey.models import Organisation, Response, SurveyRound
-from survey.services.packing import unpack_matrix
+from survey.services.packing import StoredAnswer, unpack_matrix
 from survey.services.population import invited_counts
 from survey.services.rounds import previous_round, questionnaire_for
 
@@ -91,6 +91,17 @@ def _group_index(groups: Sequence[str], labels: tuple[str, ...]) -> NDArray[np.i
 
 
 @dataclass(frozen=True)
+class OtherAnswers:
+    """A round's answers other than scale answers (open text, local questions; as
+    ``survey.services.packing`` keeps them), by organisation id."""
+
+    #: the responses about each organisation that has any
+    respondents: dict[int, int]
+    #: (organisation id, a response's other answers) for each response that has any
+    answers: list[tuple[int, dict[str, StoredAnswer]]]
+
+
+@dataclass(frozen=True)
 class _Cells:
     """A round's responses by organisation x group cell, their packed answers joined."""
 
@@ -104,7 +115,9 @@ def _cells(survey_round: SurveyRound, width: int) -> _Cells:
     """One aggregate query: a row per organisation x group cell (about two thousand in a
     national round, not one per response, let alone per answer), its responses' packed answers
     joined by the database: PostgreSQL's ``string_agg`` of bytea; SQLite's ``group_concat``,
-    which joins only text, of their hex.
+    which joins only text, of their hex. On SQLite the query reads a covering index
+    (``ix_response_cells``), not the table: one lookup of the table by key per response was
+    three quarters of the time.
 
     The order within a cell changes no count, but it is the order of the engine's sums, so it
     follows the random keys, never storage, for the same numbers to the last digit whenever the
@@ -143,6 +156,28 @@ def _cells(survey_round: SurveyRound, width: int) -> _Cells:
         groups=tuple(row[1] for row in rows),
         counts=np.array([row[2] for row in rows], dtype=np.int64),
         joined=b"".join(bytes(row[5]) if postgres else bytes.fromhex(row[5]) for row in rows),
+    )
+
+
+def other_answers(survey_round: SurveyRound, organisation_id: int | None = None) -> OtherAnswers:
+    """The round's other answers (only those about ``organisation_id`` when given): two
+    queries, whatever reads them (comments, local questions), each on an index
+    (``ix_response_others`` holds only the responses that have other answers)."""
+    answered = select(Response.organisation_id, func.count()).where(
+        Response.round_id == survey_round.id
+    )
+    others = select(Response.organisation_id, Response.other_answers).where(
+        Response.round_id == survey_round.id, Response.other_answers.is_not(None)
+    )
+    if organisation_id is not None:
+        answered = answered.where(Response.organisation_id == organisation_id)
+        others = others.where(Response.organisation_id == organisation_id)
+    return OtherAnswers(
+        respondents={
+            org_id: count
+            for org_id, count in db.session.execute(answered.group_by(Response.organisation_id))
+        },
+        answers=[(org_id, answers) for org_id, answers in db.session.execute(others)],
     )
 
 

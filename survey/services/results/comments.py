@@ -15,11 +15,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from analysis import comments_visible
 from survey.extensions import db
-from survey.models import Organisation, Response, SurveyRound
+from survey.models import Organisation, SurveyRound
+from survey.services.results.arrays import OtherAnswers, other_answers
 from survey.services.rounds import questionnaire_for
 
 
@@ -63,31 +64,15 @@ class Comments:
         return published and (self.count == 0 or self.count >= self.suppression_threshold)
 
 
-def _read(
-    survey_round: SurveyRound, organisation_id: int | None
-) -> dict[int, tuple[int, dict[str, list[str]]]]:
-    """Per organisation id: its respondents, and each open question's non-blank comments."""
-    answered = select(Response.organisation_id, func.count()).where(
-        Response.round_id == survey_round.id
-    )
-    others = select(Response.organisation_id, Response.other_answers).where(
-        Response.round_id == survey_round.id, Response.other_answers.is_not(None)
-    )
-    if organisation_id is not None:
-        answered = answered.where(Response.organisation_id == organisation_id)
-        others = others.where(Response.organisation_id == organisation_id)
-    respondents: dict[int, int] = {
-        org_id: count
-        for org_id, count in db.session.execute(answered.group_by(Response.organisation_id))
-    }
+def _written(others: OtherAnswers) -> dict[int, dict[str, list[str]]]:
+    """Per organisation id: each open question's non-blank comments."""
     written: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for org_id, answers in db.session.execute(others):
-        # open answers are kept beside the packed scale answers (survey.services.packing)
-        for item_id, answer in (answers or {}).items():
+    for org_id, answers in others.answers:
+        for item_id, answer in answers.items():
             text = str(answer.get("text") or "").strip()
             if text:
                 written[org_id][item_id].append(text)
-    return {org_id: (count, written[org_id]) for org_id, count in respondents.items()}
+    return written
 
 
 def _comments(
@@ -120,22 +105,28 @@ def no_comments(survey_round: SurveyRound) -> Comments:
 
 def organisation_comments(organisation: Organisation, survey_round: SurveyRound) -> Comments:
     """The comments about ``organisation`` in ``survey_round`` (access already checked)."""
-    respondents, written = _read(survey_round, organisation.id).get(organisation.id, (0, {}))
-    return _comments(survey_round, respondents, written)
+    others = other_answers(survey_round, organisation.id)
+    respondents = others.respondents.get(organisation.id, 0)
+    return _comments(survey_round, respondents, _written(others).get(organisation.id, {}))
 
 
-def round_comments(survey_round: SurveyRound, codes: Iterable[str] = ()) -> dict[str, Comments]:
-    """Every organisation's comments in the round, by organisation code (read in one pass);
-    ``codes`` with no responses are there too, with none."""
-    read = _read(survey_round, None)
+def round_comments(
+    survey_round: SurveyRound, codes: Iterable[str] = (), others: OtherAnswers | None = None
+) -> dict[str, Comments]:
+    """Every organisation's comments in the round, by organisation code (read in one pass,
+    from ``others`` when already read); ``codes`` with no responses are there too, with none."""
+    others = others if others is not None else other_answers(survey_round)
+    written = _written(others)
     code_of = dict(
         db.session.execute(
-            select(Organisation.id, Organisation.code).where(Organisation.id.in_(list(read)))
+            select(Organisation.id, Organisation.code).where(
+                Organisation.id.in_(list(others.respondents))
+            )
         ).all()
     )
     found = {
-        code_of[org_id]: _comments(survey_round, respondents, written)
-        for org_id, (respondents, written) in read.items()
+        code_of[org_id]: _comments(survey_round, respondents, written.get(org_id, {}))
+        for org_id, respondents in others.respondents.items()
     }
     for code in codes:
         found.setdefault(code, _comments(survey_round, 0, {}))

@@ -32,9 +32,10 @@ from analysis import (
     funnel_compare,
 )
 from survey.extensions import db
-from survey.models import Organisation, SurveyRound, User
+from survey.models import Organisation, ResultsRelease, SurveyRound, User
 from survey.reports import funnel_chart
 from survey.services.organisations import visible_organisations
+from survey.services.publication import latest_release, release_table
 from survey.services.results.arrays import OVERALL
 from survey.services.results.comparison_rounds import NAMING_ROLES, comparable_rounds
 from survey.services.results.dashboard import (
@@ -42,7 +43,6 @@ from survey.services.results.dashboard import (
     domain_labels,
     provenance,
     round_chart,
-    round_table,
 )
 from survey.services.results.evidence import unit_labels
 from survey.services.rounds import questionnaire_for
@@ -210,9 +210,10 @@ def compare(
     rounds = comparable_rounds(user, kind)
     if not named and survey_round not in rounds:
         survey_round = None  # a round that never asked about their organisation: nothing
+    release = latest_release(survey_round) if survey_round else None
     result = Comparison(
         survey_round=survey_round,
-        provenance=provenance(survey_round) if survey_round else None,
+        provenance=provenance(survey_round, release) if survey_round else None,
         kind=kind,
         region=region if named else None,
         domain=domain,
@@ -227,7 +228,7 @@ def compare(
     result.domains = domain_labels(survey_round)
     if domain not in result.domains:
         result.domain = domain = OVERALL
-    everything = round_table(survey_round).filter(group=ALL_STAKEHOLDERS)
+    everything = release_table(release).filter(group=ALL_STAKEHOLDERS)
     texts = unit_labels(questionnaire_for(survey_round))
     items = everything.filter(level="item", domain=domain)
     result.items = {
@@ -279,7 +280,7 @@ def compare(
     if funnel is not None:
         result.points = _points(result, table, index, funnel)
         result.counts = _counts(result.points)
-        result.svg = _chart(survey_round, result, funnel.overdispersion)
+        result.svg = _chart(survey_round, release, result, funnel.overdispersion)
     return result
 
 
@@ -332,12 +333,18 @@ def _counts(points: list[dict[str, Any]]) -> PositionCounts:
     )
 
 
-def _chart(survey_round: SurveyRound, result: Comparison, check: Overdispersion) -> str:
+def _chart(
+    survey_round: SurveyRound,
+    release: ResultsRelease | None,
+    result: Comparison,
+    check: Overdispersion,
+) -> str:
     """The funnel plot of the comparison's rows, redrawn only when the results change."""
     points = result.points
     key = tuple(sorted((p["label"], p["highlight"]) for p in points))
     return round_chart(
         survey_round,
+        release,
         ("funnel", result.domain, result.item, result.named, key),
         lambda: funnel_chart.funnel_plot(
             points,

@@ -19,15 +19,14 @@ from typing import Any, TypeVar, cast
 from flask import current_app
 from sqlalchemy import select
 
-from analysis import ALL_STAKEHOLDERS, DomainReliability, RoundTable
+from analysis import ALL_STAKEHOLDERS, RoundTable
 from survey.extensions import db
-from survey.models import Invitation, Organisation, Response, SurveyRound
+from survey.models import Invitation, Organisation, Response, ResultsRelease, SurveyRound
 from survey.reports import svg_charts as charts
 from survey.services.publication import (
     latest_release,
     release_comments,
     release_local,
-    release_reliability,
     release_table,
 )
 from survey.services.results.arrays import OVERALL
@@ -43,11 +42,6 @@ _memo_lock = threading.Lock()
 T = TypeVar("T")
 
 # -- the round's published results ---------------------------------------------------------
-
-
-def round_table(survey_round: SurveyRound) -> RoundTable:
-    """The round's table as its latest release published it (empty before the first)."""
-    return release_table(latest_release(survey_round))
 
 
 def memoised(store: str, key: tuple[Any, ...], size: int, compute: Callable[[], T]) -> T:
@@ -69,15 +63,14 @@ def memoised(store: str, key: tuple[Any, ...], size: int, compute: Callable[[], 
     return value
 
 
-def round_reliability(survey_round: SurveyRound) -> DomainReliability:
-    """Cronbach's alpha of each domain, per organisation and for the whole round, as the
-    round's latest release published it (suppressed at the round's threshold)."""
-    return release_reliability(latest_release(survey_round))
-
-
-def round_chart(survey_round: SurveyRound, key: tuple[Any, ...], draw: Callable[[], str]) -> str:
-    """A chart of the round's results, drawn once per release (and process)."""
-    release = latest_release(survey_round)
+def round_chart(
+    survey_round: SurveyRound,
+    release: ResultsRelease | None,
+    key: tuple[Any, ...],
+    draw: Callable[[], str],
+) -> str:
+    """A chart of the round's results as ``release`` (its latest) published them, drawn once
+    per release (and process)."""
     return memoised("charts", (survey_round.id, release.id if release else None, *key), 256, draw)
 
 
@@ -143,8 +136,8 @@ class Provenance:
     provisional_until: date | None = None
 
 
-def provenance(survey_round: SurveyRound) -> Provenance:
-    release = latest_release(survey_round)
+def provenance(survey_round: SurveyRound, release: ResultsRelease | None) -> Provenance:
+    """Where the numbers of ``release`` (the round's latest) come from."""
     return Provenance(
         survey_round.title,
         survey_round.year,
@@ -180,6 +173,8 @@ class Dashboard:
 
     organisation: Organisation
     survey_round: SurveyRound
+    #: the round's latest release, which every number of the page comes from
+    release: ResultsRelease | None
     provenance: Provenance
     threshold: int
     #: the scale of the mean scores, for the column heading ("1 to 5, 5 best")
@@ -237,14 +232,16 @@ def _group_rates(table: RoundTable, code: str, group_names: dict[str, str]) -> l
 def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound) -> Dashboard:
     """Build the dashboard of ``organisation`` in ``survey_round`` (access already checked)."""
     questionnaire = questionnaire_for(survey_round)
-    table = round_table(survey_round)
+    release = latest_release(survey_round)  # once: every part of the page reads this one
+    table = release_table(release)
     code = organisation.code
     group_names = {g.id: g.name for g in questionnaire.stakeholder_groups}
     labels = domain_labels(survey_round)
     board = Dashboard(
         organisation=organisation,
         survey_round=survey_round,
-        provenance=provenance(survey_round),
+        release=release,
+        provenance=provenance(survey_round, release),
         threshold=survey_round.suppression_threshold,
         mean_scale=mean_scale(questionnaire),
         domain_labels=labels,
@@ -270,7 +267,6 @@ def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound
         if rows and any(r["suppressed"] or (not _nan(r["n"]) and r["n"] > 0) for r in rows):
             board.heatmap_groups.append(name)
             board.heatmap_rows.append(rows)
-    release = latest_release(survey_round)
     board.local = release_local(release).get(organisation.code, [])
     comments = release_comments(release, survey_round, organisation.code)
     board.comments, board.comments_hidden = list(comments.blocks), comments.withheld
@@ -278,6 +274,7 @@ def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound
         name = f"{organisation.name}, {survey_round.title}"
         board.domain_svg = round_chart(
             survey_round,
+            release,
             ("domains", code),
             lambda: charts.domain_chart(
                 board.domain_rows,
@@ -293,6 +290,7 @@ def organisation_dashboard(organisation: Organisation, survey_round: SurveyRound
             ]
             board.heatmap_svg = round_chart(
                 survey_round,
+                release,
                 ("heatmap", code),
                 lambda: charts.heatmap(
                     values,

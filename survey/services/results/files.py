@@ -1,7 +1,7 @@
 """One organisation's results as files: agenda (DOCX, HTML), report (PDF), table (CSV, XLSX).
 
-Each is built from the round's table (``survey.services.results.dashboard.round_table``), the
-same one the dashboard shows, and each download is audited.
+Each is built from the round's latest release (``survey.services.publication``), the same one
+the dashboard shows, and each download is audited.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from analysis import WHOLE_ROUND
 from questionnaires import Questionnaire
-from survey.models import Organisation, SurveyRound
+from survey.models import Organisation, ResultsRelease, SurveyRound
 from survey.reports.agenda import Agenda, build_agenda
 from survey.reports.agenda_document import agenda_docx, agenda_html
 from survey.reports.bulk import Done, Job, jobs
@@ -21,8 +21,13 @@ from survey.services import audit
 from survey.services.assurance import report_assessment
 from survey.services.errors import InputError
 from survey.services.organisations import all_organisations
-from survey.services.publication import latest_release, release_comments, release_local
-from survey.services.results.dashboard import round_reliability, round_table
+from survey.services.publication import (
+    latest_release,
+    release_comments,
+    release_local,
+    release_reliability,
+    release_table,
+)
 from survey.services.results.evidence import RoundInfo, organisation_table
 from survey.services.results.local import LocalResult
 from survey.services.results.trend import organisation_trend, trend_columns
@@ -44,61 +49,61 @@ class ResultsFile:
 
 
 def _agenda(org: Organisation, survey_round: SurveyRound) -> Agenda:
+    release = latest_release(survey_round)
     return build_agenda(
-        round_table(survey_round),
+        release_table(release),
         org.code,
-        round_info(survey_round),
+        round_info(survey_round, release),
         questionnaire_for(survey_round),
         organisation_name=org.name,
         previous=previous_round(survey_round),
         assessment=report_assessment(org, survey_round),
-        trend=organisation_trend(org.code, survey_round),
-        local=release_local(latest_release(survey_round)).get(org.code, ()),
-        comments=release_comments(latest_release(survey_round), survey_round, org.code),
+        trend=organisation_trend(org.code, survey_round, release),
+        local=release_local(release).get(org.code, ()),
+        comments=release_comments(release, survey_round, org.code),
     )
 
 
 def _report(org: Organisation, survey_round: SurveyRound) -> bytes:
+    release = latest_release(survey_round)
     return report_pdf(
-        round_table(survey_round),
+        release_table(release),
         org.code,
-        round_info(survey_round),
+        round_info(survey_round, release),
         questionnaire_for(survey_round),
         previous=previous_round(survey_round),
         organisation_name=org.name,
-        local=release_local(latest_release(survey_round)).get(org.code, ()),
-        trend=organisation_trend(org.code, survey_round),
-        reliability=round_reliability(survey_round),
+        local=release_local(release).get(org.code, ()),
+        trend=organisation_trend(org.code, survey_round, release),
+        reliability=release_reliability(release),
     )
 
 
-def round_info(survey_round: SurveyRound) -> RoundInfo:
-    """The round's facts as its files state them, with the release their figures come from."""
-    return RoundInfo.of(survey_round, previous_round(survey_round), latest_release(survey_round))
+def round_info(survey_round: SurveyRound, release: ResultsRelease | None) -> RoundInfo:
+    """The round's facts as its files state them, with the release (its latest) their figures
+    come from."""
+    return RoundInfo.of(survey_round, previous_round(survey_round), release)
 
 
-def _provenance(survey_round: SurveyRound) -> list[tuple[str, str]]:
-    return round_info(survey_round).provenance()
-
-
-def _local(org: Organisation, survey_round: SurveyRound) -> list[tuple[str, LocalResult]]:
-    local = release_local(latest_release(survey_round))
-    return [(org.code, result) for result in local.get(org.code, [])]
+def _local(org: Organisation, release: ResultsRelease | None) -> list[tuple[str, LocalResult]]:
+    return [(org.code, result) for result in release_local(release).get(org.code, [])]
 
 
 def _csv(org: Organisation, survey_round: SurveyRound) -> bytes:
-    table = organisation_table(round_table(survey_round), org.code)
+    release = latest_release(survey_round)
+    table = organisation_table(release_table(release), org.code)
     extra = trend_columns(table, survey_round)
-    return results_csv(table, _provenance(survey_round), _local(org, survey_round), extra)
+    provenance = round_info(survey_round, release).provenance()
+    return results_csv(table, provenance, _local(org, release), extra)
 
 
 def _xlsx(org: Organisation, survey_round: SurveyRound) -> bytes:
-    table = organisation_table(round_table(survey_round), org.code)
+    release = latest_release(survey_round)
+    table = organisation_table(release_table(release), org.code)
     extra = trend_columns(table, survey_round)
-    reliability = round_reliability(survey_round).of(org.code, WHOLE_ROUND)
-    return results_xlsx(
-        table, _provenance(survey_round), _local(org, survey_round), extra, reliability
-    )
+    reliability = release_reliability(release).of(org.code, WHOLE_ROUND)
+    provenance = round_info(survey_round, release).provenance()
+    return results_xlsx(table, provenance, _local(org, release), extra, reliability)
 
 
 #: file name ending -> (media type, builder of the file's bytes)
@@ -143,16 +148,16 @@ class RoundReports:
 
 def plan_round_reports(survey_round: SurveyRound, codes: Sequence[str] = ()) -> RoundReports:
     """One report job per organisation of the round's results (or only ``codes``)."""
-    table = round_table(survey_round)
+    release = latest_release(survey_round)
+    table = release_table(release)
     wanted = [code.upper() for code in codes]
     unknown = sorted(set(wanted) - set(table.organisation.tolist()))
     if unknown:
         raise InputError(f"no results in round {survey_round.id} for {', '.join(unknown)}")
     organisations = {org.code: org for org in all_organisations()}
     names = {code: org.name for code, org in organisations.items()}
-    release = latest_release(survey_round)
     local = release_local(release)
-    reliability = round_reliability(survey_round)
+    reliability = release_reliability(release)
     comments = {
         code: release_comments(release, survey_round, code)
         for code in dict.fromkeys(table.organisation.tolist())
@@ -161,7 +166,7 @@ def plan_round_reports(survey_round: SurveyRound, codes: Sequence[str] = ()) -> 
         replace(
             job,
             reliability=reliability.of(job.code, WHOLE_ROUND),
-            trend=organisation_trend(job.code, survey_round),
+            trend=organisation_trend(job.code, survey_round, release),
             comments=comments.get(job.code),
             assessment=report_assessment(organisations[job.code], survey_round)
             if job.code in organisations
@@ -170,7 +175,7 @@ def plan_round_reports(survey_round: SurveyRound, codes: Sequence[str] = ()) -> 
         for job in jobs(table, names, local, wanted or None)
     ]
     return RoundReports(
-        round_info(survey_round),
+        round_info(survey_round, release),
         questionnaire_for(survey_round),
         planned,
     )

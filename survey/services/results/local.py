@@ -10,6 +10,7 @@ once for the round.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ from analysis import analyse_local_questions
 from survey.extensions import db
 from survey.models import LocalQuestion, Organisation, Response, SurveyRound
 from survey.services.packing import StoredAnswer
-from survey.services.results.arrays import invited_rows
+from survey.services.results.arrays import OtherAnswers, invited_rows
 from survey.services.rounds import questionnaire_for
 
 
@@ -48,8 +49,25 @@ def _number(value: object) -> float | None:
     return None if np.isnan(number) else number
 
 
-def local_results(survey_round: SurveyRound) -> dict[str, list[LocalResult]]:
-    """Per organisation code, its local questions' results in the order they are asked."""
+def _answers_to(
+    survey_round: SurveyRound, organisation_ids: set[int]
+) -> Sequence[tuple[int, dict[str, StoredAnswer]]]:
+    """The other answers of the responses about ``organisation_ids``."""
+    rows = db.session.execute(
+        select(Response.organisation_id, Response.other_answers).where(
+            Response.round_id == survey_round.id,
+            Response.organisation_id.in_(organisation_ids),
+            Response.other_answers.is_not(None),
+        )
+    )
+    return [(org_id, answers) for org_id, answers in rows]
+
+
+def local_results(
+    survey_round: SurveyRound, others: OtherAnswers | None = None
+) -> dict[str, list[LocalResult]]:
+    """Per organisation code, its local questions' results in the order they are asked (from
+    the round's ``others`` answers when already read)."""
     asked = db.session.execute(
         select(LocalQuestion, Organisation.code)
         .join(Organisation, Organisation.id == LocalQuestion.organisation_id)
@@ -60,15 +78,10 @@ def local_results(survey_round: SurveyRound) -> dict[str, list[LocalResult]]:
     if not questions:
         return {}
     column = {(q.organisation_id, q.item_id): index for index, q in enumerate(questions)}
-    others = db.session.execute(
-        select(Response.organisation_id, Response.other_answers).where(
-            Response.round_id == survey_round.id,
-            Response.organisation_id.in_({q.organisation_id for q in questions}),
-            Response.other_answers.is_not(None),
-        )
-    ).all()
+    asking = {q.organisation_id for q in questions}
+    answered = others.answers if others is not None else _answers_to(survey_round, asking)
     respondents: list[list[tuple[int, StoredAnswer]]] = []
-    for organisation_id, answers in others:
+    for organisation_id, answers in answered:
         # an answer under another organisation's question id is not this question's
         local_answers = [
             (column[(organisation_id, item_id)], answer)

@@ -18,9 +18,10 @@ from sqlalchemy import select
 
 from analysis import ALL_STAKEHOLDERS, RoundTable
 from survey.extensions import db
-from survey.models import SurveyRound
+from survey.models import ResultsRelease, SurveyRound
 from survey.reports import trend_chart
-from survey.services.results.dashboard import round_chart, round_table
+from survey.services.publication import latest_releases, release_table
+from survey.services.results.dashboard import round_chart
 from survey.services.results.evidence import OVERALL, ci, hidden_text, pct, unit_labels
 from survey.services.rounds import questionnaire_for
 
@@ -138,11 +139,20 @@ def _point(year: int, row: dict[str, Any] | None) -> TrendPoint | None:
     )
 
 
-def organisation_trend(code: str, survey_round: SurveyRound, *, chart: bool = False) -> Trend:
-    """The trend of organisation ``code`` (access already checked) up to ``survey_round``;
-    with ``chart``, the domains' chart as inline SVG too (when there is more than one year)."""
+def _earlier_tables(rounds: list[SurveyRound]) -> list[RoundTable]:
+    """Each round's table as its latest release published it (releases found in one query)."""
+    releases = latest_releases(rounds)
+    return [release_table(releases.get(r.id)) for r in rounds]
+
+
+def organisation_trend(
+    code: str, survey_round: SurveyRound, release: ResultsRelease | None, *, chart: bool = False
+) -> Trend:
+    """The trend of organisation ``code`` (access already checked) up to ``survey_round``, as
+    ``release`` (its latest) published it; with ``chart``, the domains' chart as inline SVG too
+    (when there is more than one year)."""
     rounds = lineage_rounds(survey_round)
-    earlier = [_keyed(round_table(r), code) for r in rounds[:-1]]
+    earlier = [_keyed(table, code) for table in _earlier_tables(rounds[:-1])]
     questionnaire = questionnaire_for(survey_round)
     labels = unit_labels(questionnaire)
     earlier_labels: dict[str, str] = {}
@@ -154,7 +164,7 @@ def organisation_trend(code: str, survey_round: SurveyRound, *, chart: bool = Fa
         for item in questionnaire.items
         if item.replaces
     }
-    current = round_table(survey_round).filter(organisation=code, group=ALL_STAKEHOLDERS)
+    current = release_table(release).filter(organisation=code, group=ALL_STAKEHOLDERS)
     rows = []
     for row in current.rows():
         unit = str(row["unit"])
@@ -188,6 +198,7 @@ def organisation_trend(code: str, survey_round: SurveyRound, *, chart: bool = Fa
     drawn = tuple((r.unit, r.points) for r in domains)
     svg = round_chart(
         survey_round,
+        release,
         ("trend", code, trend.years, drawn),
         lambda: trend_chart.trend_chart(domains, trend.years, short, title=title),
     )
@@ -208,9 +219,9 @@ def trend_columns(table: RoundTable, survey_round: SurveyRound) -> dict[str, lis
     keys = list(
         zip(table.organisation.tolist(), table.group.tolist(), table.unit.tolist(), strict=True)
     )
-    for earlier in lineage_rounds(survey_round)[:-1]:
+    earlier_rounds = lineage_rounds(survey_round)[:-1]
+    for earlier, earlier_table in zip(earlier_rounds, _earlier_tables(earlier_rounds), strict=True):
         found: dict[tuple[str, str, str], dict[str, Any]] = {}
-        earlier_table = round_table(earlier)
         for code in codes:
             for (group, unit), row in _keyed(earlier_table, code).items():
                 found[(code, group, unit)] = row

@@ -11,7 +11,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from survey.models import AuditEvent, Invitation, ResultsRelease, SurveyRound
+from survey.models import AuditEvent, Invitation, LocalQuestion, ResultsRelease, SurveyRound
 from survey.services.audit import COMMAND_LINE
 from survey.services.closing import close_round
 from survey.services.errors import RoundStateError
@@ -19,14 +19,18 @@ from survey.services.publication import (
     as_of,
     closed_rounds_unpublished,
     latest_release,
+    latest_releases,
     publish_results,
+    release_comments,
+    release_local,
     release_table,
     releases_of,
 )
 from survey.services.releases import release_pending
-from survey.services.responses import save_answers, submit_response
+from survey.services.responses import save_answers, store_response, submit_response
 from survey.services.results.arrays import analyse
-from survey.services.results.dashboard import round_table
+from survey.services.results.comments import organisation_comments
+from survey.services.results.local import local_results
 from survey.transactions import unit_of_work
 
 ITEM = "overall_relationship"
@@ -68,18 +72,18 @@ def test_pages_read_the_latest_release_and_nothing_changes_until_the_next(
     db: Any, answered: Callable[[int], SurveyRound]
 ) -> None:
     survey_round = answered(3)
-    assert len(round_table(survey_round)) == 0  # nothing published yet
+    assert len(release_table(latest_release(survey_round))) == 0  # nothing published yet
     first = publish_results(COMMAND_LINE, survey_round)
     db.session.commit()
-    assert _overall_n(round_table(survey_round)) == 3
+    assert _overall_n(release_table(latest_release(survey_round))) == 3
 
     answered(4)  # in the response store, not yet published
-    assert _overall_n(round_table(survey_round)) == 3
+    assert _overall_n(release_table(latest_release(survey_round))) == 3
     second = publish_results(COMMAND_LINE, survey_round)
     db.session.commit()
     assert (first.number, second.number) == (1, 2)
     assert (first.responses, second.responses) == (3, 7)
-    assert _overall_n(round_table(survey_round)) == 7
+    assert _overall_n(release_table(latest_release(survey_round))) == 7
     assert _overall_n(release_table(first)) == 3  # an old release keeps its numbers
     assert [r.number for r in releases_of(survey_round)] == [2, 1]
     events = db.session.scalars(
@@ -154,3 +158,62 @@ def test_a_closed_round_without_its_close_release_is_found_for_the_worker(
     publish_results(COMMAND_LINE, survey_round, kind="close")
     db.session.commit()
     assert closed_rounds_unpublished() == []
+
+
+def test_a_release_publishes_the_local_questions_and_comments_each_computed_on_its_own(
+    db: Any, make_round: Callable[..., SurveyRound], make_organisation: Callable[..., Any]
+) -> None:
+    """Publishing reads the round's other answers once for the local questions and the
+    comments: what it stores is what their own reads give."""
+    survey_round = make_round(suppression_threshold=3, comment_threshold=3)
+    alpha, beta = make_organisation(code="01A"), make_organisation(code="02B")
+    db.session.add(
+        LocalQuestion(
+            round_id=survey_round.id,
+            organisation_id=alpha.id,
+            item_id="local_1",
+            text="Is the new hub working?",
+            scale="agreement",
+        )
+    )
+    for n, (organisation, group) in enumerate(
+        [(alpha, "gp_practice")] * 4
+        + [(alpha, "local_authority")] * 2
+        + [(beta, "gp_practice")] * 3
+    ):
+        answers: dict[str, dict[str, Any]] = {ITEM: {"score": 4}}
+        if n % 2 == 0:
+            answers["comment_does_well"] = {"text": f"Comment {n}"}
+        if organisation is alpha:
+            answers["local_1"] = {"dont_know": True} if n == 5 else {"score": 1 + n % 5}
+        store_response(survey_round.id, organisation.id, group, answers)
+    db.session.commit()
+
+    release = publish_results(COMMAND_LINE, survey_round)
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get_one(ResultsRelease, release.id)
+
+    assert release_local(stored) == local_results(survey_round)
+    assert release_local(stored)["01A"][0].n == 5  # don't know is not in the base
+    for organisation in (alpha, beta):
+        published = release_comments(stored, survey_round, organisation.code)
+        own = organisation_comments(organisation, survey_round)
+        assert (published.respondents, published.count) == (own.respondents, own.count)
+        assert [sorted(b.comments) for b in published.blocks] == [
+            sorted(b.comments) for b in own.blocks
+        ]
+    assert sum(len(b.comments) for b in release_comments(stored, survey_round, "01A").blocks) == 3
+
+
+def test_the_latest_releases_of_several_rounds_are_each_rounds_newest(
+    db: Any, answered: Callable[[int], SurveyRound], make_round: Callable[..., SurveyRound]
+) -> None:
+    survey_round = answered(3)
+    publish_results(COMMAND_LINE, survey_round)
+    newest = publish_results(COMMAND_LINE, survey_round)
+    unpublished = make_round(year=survey_round.year + 1)
+    db.session.commit()
+    found = latest_releases([survey_round, unpublished])
+    assert found == {survey_round.id: newest} and newest.number == 2
+    assert latest_releases([]) == {}

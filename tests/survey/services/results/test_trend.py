@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from survey.models import Invitation, InvitationStatus, Stakeholder
 from survey.services.audit import COMMAND_LINE
+from survey.services.publication import latest_release
 from survey.services.results.files import organisation_file
 from survey.services.results.trend import lineage_rounds, organisation_trend
 from tests.survey.reports.conftest import seed_responses
@@ -87,7 +88,7 @@ def test_the_trend_follows_each_question_over_the_last_three_rounds(rounds: Any)
     alpha, made = rounds
     current = made[2042]
     assert [r.year for r in lineage_rounds(current)] == [2040, 2041, 2042]
-    trend = organisation_trend(alpha.code, current, chart=True)
+    trend = organisation_trend(alpha.code, current, latest_release(current), chart=True)
     assert trend.years == (2040, 2041, 2042)
     for unit in ("overall_relationship", "gov_clear_who_decides"):
         row = trend.row(unit)
@@ -118,7 +119,8 @@ def test_the_first_round_has_no_trend_and_other_questionnaires_are_not_mixed_in(
     make_round(year=2041, questionnaire="direct-commissioning-360")
     assert [r.year for r in lineage_rounds(made[2039])] == [2039]
     assert [r.year for r in lineage_rounds(made[2042])] == [2040, 2041, 2042]
-    assert organisation_trend(alpha.code, made[2039]).summary("governance") == ""
+    first = organisation_trend(alpha.code, made[2039], latest_release(made[2039]))
+    assert first.summary("governance") == ""
 
 
 def test_the_files_carry_the_trend(rounds: Any) -> None:
@@ -196,7 +198,7 @@ def test_a_replacing_question_starts_a_new_trend_with_a_footnote(
     path.write_text(changed)
     survey_round = make_round(year=2043, questionnaire=str(path))
     seed_responses(db, survey_round, alpha, "gp_practice", 8, lambda item, i: 4)
-    trend = organisation_trend(alpha.code, survey_round)
+    trend = organisation_trend(alpha.code, survey_round, latest_release(survey_round))
     assert trend.years == (2041, 2042, 2043)
     new = trend.row("gov_who_decides_known")
     assert new is not None
