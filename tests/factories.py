@@ -12,6 +12,7 @@ import pytest
 
 from survey.models import (
     Invitation,
+    LocalQuestion,
     Organisation,
     OrganisationKind,
     Stakeholder,
@@ -64,6 +65,33 @@ def make_round(db: Any) -> Callable[..., SurveyRound]:
             survey_round.close()
         db.session.commit()
         return survey_round
+
+    return make
+
+
+@pytest.fixture
+def make_local_question(db: Any) -> Callable[..., LocalQuestion]:
+    """``make_local_question(survey_round, organisation, text=..., item_id=..., scale=...)``:
+    a local question of the organisation in the round, committed."""
+
+    def make(
+        survey_round: SurveyRound,
+        organisation: Organisation,
+        *,
+        text: str = "Is the new hub working?",
+        item_id: str = "local_1",
+        scale: str = "agreement",
+    ) -> LocalQuestion:
+        question = LocalQuestion(
+            round_id=survey_round.id,
+            organisation_id=organisation.id,
+            item_id=item_id,
+            text=text,
+            scale=scale,
+        )
+        db.session.add(question)
+        db.session.commit()
+        return question
 
     return make
 

@@ -10,7 +10,7 @@ from docx import Document
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from survey.models import AuditEvent, LocalQuestion, Response
+from survey.models import AuditEvent, Response
 from tests.survey.stored import publish
 
 
@@ -38,20 +38,11 @@ def test_reports_for_every_organisation_in_two_worker_processes(
 
 
 def test_one_organisation_with_its_local_question_and_no_html(
-    seeded: Any, runner: Any, db: Any, tmp_path: Any
+    seeded: Any, runner: Any, db: Any, tmp_path: Any, make_local_question: Any
 ) -> None:
     survey_round = seeded.survey_round
     organisation = seeded.typical[1]
-    db.session.add(
-        LocalQuestion(
-            round_id=survey_round.id,
-            organisation_id=organisation.id,
-            item_id="local_1",
-            text="Our urgent care plan is working.",
-            scale="agreement",
-        )
-    )
-    db.session.commit()
+    make_local_question(survey_round, organisation, text="Our urgent care plan is working.")
     responses = db.session.scalars(
         select(Response).where(Response.organisation_id == organisation.id)
     ).all()

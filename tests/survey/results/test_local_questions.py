@@ -9,8 +9,8 @@ from typing import Any
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from tests.survey.helpers import page_text, row_cells
 from tests.survey.results.conftest import Seeded
-from tests.survey.results.test_pages import _page, _row_cells
 
 QUESTION = "Do you agree with how local services are planned?"
 
@@ -19,7 +19,7 @@ def test_dashboard_xlsx_and_pdf_agree_on_a_local_question(
     client: Any, seeded: Seeded, make_user: Any, sign_in: Any
 ) -> None:
     sign_in(make_user(role="manager"))
-    on_page = _row_cells(_page(client, "/results/01A"), QUESTION)
+    on_page = row_cells(page_text(client, "/results/01A"), QUESTION)
 
     workbook = load_workbook(
         io.BytesIO(client.get("/results/01A/results.xlsx").get_data()), read_only=True
@@ -49,7 +49,7 @@ def test_a_local_question_below_the_threshold_is_hidden_everywhere(
     client: Any, seeded: Seeded, make_user: Any, sign_in: Any
 ) -> None:
     sign_in(make_user(role="manager"))
-    assert _row_cells(_page(client, "/results/02B"), "Is the new hub working?") == [
+    assert row_cells(page_text(client, "/results/02B"), "Is the new hub working?") == [
         "fewer than 5 responses"
     ]
     workbook = load_workbook(

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from survey.mail.worker import run_fieldwork
-from survey.models import AuditEvent, LocalQuestion, OrganisationKind
+from survey.models import AuditEvent, OrganisationKind
 from survey.services.audit import COMMAND_LINE, Actor
 from survey.services.errors import InputError
 from survey.services.exports import responses_export, results_export
@@ -47,27 +47,21 @@ def _exports(db: Any) -> list[AuditEvent]:
     return list(db.session.scalars(query))
 
 
-def _local_question(db: Any, survey_round: Any, organisation: Any) -> None:
-    db.session.add(
-        LocalQuestion(
-            round_id=survey_round.id,
-            organisation_id=organisation.id,
-            item_id="local_1",
-            text="Is the new hub working?",
-            scale="agreement",
-        )
-    )
+def _local_question(
+    db: Any, make_local_question: Any, survey_round: Any, organisation: Any
+) -> None:
+    make_local_question(survey_round, organisation)
     publish(survey_round)  # a question added after the answers shows at the next release
     db.session.commit()
 
 
 def test_microdata_have_one_row_per_response_with_the_answers_as_stored(
-    db, make_round, make_organisation, answer
+    db, make_round, make_organisation, answer, make_local_question
 ) -> None:
     survey_round = make_round(suppression_threshold=3, comment_threshold=3)
     alpha = make_organisation(code="EXA")
     beta = make_organisation(code="EXB", kind=OrganisationKind.DIRECT)
-    _local_question(db, survey_round, beta)
+    _local_question(db, make_local_question, survey_round, beta)
     answer(
         survey_round,
         alpha,
@@ -278,12 +272,12 @@ def _row(rows: list[dict[str, str]], code: str, group: str, unit: str = HEADLINE
 
 
 def test_results_carry_the_numbers_the_answers_give_and_hide_small_groups(
-    db, make_round, make_organisation, answer
+    db, make_round, make_organisation, answer, make_local_question
 ) -> None:
     survey_round = make_round(suppression_threshold=5, comment_threshold=5)
     orgs = _results(survey_round, make_organisation, answer)
     for organisation in orgs.values():
-        _local_question(db, survey_round, organisation)
+        _local_question(db, make_local_question, survey_round, organisation)
 
     data = results_export(COMMAND_LINE, survey_round, "csv")
     rows = _rows(data)
@@ -315,10 +309,15 @@ def test_results_carry_the_numbers_the_answers_give_and_hide_small_groups(
 
 
 def test_the_workbook_holds_the_same_numbers_and_suppression(
-    db, make_round, make_organisation, answer
+    db, make_round, make_organisation, answer, make_local_question
 ) -> None:
     survey_round = make_round(suppression_threshold=5, comment_threshold=5)
-    _local_question(db, survey_round, _results(survey_round, make_organisation, answer)["alpha"])
+    _local_question(
+        db,
+        make_local_question,
+        survey_round,
+        _results(survey_round, make_organisation, answer)["alpha"],
+    )
     workbook = load_workbook(io.BytesIO(results_export(COMMAND_LINE, survey_round, "xlsx")))
     assert workbook.sheetnames == ["About", "Results", "Local questions", "Reliability"]
     values = list(workbook["Results"].iter_rows(values_only=True))

@@ -11,7 +11,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from survey.models import AuditEvent, Invitation, LocalQuestion, ResultsRelease, SurveyRound
+from survey.models import AuditEvent, Invitation, ResultsRelease, SurveyRound
 from survey.services.audit import COMMAND_LINE
 from survey.services.closing import close_round
 from survey.services.errors import RoundStateError
@@ -161,21 +161,16 @@ def test_a_closed_round_without_its_close_release_is_found_for_the_worker(
 
 
 def test_a_release_publishes_the_local_questions_and_comments_each_computed_on_its_own(
-    db: Any, make_round: Callable[..., SurveyRound], make_organisation: Callable[..., Any]
+    db: Any,
+    make_round: Callable[..., SurveyRound],
+    make_organisation: Callable[..., Any],
+    make_local_question: Callable[..., Any],
 ) -> None:
     """Publishing reads the round's other answers once for the local questions and the
     comments: what it stores is what their own reads give."""
     survey_round = make_round(suppression_threshold=3, comment_threshold=3)
     alpha, beta = make_organisation(code="01A"), make_organisation(code="02B")
-    db.session.add(
-        LocalQuestion(
-            round_id=survey_round.id,
-            organisation_id=alpha.id,
-            item_id="local_1",
-            text="Is the new hub working?",
-            scale="agreement",
-        )
-    )
+    make_local_question(survey_round, alpha)
     for n, (organisation, group) in enumerate(
         [(alpha, "gp_practice")] * 4
         + [(alpha, "local_authority")] * 2

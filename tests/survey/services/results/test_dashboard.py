@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from analysis import ALL_STAKEHOLDERS, WHOLE_ROUND
-from survey.models import Invitation, LocalQuestion
+from survey.models import Invitation
 from survey.services.audit import COMMAND_LINE
 from survey.services.invitations import revoke
 from survey.services.publication import latest_release, release_reliability, release_table
@@ -42,20 +42,15 @@ def _item(table: Any, code: str, group: str = ALL_STAKEHOLDERS) -> dict[str, Any
 
 
 def test_the_dashboard_is_a_hand_count_and_hides_small_groups(
-    db: Any, make_round: Any, make_organisation: Any, make_invitation: Any
+    db: Any,
+    make_round: Any,
+    make_organisation: Any,
+    make_invitation: Any,
+    make_local_question: Any,
 ) -> None:
     survey_round = make_round(suppression_threshold=5, comment_threshold=10)
     alpha = make_organisation(code="01A", name="NHS Alpha ICB")
-    db.session.add(
-        LocalQuestion(
-            round_id=survey_round.id,
-            organisation_id=alpha.id,
-            item_id="local_1",
-            text="Is the new hub working?",
-            scale="agreement",
-        )
-    )
-    db.session.commit()
+    make_local_question(survey_round, alpha)
     gp_scores = (5, 5, 4, 2, 1)
     for score in gp_scores:
         respond(
