@@ -10,12 +10,10 @@ nothing changes and every process serves the same numbers.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -34,6 +32,7 @@ from survey.models.types import utcnow
 from survey.services import audit, release_format
 from survey.services.clock import uk_datetime
 from survey.services.errors import RoundStateError
+from survey.services.memo import memoised
 from survey.services.release_format import Table
 from survey.services.releases import release_pending
 from survey.services.results.arrays import analyse, other_answers, round_responses
@@ -265,11 +264,8 @@ def closed_rounds_unpublished() -> list[SurveyRound]:
 
 # -- reading a release -----------------------------------------------------------------------
 
-_MEMO_KEY = "assure360.release_memo"
 #: releases remembered per part (a national round's table is ~100 MB unpacked)
 _MEMO_SIZE = 8
-_memo_lock = threading.Lock()
-
 
 T = TypeVar("T")
 
@@ -277,19 +273,7 @@ T = TypeVar("T")
 def _memoised(release: ResultsRelease, part: str, read: Callable[[], T]) -> T:
     """``read()`` of a part of the release, once per process (a release never changes, and its
     stored parts are deferred columns, so a memoised part costs no read of its column)."""
-    memos: dict[str, OrderedDict[int, Any]] = current_app.extensions.setdefault(_MEMO_KEY, {})
-    key = release.id
-    with _memo_lock:
-        memo = memos.setdefault(part, OrderedDict())
-        if key in memo:
-            memo.move_to_end(key)
-            return cast(T, memo[key])
-    value = read()
-    with _memo_lock:
-        memo[key] = value
-        while len(memo) > _MEMO_SIZE:
-            memo.popitem(last=False)
-    return value
+    return memoised(f"release.{part}", (release.id,), _MEMO_SIZE, read)
 
 
 def _unpacked(release: ResultsRelease, kind: type[Table], column: str) -> Table:

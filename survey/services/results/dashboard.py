@@ -9,20 +9,18 @@ released, and every process shows the same numbers.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypeVar, cast
+from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from analysis import ALL_STAKEHOLDERS, RoundTable
 from survey.extensions import db
 from survey.models import Invitation, Organisation, Response, ResultsRelease, SurveyRound
 from survey.reports import svg_charts as charts
+from survey.services.memo import memoised
 from survey.services.publication import (
     latest_release,
     release_comments,
@@ -35,32 +33,6 @@ from survey.services.results.evidence import mean_scale
 from survey.services.results.families import FamilyResults, family_results
 from survey.services.results.local import LocalResult
 from survey.services.rounds import questionnaire_for
-
-_MEMO_KEY = "assure360.results_memo"
-_MEMO_SIZE = 8
-_memo_lock = threading.Lock()
-T = TypeVar("T")
-
-# -- the round's published results ---------------------------------------------------------
-
-
-def memoised(store: str, key: tuple[Any, ...], size: int, compute: Callable[[], T]) -> T:
-    """``compute()``, remembered in this application process under ``key`` (least recently used
-    entries beyond ``size`` are dropped). Keys must name the release they are drawn from."""
-    memos: dict[str, OrderedDict[tuple[Any, ...], Any]] = current_app.extensions.setdefault(
-        _MEMO_KEY, {}
-    )
-    with _memo_lock:
-        memo = memos.setdefault(store, OrderedDict())
-        if key in memo:
-            memo.move_to_end(key)
-            return cast(T, memo[key])
-    value = compute()
-    with _memo_lock:
-        memo[key] = value
-        while len(memo) > size:
-            memo.popitem(last=False)
-    return value
 
 
 def round_chart(
