@@ -16,7 +16,7 @@ from survey.models.organisation_reminder import OrganisationReminder
 from survey.models.outbox import OutboxMessage, OutboxStatus
 from survey.models.pending import PendingResponse
 from survey.models.release import ResultsRelease
-from survey.models.response import PartialAnswers, Response
+from survey.models.response import Response
 from survey.models.round import RoundStatus, SurveyRound
 from survey.models.scheduled import ScheduledRun
 from survey.models.stakeholder import Invitation, InvitationStatus, Stakeholder
@@ -38,7 +38,6 @@ __all__ = [
     "OrganisationReminder",
     "OutboxMessage",
     "OutboxStatus",
-    "PartialAnswers",
     "PendingResponse",
     "Response",
     "ResultsRelease",

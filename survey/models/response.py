@@ -1,4 +1,4 @@
-"""Anonymous responses with their answers, and the drafts that save-and-resume keeps.
+"""Anonymous responses with their answers.
 
 A ``Response`` carries the round, the assessed organisation and the stakeholder group, and
 nothing that leads back to an invitation or a person: no foreign key to the identity side, no
@@ -71,22 +71,3 @@ class Response(Model):
     scale_answers: Mapped[bytes] = mapped_column(LargeBinary)
     #: open-text and local questions' answers, item id -> answer; NULL when there are none
     other_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
-
-
-class PartialAnswers(Model):
-    """Answers saved so far on an invitation not yet submitted (identity side: purged).
-
-    The answers are sealed (``survey.services.sealing``): this row names its invitation, so a
-    database reader must not be able to read what it holds. It has no timestamp: the time a
-    draft last changed would order the respondents.
-    """
-
-    __tablename__ = "partial_answers"
-
-    invitation_id: Mapped[int] = mapped_column(
-        ForeignKey("invitation.id", ondelete="CASCADE"), primary_key=True
-    )
-    #: item id -> {"score": int} | {"dont_know": true} | {"text": str}, sealed
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    #: the section the stakeholder should see when they come back
-    resume_section: Mapped[int] = mapped_column(default=0)

@@ -11,7 +11,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import Model
@@ -21,7 +21,6 @@ from survey.models.types import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
     from survey.models.local_question import LocalQuestion
-    from survey.models.response import PartialAnswers
 
 
 class Stakeholder(Model):
@@ -73,13 +72,21 @@ class Invitation(Model):
     """One stakeholder asked about one organisation in one round, with a link of its own.
 
     Starting and completing are recorded as a status with no time: a time could be lined up
-    with the order in which anonymous responses were stored.
+    with the order in which anonymous responses were stored. The answers saved so far (the
+    draft) are kept sealed in the invitation's own row, so a page that locks the row reads its
+    current draft, and the submit that completes it clears the draft in the same UPDATE.
     """
 
     __tablename__ = "invitation"
     __table_args__ = (
         UniqueConstraint(
             "round_id", "stakeholder_id", "organisation_id", name="uq_invitation_assessment"
+        ),
+        CheckConstraint(
+            "(sealed_draft IS NULL AND resume_section IS NULL)"
+            " OR (sealed_draft IS NOT NULL AND resume_section IS NOT NULL"
+            " AND status IN ('issued', 'started'))",
+            name="draft_only_while_open",
         ),
     )
 
@@ -98,6 +105,13 @@ class Invitation(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: when the link was last (re)issued; earlier links stop working then
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the answers saved so far, item id -> {"score": int} | {"dont_know": true} |
+    #: {"text": str}, sealed (``survey.services.sealing``): this row names the stakeholder, so
+    #: a database reader must not be able to read them. NULL before the first save, once
+    #: submitted, revoked or closed.
+    sealed_draft: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: the section the stakeholder should see when they come back (with the draft)
+    resume_section: Mapped[int | None] = mapped_column()
 
     survey_round: Mapped[SurveyRound] = relationship()
     stakeholder: Mapped[Stakeholder] = relationship(back_populates="invitations")
@@ -110,10 +124,6 @@ class Invitation(Model):
         ),
         order_by="(LocalQuestion.position, LocalQuestion.id)",
         viewonly=True,
-    )
-    #: the answers saved so far (loaded with the invitation by a respondent page)
-    draft: Mapped[PartialAnswers | None] = relationship(
-        lazy="select", passive_deletes=True, cascade="save-update, merge"
     )
 
     def __repr__(self) -> str:

@@ -11,13 +11,13 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.extensions import begin_write, csrf
-from survey.models import Invitation, InvitationStatus
+from survey.models import InvitationStatus
 from survey.respond import bp, dead_link
 from survey.respond.forms import form_for, submit_form
 from survey.respond.pages import Page, pages_for
 from survey.services.clock import uk_today
 from survey.services.errors import AlreadySubmitted, DeadLink, InputError
-from survey.services.links import Link, find_by_link, find_link, lock_link
+from survey.services.links import Link, find_link, lock_link
 from survey.services.responses import save_page, submit_response, unsealed_draft
 
 View = str | WerkzeugResponse | tuple[str, int]
@@ -38,22 +38,14 @@ def _read(token: str) -> Link:
 
 
 def _locked(token: str) -> Link:
-    """What the link's pages show, read after its row is locked for a POST that saves answers
-    (which marks it started), or the dead-link page (404).
+    """What the link's pages show, its row locked for a POST that saves or submits answers, or
+    the dead-link page (404).
 
     Two requests on one link (a double click, two tabs) take turns: the second sees the first's
     draft or its submitted status instead of racing it.
     """
     try:
         return lock_link(token, uk_today())
-    except DeadLink:
-        dead_link()
-
-
-def _locked_invitation(token: str) -> Invitation:
-    """The link's invitation for a submit, its row locked (as ``_locked``), or the 404 page."""
-    try:
-        return find_by_link(token, uk_today())
     except DeadLink:
         dead_link()
 
@@ -157,19 +149,19 @@ def _first_unanswered(pages: list[Page], answers: dict[str, dict[str, object]]) 
 @csrf.exempt
 def check(token: str) -> View:
     """Check your answers, then submit them (once: a second submit is told it is done, 409)."""
-    invitation = _locked_invitation(token) if request.method == "POST" else None
-    link = Link.of(invitation) if invitation is not None else _read(token)
+    posted = request.method == "POST"
+    link = _locked(token) if posted else _read(token)
     if link.status is InvitationStatus.COMPLETED:
         return _complete_page(link)
     pages = pages_for(link)
     answers = _saved(link)
     missing = _first_unanswered(pages, answers)
     form = submit_form(token)
-    if invitation is not None and form.validate():  # a POST
+    if posted and form.validate():
         if missing is not None:
             return redirect(url_for("respond.section", token=token, number=missing))
         try:
-            submit_response(invitation, [q.id for page in pages for q in page.questions])
+            submit_response(link, [q.id for page in pages for q in page.questions])
         except AlreadySubmitted:
             return _complete_page(link)
         except InputError:

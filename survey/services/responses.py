@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, update
 
 from survey.extensions import affected_rows, db
 from survey.models import (
     Invitation,
     InvitationStatus,
-    PartialAnswers,
     PendingResponse,
     Response,
     SurveyRound,
@@ -34,83 +33,55 @@ from survey.services.round_questionnaire import questionnaire_for
 from survey.services.sealing import seal, unseal
 
 _OPEN_STATUSES = (InvitationStatus.ISSUED, InvitationStatus.STARTED)
+_USED = "this survey link has already been used to submit a response"
 
 
-def draft_for(invitation: Invitation) -> PartialAnswers | None:
-    return invitation.draft
-
-
-def _draft_purpose(invitation_id: int) -> str:
+def draft_purpose(invitation_id: int) -> str:
     return f"draft:{invitation_id}"
 
 
-def saved_answers(invitation: Invitation) -> dict[str, StoredAnswer]:
-    """The answers saved so far on ``invitation`` (empty when there is no draft)."""
-    draft = draft_for(invitation)
-    if draft is None:
-        return {}
-    return unseal(draft.sealed, purpose=_draft_purpose(invitation.id))
-
-
 def unsealed_draft(link: Link) -> dict[str, StoredAnswer]:
-    """The answers saved so far on a link's invitation, as its pages read it."""
+    """The answers saved so far on a link's invitation (empty before the first save)."""
     if link.sealed_draft is None:
         return {}
-    return unseal(link.sealed_draft, purpose=_draft_purpose(link.invitation_id))
+    return unseal(link.sealed_draft, purpose=draft_purpose(link.invitation_id))
 
 
-def save_answers(
-    invitation: Invitation, answers: Mapping[str, StoredAnswer], resume_section: int
-) -> PartialAnswers:
-    """Store a page's answers in the invitation's draft and note where to resume."""
-    if invitation.status not in _OPEN_STATUSES:
-        raise AlreadySubmitted("this survey link has already been used to submit a response")
-    sealed = _sealed_draft(invitation.id, saved_answers(invitation), answers)
-    draft = draft_for(invitation)
-    if draft is None:
-        draft = PartialAnswers(invitation_id=invitation.id, sealed=sealed)
-        invitation.draft = draft
-    draft.sealed = sealed
-    draft.resume_section = resume_section
-    if invitation.status is InvitationStatus.ISSUED:
-        invitation.status = InvitationStatus.STARTED
-    db.session.flush()
-    return draft
+def _update_open_invitation(link: Link, **values: object) -> None:
+    """Write ``values`` into the link's invitation if it is still open, or ``AlreadySubmitted``
+    having written nothing: the status condition is what makes a submit happen once."""
+    if link.status not in _OPEN_STATUSES:
+        raise AlreadySubmitted(_USED)
+    written = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == link.invitation_id, Invitation.status.in_(_OPEN_STATUSES))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if affected_rows(written) != 1:
+        raise AlreadySubmitted(_USED)
 
 
 def save_page(link: Link, answers: Mapping[str, StoredAnswer], resume_section: int) -> None:
-    """``save_answers`` for a respondent page, in one statement: ``link`` is as
-    ``links.lock_link`` read it, after the lock that marked it started."""
-    if link.status is not InvitationStatus.STARTED:
-        raise AlreadySubmitted("this survey link has already been used to submit a response")
-    sealed = _sealed_draft(link.invitation_id, unsealed_draft(link), answers)
-    values = {"sealed": sealed, "resume_section": resume_section}
-    if link.sealed_draft is None:
-        db.session.execute(
-            insert(PartialAnswers).values(invitation_id=link.invitation_id, **values)
-        )
-    else:
-        db.session.execute(
-            update(PartialAnswers)
-            .where(PartialAnswers.invitation_id == link.invitation_id)
-            .values(**values)
-        )
-
-
-def _sealed_draft(
-    invitation_id: int, saved: dict[str, StoredAnswer], answers: Mapping[str, StoredAnswer]
-) -> bytes:
-    """The draft of ``saved`` answers with a page's ``answers`` over them, sealed."""
+    """Store a page's ``answers`` over the link's draft, note where to resume and mark the
+    invitation started, in one statement; ``link`` is as ``links.lock_link`` read it."""
+    saved = unsealed_draft(link)
     saved.update({item_id: dict(value) for item_id, value in answers.items()})
-    return seal(saved, purpose=_draft_purpose(invitation_id))
+    _update_open_invitation(
+        link,
+        status=InvitationStatus.STARTED,
+        sealed_draft=seal(saved, purpose=draft_purpose(link.invitation_id)),
+        resume_section=resume_section,
+    )
 
 
 def pending_purpose(round_id: int) -> str:
     return f"pending:{round_id}"
 
 
-def submit_response(invitation: Invitation, expected_items: Iterable[str]) -> PendingResponse:
-    """Seal the draft as one pending response and mark the invitation completed, atomically.
+def submit_response(link: Link, expected_items: Iterable[str]) -> None:
+    """Seal the link's draft as one pending response and mark its invitation completed, its
+    draft cleared, atomically: two statements after ``links.lock_link``.
 
     Everything is checked before anything is written, so a refused submit stores nothing. The
     status change is a conditional UPDATE, so of two concurrent submits of one link exactly one
@@ -118,37 +89,22 @@ def submit_response(invitation: Invitation, expected_items: Iterable[str]) -> Pe
     ``expected_items`` (the items this stakeholder was shown) are kept; blank open-text answers
     are dropped. The response reaches results only when a release takes it from the pending store.
     """
-    if invitation.status not in _OPEN_STATUSES:
-        raise AlreadySubmitted("this survey link has already been used to submit a response")
-    draft = draft_for(invitation)
-    kept = _answers_to_keep(saved_answers(invitation), expected_items)
+    if link.status not in _OPEN_STATUSES:
+        raise AlreadySubmitted(_USED)
+    kept = _answers_to_keep(unsealed_draft(link), expected_items)
     if not kept:
         raise InputError("there are no answers to submit")
     for item_id, value in kept.items():
         _check_storable(item_id, value)
-    claimed = db.session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.status.in_(_OPEN_STATUSES))
-        .values(status=InvitationStatus.COMPLETED)
-        .execution_options(synchronize_session=False)
+    _update_open_invitation(
+        link, status=InvitationStatus.COMPLETED, sealed_draft=None, resume_section=None
     )
-    if affected_rows(claimed) != 1:
-        raise AlreadySubmitted("this survey link has already been used to submit a response")
-    payload = {
-        "organisation_id": invitation.organisation_id,
-        "group": invitation.stakeholder.group,
-        "answers": kept,
-    }
-    pending = PendingResponse(
-        round_id=invitation.round_id,
-        sealed=seal(payload, purpose=pending_purpose(invitation.round_id)),
+    payload = {"organisation_id": link.organisation_id, "group": link.group, "answers": kept}
+    db.session.execute(
+        insert(PendingResponse).values(
+            round_id=link.round_id, sealed=seal(payload, purpose=pending_purpose(link.round_id))
+        )
     )
-    db.session.add(pending)
-    if draft is not None:
-        db.session.delete(draft)
-    db.session.flush()
-    db.session.refresh(invitation)
-    return pending
 
 
 def _check_storable(item_id: str, value: StoredAnswer) -> None:
@@ -200,15 +156,15 @@ def _answers_to_keep(
 
 
 def discard_draft(invitation: Invitation) -> None:
-    db.session.execute(delete(PartialAnswers).where(PartialAnswers.invitation_id == invitation.id))
-    db.session.expire(invitation, ["draft"])  # the bulk delete bypassed the relationship
+    invitation.sealed_draft = None
+    invitation.resume_section = None
 
 
 def discard_drafts(survey_round: SurveyRound) -> int:
     """Delete every unsubmitted draft of a round (at close); returns how many."""
-    ids = select(Invitation.id).where(Invitation.round_id == survey_round.id)
-    result = db.session.execute(delete(PartialAnswers).where(PartialAnswers.invitation_id.in_(ids)))
-    for loaded in list(db.session.identity_map.values()):
-        if isinstance(loaded, Invitation) and loaded.round_id == survey_round.id:
-            db.session.expire(loaded, ["draft"])  # the bulk delete bypassed the relationship
+    result = db.session.execute(
+        update(Invitation)
+        .where(Invitation.round_id == survey_round.id, Invitation.sealed_draft.is_not(None))
+        .values(sealed_draft=None, resume_section=None)
+    )
     return affected_rows(result)

@@ -12,7 +12,6 @@ from survey.extensions import affected_rows, db
 from survey.models import (
     Invitation,
     OutboxMessage,
-    PartialAnswers,
     Response,
     RoundStatus,
     Stakeholder,
@@ -46,10 +45,13 @@ def _delete_identities(
 ) -> tuple[int, int, int, int]:
     """Delete drafts, emails, invitations and stakeholders; returns how many of each
     (stakeholders, invitations, messages, drafts)."""
-    drafts = affected_rows(
-        db.session.execute(
-            delete(PartialAnswers).where(PartialAnswers.invitation_id.in_(invitation_ids))
+    drafts = int(
+        db.session.scalar(
+            select(func.count()).where(
+                Invitation.id.in_(invitation_ids), Invitation.sealed_draft.is_not(None)
+            )
         )
+        or 0
     )
     messages = affected_rows(
         db.session.execute(

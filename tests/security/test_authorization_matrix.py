@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from survey.models import AssuranceAction, Invitation
-from survey.services.responses import save_answers
 from tests.factories import PASSWORD
+from tests.survey.answering import save_answers
 from tests.survey.stored import submit_released
 
 ACTORS = ("anonymous", "respondent", "viewer", "commissioner", "assessor", "manager")

@@ -22,8 +22,8 @@ from scipy import stats
 
 from survey.models import Invitation, InvitationStatus, SurveyRound
 from survey.services.releases import release_pending
-from survey.services.responses import save_answers, submit_response
 from tests.factories import IssuedInvitation
+from tests.survey.answering import save_answers, submit_response
 
 RESPONDENTS = 16
 #: the order of answering: not the order of invitation (nor its reverse)
@@ -102,12 +102,18 @@ def test_drafts_and_pending_responses_read_as_nothing_without_the_key(
 
 def test_nothing_on_disk_holds_a_draft_or_pending_answer(db: Any, answered: Round) -> None:
     """SQLite: the database file and its write-ahead log, byte by byte. PostgreSQL: every
-    tuple on every page of the draft and pending tables, dead ones included (pageinspect)."""
+    tuple on every page of the invitation table (which holds drafts), its TOAST table (long
+    drafts) and the pending table, dead ones included (pageinspect)."""
     secrets = [_comment(number).encode() for number in range(RESPONDENTS)]
     if _postgres(db):
         db.session.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
         raw = b""
-        for table in ("partial_answers", "pending_response", "invitation"):
+        toast = db.session.scalar(
+            sa.text(
+                "SELECT reltoastrelid::regclass::text FROM pg_class WHERE relname = 'invitation'"
+            )
+        )
+        for table in (toast, "pending_response", "invitation"):
             pages = db.session.scalar(
                 sa.text(f"SELECT pg_relation_size('{table}') / current_setting('block_size')::int")
             )
@@ -144,7 +150,7 @@ def test_no_released_response_shares_a_transaction_with_an_invitation(
         return
     identity_xmins = {
         str(xmin)
-        for table in ("invitation", "stakeholder", "partial_answers", "pending_response")
+        for table in ("invitation", "stakeholder", "pending_response")
         for (xmin,) in db.session.execute(sa.text(f"SELECT xmin FROM {table}"))
     }
     response_xmins = {
@@ -196,7 +202,6 @@ _IDENTITY_TIMES = {
     "stakeholder": (
         "SELECT i.id, s.{column} FROM stakeholder s JOIN invitation i ON i.stakeholder_id = s.id"
     ),
-    "partial_answers": "SELECT invitation_id, {column} FROM partial_answers",
 }
 
 

@@ -16,12 +16,8 @@ from survey.models import Invitation, PendingResponse, Response, RoundStatus, Su
 from survey.services.audit import COMMAND_LINE
 from survey.services.publication import publish_results
 from survey.services.releases import release_pending
-from survey.services.responses import (
-    save_answers,
-    saved_answers,
-    stored_answers,
-    submit_response,
-)
+from survey.services.responses import stored_answers
+from tests.survey.answering import save_answers, saved_answers, submit_response
 
 
 def publish(survey_round: SurveyRound) -> None:

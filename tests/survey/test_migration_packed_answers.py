@@ -10,9 +10,7 @@ answers. Both on SQLite and, with TEST_DATABASE_URL, on a fresh PostgreSQL datab
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,9 +20,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy.engine import make_url
 
-from survey import create_app
 from survey.demo import seed_demo
 from survey.extensions import db
 from survey.models import LocalQuestion, Response, SurveyRound
@@ -37,33 +33,6 @@ from survey.services.rounds import questionnaire_for
 pytestmark = pytest.mark.db
 
 BEFORE = "9a2b7c4e1d05"
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
-
-
-@pytest.fixture
-def migrating_app(tmp_path: Path) -> Iterator[Flask]:
-    """An app on a database of its own, empty (on PostgreSQL, dropped afterwards)."""
-    if POSTGRES_URL is None:
-        url = f"sqlite:///{tmp_path / 'packed.sqlite'}"
-    else:
-        server = make_url(POSTGRES_URL)
-        name = f"assure360_packed_{os.getpid()}"
-        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        url = server.set(database=name).render_as_string(hide_password=False)
-    app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        try:
-            yield app
-        finally:
-            db.session.remove()
-            db.engine.dispose()
-    if POSTGRES_URL is not None:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _add_local_question() -> None:

@@ -28,10 +28,10 @@ from survey import create_app
 from survey.models import Invitation, Organisation, SurveyRound
 from survey.services.audit import COMMAND_LINE
 from survey.services.exports import responses_export, results_export
-from survey.services.responses import save_answers
 from survey.services.results.arrays import analyse
 from survey.services.results.dashboard import organisation_dashboard
 from survey.services.rounds import questionnaire_for
+from tests.survey.answering import save_answers
 from tests.survey.stored import submit_released
 
 #: responses per organisation and stakeholder group; 5 is the suppression threshold, so the

@@ -62,7 +62,7 @@ def test_managers_download_anonymous_microdata_and_it_is_audited(
     client: Any, db: Any, make_user: Any, sign_in: Any, make_invitation: Any
 ) -> None:
     from survey.models import Invitation
-    from survey.services.responses import save_answers
+    from tests.survey.answering import save_answers
 
     issued = make_invitation(email="named@example.org")
     invitation = db.session.get(Invitation, issued.invitation.id)

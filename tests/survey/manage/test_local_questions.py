@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from survey.models import Invitation, LocalQuestion
-from survey.services.responses import save_answers
+from tests.survey.answering import save_answers
 from tests.survey.helpers import csrf_token
 from tests.survey.stored import submit_released
 

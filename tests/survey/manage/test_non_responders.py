@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from survey.models import AuditEvent, Invitation
-from survey.services.responses import save_answers
+from tests.survey.answering import save_answers
 from tests.survey.stored import submit_released
 
 

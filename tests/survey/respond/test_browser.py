@@ -19,7 +19,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlalchemy import func, select
 
-from survey.models import Invitation, InvitationStatus, PartialAnswers, Response
+from survey.models import Invitation, InvitationStatus, Response
+from tests.survey.answering import count_drafts
 from tests.survey.helpers import links_in, read_outbox
 from tests.survey.respond.live import LiveServer
 from tests.survey.stored import answers_stored, release_all
@@ -170,7 +171,7 @@ def _db_state(db: Any) -> tuple[int, int, list[InvitationStatus]]:
     release_all(db)
     return (
         int(db.session.scalar(select(func.count()).select_from(Response)) or 0),
-        int(db.session.scalar(select(func.count()).select_from(PartialAnswers)) or 0),
+        count_drafts(),
         list(db.session.scalars(select(Invitation.status))),
     )
 

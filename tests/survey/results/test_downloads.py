@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from survey.models import AuditEvent, Invitation, Role
-from survey.services.responses import save_answers
+from tests.survey.answering import save_answers
 from tests.survey.stored import submit_released
 
 NAMES = ("agenda.docx", "agenda.html", "report.pdf", "results.csv", "results.xlsx")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from survey.models import Invitation, OutboxMessage, Stakeholder
-from survey.services.responses import save_answers
+from tests.survey.answering import save_answers
 from tests.survey.helpers import csrf_token
 from tests.survey.stored import submit_released
 

@@ -19,9 +19,9 @@ from flask import Flask
 
 from survey.models import Invitation, Organisation, SurveyRound
 from survey.services.releases import release_pending
-from survey.services.responses import save_answers, submit_response
 from tests.deploy.stack import free_port
 from tests.factories import PASSWORD
+from tests.survey.answering import save_answers, submit_response
 from tests.survey.respond.live import HttpClient
 from tests.survey.stored import publish
 

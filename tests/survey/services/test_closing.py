@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from survey.models import AuditEvent, PartialAnswers, RoundStatus, SurveyRound
+from survey.models import AuditEvent, RoundStatus, SurveyRound
 from survey.services.audit import COMMAND_LINE
 from survey.services.closing import close_round, move_round
 from survey.services.errors import InputError, RoundStateError
-from survey.services.responses import save_answers
 from survey.services.rounds import create_round, open_round
 from survey.transactions import unit_of_work
+from tests.survey.answering import count_drafts, save_answers
 
 
 def _create() -> SurveyRound:
@@ -71,7 +71,7 @@ def test_closing_deletes_the_rounds_drafts_and_counts_them_in_the_log(
     close_round(COMMAND_LINE, closing)
     db.session.commit()
 
-    assert _count(db, PartialAnswers) == 1
+    assert count_drafts() == 1
     entry = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "round.close")).one()
     assert entry.target == f"round:{closing.id}" and entry.detail == {"drafts_discarded": 2}
 

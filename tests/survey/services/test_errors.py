@@ -89,8 +89,8 @@ def test_services_raise_the_family_with_messages_that_name_the_thing(db, make_in
     from survey.models import Invitation
     from survey.services.links import find_link
     from survey.services.organisations import organisation_by_code
-    from survey.services.responses import save_answers
     from survey.services.rounds import get_round
+    from tests.survey.answering import save_answers
 
     with pytest.raises(NotFound, match="no survey round with id 999"):
         get_round(999)

@@ -20,8 +20,8 @@ from survey.models import AuditEvent, OrganisationKind
 from survey.services.audit import COMMAND_LINE, Actor
 from survey.services.errors import InputError
 from survey.services.exports import responses_export, results_export
-from survey.services.responses import save_answers, submit_response
 from survey.services.rounds import questionnaire_for
+from tests.survey.answering import save_answers, submit_response
 from tests.survey.microdata_file import read_microdata
 from tests.survey.stored import publish, respond
 

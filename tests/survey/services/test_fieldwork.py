@@ -17,7 +17,7 @@ from survey.services.fieldwork import (
     organisation_fieldwork,
     send_organisation_reminder,
 )
-from survey.services.responses import save_answers
+from tests.survey.answering import save_answers
 from tests.survey.stored import submit_released
 
 TODAY = date.today()

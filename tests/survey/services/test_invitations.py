@@ -14,7 +14,6 @@ from survey.models import (
     Invitation,
     InvitationStatus,
     OutboxMessage,
-    PartialAnswers,
     Stakeholder,
 )
 from survey.models.types import utcnow
@@ -31,7 +30,7 @@ from survey.services.invitations import (
     stakeholder_for_opt_out,
 )
 from survey.services.links import find_link
-from survey.services.responses import save_answers
+from tests.survey.answering import save_answers
 from tests.survey.stored import submit_released
 
 TODAY = date.today()
@@ -189,7 +188,7 @@ def test_revoking_kills_the_link_and_deletes_saved_answers(db, make_invitation) 
 
     assert issued.invitation.status is InvitationStatus.REVOKED
     assert issued.invitation.token_hash is None and current_link(issued.invitation) is None
-    assert db.session.get(PartialAnswers, issued.invitation.id) is None
+    assert issued.invitation.sealed_draft is None and issued.invitation.resume_section is None
     with pytest.raises(DeadLink, match="no live invitation"):
         find_link(_token(issued.link), TODAY)
     assert "invitation.revoke" in _actions(db)

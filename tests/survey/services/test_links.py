@@ -1,5 +1,6 @@
 """Which invitation a link stands for, read as a page reads it (``find_link``) and locked as a
-request that writes takes it (``find_by_link``): both refuse the same links the same way."""
+request that saves or submits takes it (``lock_link``): both refuse the same links the same way,
+and both read what the ORM loads."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 
 from survey.models import Invitation, InvitationStatus, LocalQuestion
 from survey.services.errors import DeadLink
-from survey.services.links import Link, find_by_link, find_link, lock_link
-from survey.services.responses import save_answers, unsealed_draft
+from survey.services.links import Link, find_link, lock_link
+from survey.services.responses import unsealed_draft
+from tests.survey.answering import link_of, save_answers
 from tests.survey.stored import submit_released
 
 TODAY = date.today()
@@ -26,13 +28,7 @@ def _read(token: str, today: date) -> Link:
     return find_link(token, today)
 
 
-def _submitting(token: str, today: date) -> Link:
-    return Link.of(find_by_link(token, today))
-
-
-@pytest.mark.parametrize(
-    "find", [_read, lock_link, _submitting], ids=["read", "saving", "submitting"]
-)
+@pytest.mark.parametrize("find", [_read, lock_link], ids=["read", "locked"])
 def test_an_issued_link_finds_its_invitation_and_a_bad_one_does_not(
     db: Any, make_round: Any, make_invitation: Any, find: Callable[[str, date], Link]
 ) -> None:
@@ -84,7 +80,7 @@ def test_a_link_read_without_the_orm_shows_what_the_orm_loads(
 
     read = find_link(token, TODAY)
     db.session.expire_all()
-    assert read == Link.of(find_by_link(token, TODAY)) == lock_link(token, TODAY)
+    assert read == link_of(db.session.get_one(Invitation, invitation.id)) == lock_link(token, TODAY)
     assert [item for item, _text, _scale in read.local_questions] == ["local_2", "local_1"]
     assert (read.organisation_name, read.resume_section) == (invitation.organisation.name, 2)
     assert unsealed_draft(read) == {"overall_relationship": {"score": 3}}

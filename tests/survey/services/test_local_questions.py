@@ -18,7 +18,7 @@ from survey.services.local_questions import (
     local_questions,
     round_local_questions,
 )
-from survey.services.responses import save_answers
+from tests.survey.answering import save_answers
 from tests.survey.stored import submit_released
 
 

@@ -16,7 +16,7 @@ from survey.services.monitoring import (
     response_rates,
     state_counts,
 )
-from survey.services.responses import save_answers
+from tests.survey.answering import save_answers
 from tests.survey.mail.helpers import queue_invitations
 from tests.survey.stored import submit_released
 

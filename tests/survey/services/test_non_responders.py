@@ -13,7 +13,7 @@ from survey.models.types import utcnow
 from survey.services.audit import COMMAND_LINE
 from survey.services.invitations import revoke
 from survey.services.non_responders import non_responders, non_responders_csv
-from survey.services.responses import save_answers
+from tests.survey.answering import save_answers
 from tests.survey.stored import submit_released
 
 

@@ -27,11 +27,12 @@ from survey.services.publication import (
     releases_of,
 )
 from survey.services.releases import release_pending
-from survey.services.responses import save_answers, store_response, submit_response
+from survey.services.responses import store_response
 from survey.services.results.arrays import analyse
 from survey.services.results.comments import organisation_comments
 from survey.services.results.local import local_results
 from survey.transactions import unit_of_work
+from tests.survey.answering import save_answers, submit_response
 
 ITEM = "overall_relationship"
 

@@ -20,12 +20,12 @@ from survey.models import AuditEvent, Invitation, PendingResponse, Response, Sur
 from survey.services.audit import COMMAND_LINE
 from survey.services.closing import close_round
 from survey.services.releases import ReleaseTaken, pending_count, release_pending
-from survey.services.responses import save_answers, submit_response
 from survey.services.rounds import get_round
 from survey.services.sealing import SealBroken
 from survey.transactions import unit_of_work
+from tests.survey.answering import save_answers, submit_response
 
-IDENTITY_TABLES = ("invitation", "stakeholder", "partial_answers", "user_account", "outbox")
+IDENTITY_TABLES = ("invitation", "stakeholder", "user_account", "outbox")
 
 
 @pytest.fixture

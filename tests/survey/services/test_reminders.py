@@ -14,7 +14,7 @@ from survey.models.types import utcnow
 from survey.services.audit import COMMAND_LINE
 from survey.services.invitations import reissue_link, revoke
 from survey.services.reminders import plan_reminders, schedule_days, send_reminders, set_schedule
-from survey.services.responses import save_answers
+from tests.survey.answering import save_answers
 from tests.survey.helpers import links_in, read_outbox
 from tests.survey.mail.helpers import queue_invitations
 from tests.survey.stored import submit_released

@@ -12,7 +12,6 @@ from sqlalchemy import func, select, update
 from survey.models import (
     Invitation,
     InvitationStatus,
-    PartialAnswers,
     PendingResponse,
     Response,
 )
@@ -20,18 +19,10 @@ from survey.services.audit import COMMAND_LINE
 from survey.services.errors import AlreadySubmitted, InputError
 from survey.services.invitations import revoke
 from survey.services.links import lock_link
-from survey.services.responses import (
-    discard_drafts,
-    draft_for,
-    save_answers,
-    save_page,
-    saved_answers,
-    store_response,
-    stored_answers,
-    submit_response,
-)
+from survey.services.responses import discard_drafts, save_page, store_response, stored_answers
 from survey.services.rounds import questionnaire_for
 from survey.transactions import unit_of_work
+from tests.survey.answering import count_drafts, save_answers, saved_answers, submit_response
 from tests.survey.stored import release_all
 
 ITEMS = ["overall_relationship", "overall_involved_enough", "comment_does_well"]
@@ -53,8 +44,7 @@ def test_saving_pages_merges_them_into_one_draft_and_marks_it_started(db, make_i
     )
     db.session.commit()
 
-    draft = draft_for(invitation)
-    assert draft is not None and draft.resume_section == 3
+    assert invitation.resume_section == 3
     assert saved_answers(invitation) == {
         "overall_relationship": {"score": 4},  # the later page's answer wins
         "overall_involved_enough": {"dont_know": True},
@@ -81,7 +71,7 @@ def test_a_page_saved_under_its_lock_merges_into_the_draft_like_any_save(
         "overall_relationship": {"score": 2},
         "overall_involved_enough": {"dont_know": True},
     }
-    assert draft_for(invitation).resume_section == 3
+    assert invitation.resume_section == 3
     submit_response(invitation, ITEMS)
     db.session.commit()
     with pytest.raises(AlreadySubmitted):
@@ -121,7 +111,7 @@ def test_submitting_stores_one_anonymous_response_and_deletes_the_draft(
         "comment_does_well": {"text": "Listens to us."},
     }
     assert invitation.status is InvitationStatus.COMPLETED
-    assert draft_for(invitation) is None and _count(db, PartialAnswers) == 0
+    assert invitation.sealed_draft is None and count_drafts() == 0
 
 
 def test_only_the_items_shown_are_kept_and_blank_comments_are_dropped(db, make_invitation) -> None:
@@ -168,7 +158,7 @@ def test_a_submit_that_lost_the_race_stores_nothing(db, make_invitation) -> None
     db.session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id)
-        .values(status=InvitationStatus.COMPLETED)
+        .values(status=InvitationStatus.COMPLETED, sealed_draft=None, resume_section=None)
         .execution_options(synchronize_session=False)
     )
     assert invitation.status is InvitationStatus.STARTED  # what this request still believes
@@ -190,7 +180,7 @@ def test_answers_cannot_be_saved_on_a_used_or_withdrawn_invitation(db, make_invi
     for invitation in (done, withdrawn):
         with pytest.raises(AlreadySubmitted):
             save_answers(invitation, {"overall_relationship": {"score": 1}}, resume_section=2)
-        assert draft_for(invitation) is None
+        assert invitation.sealed_draft is None
     assert withdrawn.status is InvitationStatus.REVOKED
     assert _count(db, PendingResponse) == 1
 
@@ -219,7 +209,7 @@ def test_a_submit_with_nothing_to_keep_is_refused_before_anything_is_written(
     db.session.refresh(invitation)
     assert invitation.status is status_before
     assert _count(db, Response) == 0
-    assert (draft_for(invitation) is None) == (saved is None)  # a draft is kept to go on with
+    assert (invitation.sealed_draft is None) == (saved is None)  # a draft is kept to go on with
 
 
 @pytest.mark.parametrize("score", [11, 0, "4", True])
@@ -247,7 +237,7 @@ def test_an_answer_the_store_would_refuse_is_refused_at_submit_and_leaves_the_li
     db.session.expire_all()
     assert db.session.get(Invitation, invitation_id).status is InvitationStatus.STARTED
     assert (_count(db, PendingResponse), _count(db, Response)) == (0, 0)
-    assert db.session.get(PartialAnswers, invitation_id) is not None
+    assert db.session.get(Invitation, invitation_id).sealed_draft is not None
 
 
 def test_closing_discards_only_that_rounds_drafts(db, make_round, make_invitation) -> None:
@@ -260,8 +250,8 @@ def test_closing_discards_only_that_rounds_drafts(db, make_round, make_invitatio
 
     assert discard_drafts(closing) == 2
 
-    assert draft_for(first) is None and draft_for(second) is None
-    assert draft_for(elsewhere) is not None
+    assert first.sealed_draft is None and second.sealed_draft is None
+    assert first.resume_section is None and elsewhere.sealed_draft is not None
 
 
 def test_a_stored_response_is_one_row_its_scale_answers_one_byte_each_in_item_order(

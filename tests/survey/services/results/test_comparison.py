@@ -21,8 +21,8 @@ import pytest
 from scipy.stats import chi2, norm
 
 from survey.models import Invitation, Organisation, SurveyRound
-from survey.services.responses import save_answers
 from survey.services.results.comparison import UNNAMED, compare
+from tests.survey.answering import save_answers
 from tests.survey.stored import publish, submit_released
 
 ITEM = "overall_relationship"

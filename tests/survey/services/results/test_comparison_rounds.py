@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from survey.models import Invitation
-from survey.services.responses import save_answers
 from survey.services.results.comparison_rounds import (
     comparable_rounds,
     round_to_compare,
     rounds_for_kind,
 )
+from tests.survey.answering import save_answers
 from tests.survey.stored import submit_released
 
 

@@ -22,7 +22,6 @@ from survey.services.audit import COMMAND_LINE
 from survey.services.invitations import revoke
 from survey.services.publication import latest_release, release_reliability, release_table
 from survey.services.releases import release_pending
-from survey.services.responses import save_answers, submit_response
 from survey.services.results.dashboard import (
     default_round,
     domain_labels,
@@ -31,6 +30,7 @@ from survey.services.results.dashboard import (
     rounds_with_data,
 )
 from survey.services.retention import change_thresholds
+from tests.survey.answering import save_answers, submit_response
 from tests.survey.stored import publish, respond
 
 ITEM = "overall_relationship"

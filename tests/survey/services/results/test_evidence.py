@@ -21,7 +21,6 @@ from scipy.stats import norm
 
 from analysis import ALL_STAKEHOLDERS, RoundTable
 from survey.models import Invitation, Organisation, SurveyRound
-from survey.services.responses import save_answers
 from survey.services.results.arrays import analyse
 from survey.services.results.evidence import (
     METHODS_NOTE,
@@ -42,6 +41,7 @@ from survey.services.results.evidence import (
     unit_labels,
 )
 from survey.services.rounds import questionnaire_for
+from tests.survey.answering import save_answers
 from tests.survey.stored import submit_released
 
 Z = float(norm.ppf(0.975))
