@@ -105,6 +105,16 @@ def begin_write() -> None:
     db.session.connection(execution_options={"sqlite_write": True})
 
 
+def read_outside_a_transaction() -> None:
+    """Run a request that only reads, with one query, outside any transaction (PostgreSQL's
+    autocommit): the one query is consistent on its own, and the BEGIN and COMMIT around it
+    were two of a respondent page's four round trips to the server. Call it before the first
+    query; SQLite (no round trips) is left as it is.
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def _release_session(_error: BaseException | None) -> None:
     """End the request's session even when its connection died under it (a database restart).
 

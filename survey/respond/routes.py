@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey.extensions import begin_write, csrf
+from survey.extensions import begin_write, csrf, read_outside_a_transaction
 from survey.models import InvitationStatus
 from survey.respond import bp, dead_link
 from survey.respond.forms import form_for, submit_form
@@ -24,9 +24,13 @@ View = str | WerkzeugResponse | tuple[str, int]
 
 
 @bp.before_request
-def _writes_take_the_lock_first() -> None:
+def _start_database_work() -> None:
+    """A POST locks its link before reading it; a GET reads its link in one query and writes
+    nothing."""
     if request.method == "POST":
         begin_write()
+    else:
+        read_outside_a_transaction()
 
 
 def _read(token: str) -> Link:
